@@ -1,0 +1,322 @@
+"""Real-browser test: JupyterLab in Debian's headless Chromium, driven by Playwright (Python).
+
+Element contract the flowlab dashboard must render (inside one notebook cell's output):
+  * ``button.jupyter-button`` with text exactly "Step" and one with text exactly "Back"
+  * ``.flowlab-step-count``     — text contains the current step number (first integer is used)
+  * ``.flowlab-records-total``  — text contains the total records processed so far (first integer)
+  * ``svg.flowlab-jobgraph``    — the job graph (optional; if present, Back must restore it exactly,
+                                  compared after renumbering ``id="..."`` attributes)
+
+Scenario: open the notebook, wait for an idle kernel, run all cells, then click Step 5 times (each click
+must raise the step count; records never decrease), then Back once (the step count drops by exactly one and
+records total + job graph equal what they were at that step before). Screenshots go to artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "harness_selftest.ipynb"
+FIRST_JOB = ROOT / "notebooks" / "01_first_job.ipynb"
+ARTIFACTS = ROOT / "artifacts" / "browser"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+SERVER_START_TIMEOUT_S = 90
+PAGE_LOAD_TIMEOUT_MS = 90_000
+KERNEL_IDLE_TIMEOUT_MS = 120_000
+RUN_ALL_TIMEOUT_MS = 300_000
+WIDGET_TIMEOUT_MS = 60_000
+CLICK_TIMEOUT_MS = 30_000
+STEPS = 5
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+
+def _require_browser() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian chromium not installed at /usr/bin/chromium "
+            "(`make test` installs it with apt-get when run as root: apt-get install chromium)"
+        )
+    pytest.importorskip("playwright.sync_api", reason="playwright (Python) is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _copy_notebook(src: Path, dst: Path) -> None:
+    """Copy, making sure Lab starts the python3 kernel without asking (no kernel-picker dialog)."""
+    nb = json.loads(src.read_text(encoding="utf-8"))
+    nb.setdefault("metadata", {})["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    dst.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
+@contextmanager
+def jupyterlab(root_dir: Path, work: Path):
+    """Start JupyterLab on a free loopback port; yield (base_url, token, log_path); always stop it."""
+    port, token = _free_port(), secrets.token_hex(16)
+    settings = work / "settings"
+    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
+    # No news / update checks: the machine has no internet.
+    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        JUPYTER_CONFIG_DIR=str(work / "config"),
+        JUPYTER_RUNTIME_DIR=str(work / "runtime"),
+        IPYTHONDIR=str(work / "ipython"),
+        JUPYTER_PLATFORM_DIRS="1",
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+        MPLBACKEND="Agg",
+    )
+    cmd = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
+        f"--ServerApp.root_dir={root_dir}", f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={work / 'workspaces'}", "--LabApp.news_url=",
+    ]  # fmt: skip
+    log_path = work / "jupyterlab.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        cmd, cwd=root_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited with {proc.returncode}:\n{_tail(log_path)}")
+            try:
+                req = urllib.request.Request(
+                    f"{base}/api/status", headers={"Authorization": f"token {token}"}
+                )
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"JupyterLab did not answer within {SERVER_START_TIMEOUT_S} s:\n{_tail(log_path)}"
+                )
+            time.sleep(0.5)
+        yield base, token, log_path
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # the server shuts its kernels down on SIGTERM
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        log.close()
+
+
+def _tail(path: Path, chars: int = 4000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return "(no log)"
+
+
+def _first_int(text: str, what: str) -> int:
+    m = re.search(r"-?\d[\d,_ ]*", text)
+    assert m, f"{what}: no number in {text!r}"
+    return int(re.sub(r"[,_ ]", "", m.group(0)))
+
+
+def _normalize_svg(svg: str) -> str:
+    """Renumber id="..." attributes (and their #references) in order of appearance."""
+    ids = list(dict.fromkeys(re.findall(r'\bid="([^"]+)"', svg)))
+    for n, old in enumerate(ids):
+        svg = re.sub(rf'(?<=["#(]){re.escape(old)}(?=["\)])', f"__id{n}", svg)
+    return svg
+
+
+JS_KERNEL_IDLE = """(path) => {
+  const app = window.jupyterapp; if (!app || !app.shell) return false;
+  const w = app.shell.currentWidget;
+  if (!w || !w.context || !w.context.path || !w.context.path.endsWith(path)) return false;
+  const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!k && k.status === 'idle';
+}"""
+
+JS_RUN_ALL = """() => {
+  window.__flowlabRunAll = null;
+  window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+    (r) => { window.__flowlabRunAll = {ok: r}; },
+    (e) => { window.__flowlabRunAll = {error: String(e)}; });
+}"""
+
+JS_ALL_CELLS_DONE = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const k = w.sessionContext.session && w.sessionContext.session.kernel;
+  if (!window.__flowlabRunAll || !k || k.status !== 'idle') return false;
+  const prompts = Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'));
+  return prompts.every((p) => !p.textContent.includes('*'));
+}"""
+
+JS_ERRORS = """() => {
+  const w = window.jupyterapp.shell.currentWidget; const out = [];
+  const cells = w.content.model.cells;
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells.get(i);
+    if (c.type !== 'code') continue;
+    for (let j = 0; j < c.outputs.length; j++) {
+      const o = c.outputs.get(j).toJSON();
+      if (o.output_type === 'error') out.push({cell: i, ename: o.ename, evalue: o.evalue,
+                                              source: c.sharedModel.getSource()});
+    }
+  }
+  return out;
+}"""
+
+
+def run_step_back_scenario(notebook: Path, tmp_path: Path, label: str) -> dict:
+    from playwright.sync_api import expect, sync_playwright
+
+    root_dir, work = tmp_path / "lab_root", tmp_path / "lab_work"
+    root_dir.mkdir()
+    work.mkdir()
+    _copy_notebook(notebook, root_dir / notebook.name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = lambda page, name: page.screenshot(path=str(ARTIFACTS / f"{label}-{name}.png"), full_page=True)  # noqa: E731
+
+    with jupyterlab(root_dir, work) as (base, token, log_path), sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, timeout=60_000
+        )
+        page = None
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(WIDGET_TIMEOUT_MS)
+            page.goto(f"{base}/lab/tree/{notebook.name}?token={token}", timeout=PAGE_LOAD_TIMEOUT_MS)
+            page.wait_for_function("() => !!window.jupyterapp", timeout=PAGE_LOAD_TIMEOUT_MS)
+            # Running cells before the kernel is idle fails silently: wait for it.
+            page.wait_for_function(JS_KERNEL_IDLE, arg=notebook.name, timeout=KERNEL_IDLE_TIMEOUT_MS)
+
+            page.evaluate(JS_RUN_ALL)
+            page.wait_for_function(JS_ALL_CELLS_DONE, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+            run_all = page.evaluate("() => window.__flowlabRunAll")
+            errors = page.evaluate(JS_ERRORS)
+            shot(page, "01-after-run-all")
+            assert not errors, f"{notebook.name}: cells raised errors in the browser: {errors}"
+            assert "error" not in run_all, f"run-all-cells failed: {run_all}"
+
+            # The dashboard: the first code cell whose output holds both a Step button and a step counter.
+            step_re, back_re = re.compile(r"^\s*Step\s*$"), re.compile(r"^\s*Back\s*$")
+            cell = (
+                page.locator(".jp-CodeCell")
+                .filter(has=page.locator(".flowlab-step-count"))
+                .filter(has=page.locator("button.jupyter-button", has_text=step_re))
+                .first
+            )
+            cell.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+            cell.scroll_into_view_if_needed()
+            step_btn = cell.locator("button.jupyter-button").filter(has_text=step_re).first
+            back_btn = cell.locator("button.jupyter-button").filter(has_text=back_re).first
+            step_el = cell.locator(".flowlab-step-count").first
+            records_el = cell.locator(".flowlab-records-total").first
+            svg_el = cell.locator("svg.flowlab-jobgraph").first
+            expect(records_el).to_be_attached(timeout=WIDGET_TIMEOUT_MS)
+            expect(back_btn).to_be_visible(timeout=WIDGET_TIMEOUT_MS)
+
+            def read() -> tuple[int, int, str | None, str]:
+                step_text = step_el.inner_text(timeout=CLICK_TIMEOUT_MS)
+                records = _first_int(
+                    records_el.inner_text(timeout=CLICK_TIMEOUT_MS), ".flowlab-records-total"
+                )
+                svg = _normalize_svg(svg_el.evaluate("e => e.outerHTML")) if svg_el.count() else None
+                return _first_int(step_text, ".flowlab-step-count"), records, svg, step_text
+
+            def click_and_wait(button, before_text: str) -> None:
+                button.click(timeout=CLICK_TIMEOUT_MS)
+                expect(step_el).not_to_have_text(before_text, timeout=CLICK_TIMEOUT_MS)
+                page.wait_for_function(JS_KERNEL_IDLE, arg=notebook.name, timeout=CLICK_TIMEOUT_MS)
+
+            history = [read()]
+            for i in range(STEPS):
+                click_and_wait(step_btn, history[-1][3])
+                history.append(read())
+                (s0, r0, _, _), (s1, r1, _, _) = history[-2], history[-1]
+                assert s1 > s0, f"Step click {i + 1}: step count did not increase ({s0} -> {s1})"
+                assert r1 >= r0, f"Step click {i + 1}: records total decreased ({r0} -> {r1})"
+            shot(page, "02-after-steps")
+
+            click_and_wait(back_btn, history[-1][3])
+            back = read()
+            shot(page, "03-after-back")
+            s_last, s_prev = history[-1][0], history[-2][0]
+            assert back[0] == s_last - 1, (
+                f"Back: step count went {s_last} -> {back[0]}, expected {s_last - 1}"
+            )
+            if s_prev == s_last - 1:  # the last Step advanced by one: Back must restore that exact state
+                assert back[1] == history[-2][1], (
+                    f"Back: records total {back[1]} != {history[-2][1]} shown at step {s_prev} before"
+                )
+                if back[2] is not None:
+                    assert back[2] == history[-2][2], f"Back: svg.flowlab-jobgraph differs from step {s_prev}"
+            return {"history": [h[:2] for h in history], "back": back[:2], "svg": back[2] is not None}
+        except Exception:
+            if page is not None:
+                try:
+                    shot(page, "99-failure")
+                except Exception:  # noqa: BLE001 - best effort
+                    pass
+            shutil.copy(log_path, ARTIFACTS / f"{label}-jupyterlab.log")
+            raise
+        finally:
+            browser.close()
+
+
+def test_harness_selftest_fixture(tmp_path: Path) -> None:
+    """Proves the harness end to end against a tiny widget notebook with the dashboard's element contract."""
+    _require_browser()
+    result = run_step_back_scenario(FIXTURE, tmp_path, "selftest")
+    assert result["history"][0] == (0, 0)
+    assert result["history"][-1] == (STEPS, 3 * STEPS)
+    assert result["back"] == (STEPS - 1, 3 * (STEPS - 1))
+    assert result["svg"]
+
+
+def test_first_job_notebook_step_and_back(tmp_path: Path) -> None:
+    _require_browser()
+    if not FIRST_JOB.exists():
+        pytest.skip("notebooks/01_first_job.ipynb does not exist yet")
+    run_step_back_scenario(FIRST_JOB, tmp_path, "01_first_job")
