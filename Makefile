@@ -32,6 +32,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS) $(BUILD_CONSTRAINTS) | $(PY)
 	$(PY) -m pip install -q --disable-pip-version-check -c $(CONSTRAINTS) pip
 	$(PY) -m pip install -q -c $(CONSTRAINTS) --build-constraint $(BUILD_CONSTRAINTS) -e '.[test]'
 	$(PY) -m pip check
+	$(PY) tools/check_constraints.py
 	@touch $@
 
 # ---- JupyterLab ----------------------------------------------------------------------------------
