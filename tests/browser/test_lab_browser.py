@@ -209,6 +209,7 @@ JS_ERRORS = """() => {
 
 
 def run_step_back_scenario(notebook: Path, tmp_path: Path, label: str) -> dict:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect, sync_playwright
 
     root_dir, work = tmp_path / "lab_root", tmp_path / "lab_work"
@@ -232,7 +233,13 @@ def run_step_back_scenario(notebook: Path, tmp_path: Path, label: str) -> dict:
             page.wait_for_function(JS_KERNEL_IDLE, arg=notebook.name, timeout=KERNEL_IDLE_TIMEOUT_MS)
 
             page.evaluate(JS_RUN_ALL)
-            page.wait_for_function(JS_ALL_CELLS_DONE, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+            try:
+                page.wait_for_function(JS_ALL_CELLS_DONE, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+            except PlaywrightTimeoutError:
+                shot(page, "99-run-all-timeout")
+                pytest.fail(
+                    f"{notebook.name}: run-all did not finish within {RUN_ALL_TIMEOUT_MS} ms", pytrace=False
+                )
             run_all = page.evaluate("() => window.__flowlabRunAll")
             errors = page.evaluate(JS_ERRORS)
             shot(page, "01-after-run-all")
@@ -247,7 +254,15 @@ def run_step_back_scenario(notebook: Path, tmp_path: Path, label: str) -> dict:
                 .filter(has=page.locator("button.jupyter-button", has_text=step_re))
                 .first
             )
-            cell.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+            try:
+                cell.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+            except PlaywrightTimeoutError:
+                pytest.fail(
+                    f"{notebook.name}: after run-all no cell output holds both a button.jupyter-button "
+                    f"with text 'Step' and a .flowlab-step-count element (waited {WIDGET_TIMEOUT_MS} ms); "
+                    "see the module docstring of tests/browser/test_lab_browser.py for the element contract",
+                    pytrace=False,
+                )
             cell.scroll_into_view_if_needed()
             step_btn = cell.locator("button.jupyter-button").filter(has_text=step_re).first
             back_btn = cell.locator("button.jupyter-button").filter(has_text=back_re).first
@@ -293,7 +308,7 @@ def run_step_back_scenario(notebook: Path, tmp_path: Path, label: str) -> dict:
                 if back[2] is not None:
                     assert back[2] == history[-2][2], f"Back: svg.flowlab-jobgraph differs from step {s_prev}"
             return {"history": [h[:2] for h in history], "back": back[:2], "svg": back[2] is not None}
-        except Exception:
+        except BaseException:  # includes pytest.fail(); re-raised below
             if page is not None:
                 try:
                     shot(page, "99-failure")
