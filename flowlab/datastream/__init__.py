@@ -1,0 +1,41 @@
+"""The DataStream API with PyFlink's names (``pyflink.datastream``)."""
+from flowlab.datastream.connected_streams import ConnectedStreams
+from flowlab.datastream.data_stream import CloseableIterator, DataStream, DataStreamSink
+from flowlab.datastream.execution_config import (
+    CheckpointingMode,
+    ExecutionConfig,
+    RuntimeExecutionMode,
+    TimeCharacteristic,
+)
+from flowlab.datastream.functions import (
+    AggregateFunction,
+    CoFlatMapFunction,
+    CoMapFunction,
+    CoProcessFunction,
+    FilterFunction,
+    FlatMapFunction,
+    KeyedCoProcessFunction,
+    KeyedProcessFunction,
+    KeySelector,
+    MapFunction,
+    Partitioner,
+    ProcessFunction,
+    ReduceFunction,
+    RuntimeContext,
+    SinkFunction,
+    TimeDomain,
+    TimerService,
+)
+from flowlab.datastream.job_client import JobClient, JobExecutionResult
+from flowlab.datastream.keyed_stream import KeyedStream
+from flowlab.datastream.output_tag import OutputTag
+from flowlab.datastream.stream_execution_environment import StreamExecutionEnvironment
+
+__all__ = [
+    "AggregateFunction", "CheckpointingMode", "CloseableIterator", "CoFlatMapFunction", "CoMapFunction",
+    "CoProcessFunction", "ConnectedStreams", "DataStream", "DataStreamSink", "ExecutionConfig",
+    "FilterFunction", "FlatMapFunction", "JobClient", "JobExecutionResult", "KeySelector", "KeyedCoProcessFunction",
+    "KeyedProcessFunction", "KeyedStream", "MapFunction", "OutputTag", "Partitioner", "ProcessFunction",
+    "ReduceFunction", "RuntimeContext", "RuntimeExecutionMode", "SinkFunction", "StreamExecutionEnvironment",
+    "TimeCharacteristic", "TimeDomain", "TimerService",
+]

@@ -1,0 +1,59 @@
+"""``ExecutionConfig`` (``env.get_config()``) and the runtime/checkpointing enums with PyFlink's names."""
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+
+class RuntimeExecutionMode(Enum):
+    STREAMING = 0
+    BATCH = 1
+    AUTOMATIC = 2
+
+
+class CheckpointingMode(Enum):
+    EXACTLY_ONCE = 0
+    AT_LEAST_ONCE = 1
+
+
+class TimeCharacteristic(Enum):
+    ProcessingTime = 0
+    IngestionTime = 1
+    EventTime = 2
+
+
+class ExecutionConfig:
+    """Per-job settings. The auto-watermark interval is in *virtual* processing time (default 200 ms)."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self._settings = settings
+
+    def set_auto_watermark_interval(self, interval: int) -> ExecutionConfig:
+        if int(interval) < 0:
+            raise ValueError("the auto-watermark interval must be >= 0 ms (0 disables periodic watermarks)")
+        self._settings["auto_watermark_interval_ms"] = int(interval)
+        return self
+
+    def get_auto_watermark_interval(self) -> int:
+        return self._settings["auto_watermark_interval_ms"]
+
+    def set_parallelism(self, parallelism: int) -> ExecutionConfig:
+        self._settings["parallelism"] = int(parallelism)
+        return self
+
+    def get_parallelism(self) -> int:
+        return self._settings["parallelism"]
+
+    def set_max_parallelism(self, max_parallelism: int) -> ExecutionConfig:
+        self._settings["max_parallelism"] = int(max_parallelism)
+        return self
+
+    def get_max_parallelism(self) -> int:
+        return self._settings["max_parallelism"]
+
+    def set_global_job_parameters(self, global_job_parameters_dict: dict) -> ExecutionConfig:
+        self._settings["job_parameters"] = dict(global_job_parameters_dict)
+        return self
+
+    def get_global_job_parameters(self) -> dict:
+        return dict(self._settings.get("job_parameters", {}))

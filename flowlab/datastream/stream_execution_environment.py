@@ -1,0 +1,199 @@
+"""``StreamExecutionEnvironment``: where a program's sources, settings and operators are collected.
+
+``execute`` runs the job to completion on the simulated cluster in virtual time;
+``flowlab.Simulation(env)`` builds the same job for stepping instead.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flowlab.common.configuration import Configuration
+from flowlab.common.typeinfo import TypeInformation
+from flowlab.common.watermark_strategy import WatermarkStrategy
+from flowlab.datastream.data_stream import DataStream
+from flowlab.datastream.execution_config import CheckpointingMode, ExecutionConfig, RuntimeExecutionMode
+from flowlab.datastream.job_client import JobClient, JobExecutionResult
+from flowlab.graph import build_job_graph, generate_stream_graph
+from flowlab.graph.job_graph import JobGraph
+from flowlab.graph.plan_json import execution_plan
+from flowlab.graph.stream_graph import StreamGraph
+from flowlab.graph.transformations import HEAD, Transformation
+
+DEFAULT_JOB_NAME = "Flink Streaming Job"
+
+
+class StreamExecutionEnvironment:
+    """The context in which a streaming program is built and executed (PyFlink's class of this name)."""
+
+    def __init__(self, configuration: Configuration | None = None) -> None:
+        self._configuration = Configuration(configuration) if configuration is not None else Configuration()
+        conf = self._configuration
+        self._settings: dict[str, Any] = {
+            "parallelism": conf.get_integer("parallelism.default", 1),
+            "max_parallelism": conf.get_integer("pipeline.max-parallelism", -1),
+            "buffer_timeout_ms": 100,
+            "auto_watermark_interval_ms": 200,
+            "chaining_enabled": True,
+            "runtime_mode": "STREAMING",
+            "checkpoint_interval_ms": -1,
+            "checkpointing_mode": "EXACTLY_ONCE",
+        }
+        self._config = ExecutionConfig(self._settings)
+        self._transformations: list[Transformation] = []
+        self._ids = 0
+
+    @staticmethod
+    def get_execution_environment(configuration: Configuration | None = None) -> StreamExecutionEnvironment:
+        """A fresh local environment (flowlab always simulates a local MiniCluster)."""
+        return StreamExecutionEnvironment(configuration)
+
+    # -- settings ----------------------------------------------------------------------------------
+    def get_config(self) -> ExecutionConfig:
+        return self._config
+
+    def get_configuration(self) -> Configuration:
+        return self._configuration
+
+    def configure(self, configuration: Configuration) -> StreamExecutionEnvironment:
+        self._configuration.add_all(configuration)
+        return self
+
+    def set_parallelism(self, parallelism: int) -> StreamExecutionEnvironment:
+        if not isinstance(parallelism, int) or parallelism < 1:
+            raise ValueError(f"The parallelism must be at least 1, got {parallelism!r}.")
+        max_p = self._settings["max_parallelism"]
+        if max_p > 0 and parallelism > max_p:
+            raise ValueError(f"The parallelism ({parallelism}) must not exceed the max parallelism ({max_p}).")
+        self._settings["parallelism"] = parallelism
+        return self
+
+    def get_parallelism(self) -> int:
+        return self._settings["parallelism"]
+
+    def set_max_parallelism(self, max_parallelism: int) -> StreamExecutionEnvironment:
+        if not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
+            raise ValueError(f"maxParallelism is out of bounds 0 < maxParallelism <= 32768. "
+                             f"Found: {max_parallelism!r}")
+        self._settings["max_parallelism"] = max_parallelism
+        return self
+
+    def get_max_parallelism(self) -> int:
+        return self._settings["max_parallelism"]
+
+    def set_buffer_timeout(self, timeout_millis: int) -> StreamExecutionEnvironment:
+        """Flush output buffers at least every ``timeout_millis`` (virtual ms); 0 = every record, -1 = when full."""
+        if timeout_millis < -1:
+            raise ValueError("Timeout of buffer must be non-negative or -1")
+        self._settings["buffer_timeout_ms"] = int(timeout_millis)
+        return self
+
+    def get_buffer_timeout(self) -> int:
+        return self._settings["buffer_timeout_ms"]
+
+    def disable_operator_chaining(self) -> StreamExecutionEnvironment:
+        self._settings["chaining_enabled"] = False
+        return self
+
+    def is_chaining_enabled(self) -> bool:
+        return self._settings["chaining_enabled"]
+
+    def set_runtime_mode(self, execution_mode: RuntimeExecutionMode) -> StreamExecutionEnvironment:
+        if execution_mode is not RuntimeExecutionMode.STREAMING:
+            raise NotImplementedError("flowlab simulates STREAMING execution only (BATCH mode is not modelled)")
+        self._settings["runtime_mode"] = execution_mode.name
+        return self
+
+    def enable_checkpointing(self, interval: int, mode: CheckpointingMode | None = None) -> StreamExecutionEnvironment:
+        """Recorded now; checkpoints are simulated in a later flowlab release."""
+        self._settings["checkpoint_interval_ms"] = int(interval)
+        if mode is not None:
+            self._settings["checkpointing_mode"] = mode.name
+        return self
+
+    # -- sources -----------------------------------------------------------------------------------
+    def from_collection(self, collection: list, type_info: TypeInformation | None = None) -> DataStream:
+        """A bounded, non-parallel source emitting the elements in order, as fast as it can."""
+        from flowlab.sources import CollectionSource
+        items = list(collection)
+        if type_info is not None:
+            for i, value in enumerate(items):
+                problem = type_info.check(value)
+                if problem:
+                    raise TypeError(f"from_collection: element {i} ({value!r}) does not match {type_info!r}: "
+                                    f"{problem}")
+        t = Transformation(self._new_id(), "Source: Collection Source", "source", [], output_type=type_info,
+                           parallelism=1, chaining_strategy=HEAD, parallelism_fixed=True,
+                           params={"source": CollectionSource(items), "watermark_strategy": None})
+        self._add(t)
+        return DataStream(self, t)
+
+    def from_source(self, source: Any, watermark_strategy: WatermarkStrategy, source_name: str,
+                    type_info: TypeInformation | None = None) -> DataStream:
+        """A FLIP-27 style source (``flowlab.sources.ScriptedSource`` / ``GeneratorSource``)."""
+        if not hasattr(source, "create_reader"):
+            raise TypeError(f"from_source expects a flowlab source (ScriptedSource, GeneratorSource), got "
+                            f"{type(source).__name__}")
+        if not isinstance(watermark_strategy, WatermarkStrategy):
+            raise TypeError("from_source needs a WatermarkStrategy (WatermarkStrategy.no_watermarks() if you "
+                            "do not use event time)")
+        t = Transformation(self._new_id(), f"Source: {source_name}", "source", [], output_type=type_info,
+                           parallelism=self.get_parallelism(), chaining_strategy=HEAD,
+                           params={"source": source, "watermark_strategy": watermark_strategy},
+                           bounded=source.is_bounded())
+        if getattr(source, "max_parallelism", None) == 1:
+            t.parallelism_fixed = True
+            t.parallelism = 1
+        self._add(t)
+        return DataStream(self, t)
+
+    # -- execution ---------------------------------------------------------------------------------
+    def get_stream_graph(self, job_name: str | None = None) -> StreamGraph:
+        return generate_stream_graph(self._transformations, job_name or DEFAULT_JOB_NAME, self._all_settings())
+
+    def get_execution_plan(self) -> str:
+        """The StreamGraph as JSON, shaped like Flink's ``getExecutionPlan()``."""
+        return execution_plan(self.get_stream_graph())
+
+    def get_job_graph(self, job_name: str | None = None) -> JobGraph:
+        """flowlab helper: the chained JobGraph that would be submitted."""
+        return build_job_graph(self.get_stream_graph(job_name))
+
+    def execute(self, job_name: str | None = None) -> JobExecutionResult:
+        """Run the job to completion in virtual time; print-sink output is printed at the end."""
+        sim = self._simulation(job_name)
+        self._transformations = []
+        result = sim.run_to_result()
+        for line in sim.printed_lines():
+            print(line)
+        return result
+
+    def execute_async(self, job_name: str = DEFAULT_JOB_NAME) -> JobClient:
+        sim = self._simulation(job_name)
+        self._transformations = []
+        return JobClient(sim)
+
+    def close(self) -> None:
+        self._transformations = []
+
+    # -- internals used by DataStream ----------------------------------------------------------------
+    def _simulation(self, job_name: str | None, seed: int = 0) -> Any:
+        from flowlab.runtime.simulation import Simulation
+        return Simulation(self, seed=seed, job_name=job_name, record_trace=False)
+
+    def _start_collect(self, job_name: str | None, sink: Transformation) -> Iterator:
+        sim = self._simulation(job_name)
+        self._transformations = []
+        return sim.iter_collected(sink.id)
+
+    def _all_settings(self) -> dict[str, Any]:
+        settings = dict(self._settings)
+        settings["configuration"] = self._configuration.to_dict()
+        return settings
+
+    def _new_id(self) -> int:
+        self._ids += 1
+        return self._ids
+
+    def _add(self, t: Transformation) -> None:
+        self._transformations.append(t)

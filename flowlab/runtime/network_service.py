@@ -1,0 +1,54 @@
+"""Moves buffers and credit announcements between tasks through the kernel, with latency."""
+from __future__ import annotations
+
+from flowlab.kernel import Kernel
+from flowlab.runtime.network import Buffer, InputChannel, NetworkSettings, Subpartition
+from flowlab.runtime.recorder import Recorder
+from flowlab.trace import EventKind
+
+PHASE_CONTROL = 0
+PHASE_NETWORK = 1
+PHASE_TASK = 2
+
+
+class NetworkService:
+    """Schedules deliveries: data in order per channel, after ``flowlab.network.latency-ms``."""
+
+    def __init__(self, kernel: Kernel, recorder: Recorder, settings: NetworkSettings) -> None:
+        self.kernel = kernel
+        self.recorder = recorder
+        self.settings = settings
+
+    def send(self, sub: Subpartition, buf: Buffer, backlog: int) -> None:
+        channel = sub.channel
+        task = sub.partition.task
+        rec = self.recorder
+        if rec.enabled:
+            what = repr(buf.elements[0]) if buf.is_event else f"{buf.records} records, {len(buf.elements)} elements"
+            rec.emit(EventKind.BUFFER_SENT, task.vertex.id, task.index, None,
+                     f"to {channel.gate.task.name} ({what})",
+                     {"edge": sub.partition.edge_index, "to": channel.gate.task.index, "records": buf.records})
+        else:
+            rec.tick()
+        self.kernel.schedule(self.kernel.now + self.settings.latency_us, self._deliver, sub, channel, buf, backlog,
+                             phase=PHASE_NETWORK)
+
+    def _deliver(self, sub: Subpartition, channel: InputChannel, buf: Buffer, backlog: int) -> None:
+        sub.in_flight -= 1
+        sub.in_flight_records -= buf.records
+        task = channel.gate.task
+        rec = self.recorder
+        if rec.enabled:
+            what = repr(buf.elements[0]) if buf.is_event else f"{buf.records} records"
+            src = sub.partition.task
+            rec.emit(EventKind.BUFFER_DELIVERED, task.vertex.id, task.index, None,
+                     f"from {src.name} ({what})", {"edge": sub.partition.edge_index, "from": src.index,
+                                                   "records": buf.records})
+        else:
+            rec.tick()
+        task.on_buffer(channel, buf, backlog)
+
+    def announce_credit(self, channel: InputChannel, credit: int) -> None:
+        sub = channel.subpartition
+        self.kernel.schedule(self.kernel.now + self.settings.latency_us, sub.partition.on_credit,
+                             sub.position, credit, phase=PHASE_NETWORK)

@@ -1,0 +1,226 @@
+"""The operator contract every runtime operator follows (Flink's ``AbstractStreamOperator``).
+
+An operator receives records (``process_element``), watermarks and the end of its input, and
+emits through ``self.output``. Its processing cost (virtual µs per record) is charged to the task.
+Keyed operators get a state backend and a timer service scoped to the current key.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from flowlab.datastream.functions import Function, RuntimeContext, TimerService
+from flowlab.datastream.output_tag import OutputTag
+from flowlab.graph.key_groups import key_group_range_for_operator
+from flowlab.runtime.elements import LONG_MIN
+from flowlab.runtime.state import HeapKeyedStateBackend
+from flowlab.runtime.timer_service import InternalTimerService
+
+if TYPE_CHECKING:
+    from flowlab.graph.stream_graph import StreamNode
+    from flowlab.runtime.outputs import OperatorOutput
+    from flowlab.runtime.task import StreamTask
+
+DEFAULT_COST_US = 1
+
+
+class StreamOperator:
+    """Base of all runtime operators: watermark handling, counters, cost."""
+
+    keyed = False
+
+    def __init__(self, node: StreamNode, task: StreamTask, output: OperatorOutput) -> None:
+        self.node = node
+        self.task = task
+        self.output = output
+        self.name = node.name
+        self.id = node.operator_id
+        self.cost = DEFAULT_COST_US if node.processing_cost_us is None else node.processing_cost_us
+        self.records_in = 0
+        self.records_out = 0
+        self.current_watermark = LONG_MIN
+        self.timer_service: InternalTimerService | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def open(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        """All input has ended (called head to tail); flush anything buffered."""
+
+    def close(self) -> None:
+        pass
+
+    # -- input --------------------------------------------------------------------------------------
+    def process_element(self, value: Any, ts: int | None) -> None:
+        raise NotImplementedError
+
+    def process_watermark(self, wm: int) -> None:
+        """Fire due event-time timers first, then forward the watermark (``AbstractStreamOperator``)."""
+        self.current_watermark = wm
+        if self.timer_service is not None:
+            self.timer_service.advance_watermark(wm)
+        self.output.emit_watermark(wm)
+
+    def process_watermark_status(self, idle: bool, input_number: int = 1) -> None:
+        self.output.emit_status(idle)
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def emit_all(self, results: Iterable[Any] | None, ts: int | None) -> None:
+        """Emit what a user function returned/yielded; ``(OutputTag, value)`` pairs go to side outputs."""
+        if results is None:
+            return
+        out = self.output
+        for item in results:
+            if type(item) is tuple and len(item) == 2 and isinstance(item[0], OutputTag):
+                out.collect_side(item[0], item[1], ts)
+            else:
+                out.collect(item, ts)
+
+    def snapshot_info(self) -> dict[str, Any]:
+        return {}
+
+
+def user_method(func: Any, cls: type, method: str) -> Any:
+    """The callable to invoke: ``func.method`` for a Function subclass instance, else the callable."""
+    return getattr(func, method) if isinstance(func, cls) else func
+
+
+class UdfOperator(StreamOperator):
+    """An operator wrapping a user function: ``open(runtime_context)`` / ``close()`` are forwarded."""
+
+    def __init__(self, node: StreamNode, task: StreamTask, output: OperatorOutput) -> None:
+        super().__init__(node, task, output)
+        self.function = task.copy_user_function(node.params.get("function"))
+
+    def open(self) -> None:
+        if isinstance(self.function, Function):
+            self.function.open(StreamingRuntimeContext(self))
+
+    def close(self) -> None:
+        if isinstance(self.function, Function):
+            self.function.close()
+
+
+class KeyedUdfOperator(UdfOperator):
+    """A user function on a keyed stream: keyed state and timers, key re-extracted per record."""
+
+    keyed = True
+
+    def __init__(self, node: StreamNode, task: StreamTask, output: OperatorOutput,
+                 key_selector: Any = None) -> None:
+        super().__init__(node, task, output)
+        self.key_selector = key_selector or node.params["key_selector"]
+        self.key_type = node.params.get("key_type")
+        p, max_p = task.vertex.parallelism, task.vertex.max_parallelism
+        self.backend = HeapKeyedStateBackend(max_p, self.key_type,
+                                             key_group_range_for_operator(max_p, p, task.index))
+        self.timer_service = InternalTimerService(self.on_event_time, self.on_processing_time,
+                                                  self._schedule_processing_time, self.backend.set_current_key)
+
+    def set_key_of(self, value: Any) -> None:
+        key = self.key_selector(value)
+        try:
+            self.backend.set_current_key(key)
+        except TypeError:
+            raise TypeError(f"the key selector returned {key!r} ({type(key).__name__}), which cannot be a key: "
+                            "keys must be hashable and stable — use a str, int, float, bool or a tuple of "
+                            "those (lists and dicts are not allowed)") from None
+
+    def _schedule_processing_time(self, ts_ms: int) -> None:
+        self.task.schedule_processing_time(ts_ms, self.timer_service.on_processing_time)
+
+    def on_event_time(self, ts: int, key: Any, namespace: Any) -> None:
+        pass
+
+    def on_processing_time(self, ts: int, key: Any, namespace: Any) -> None:
+        pass
+
+
+class StreamingRuntimeContext(RuntimeContext):
+    """What ``open(runtime_context)`` receives: subtask facts and keyed state."""
+
+    def __init__(self, operator: StreamOperator) -> None:
+        self._op = operator
+
+    def get_task_name(self) -> str:
+        return self._op.task.vertex.name
+
+    def get_number_of_parallel_subtasks(self) -> int:
+        return self._op.task.vertex.parallelism
+
+    def get_max_number_of_parallel_subtasks(self) -> int:
+        return self._op.task.vertex.max_parallelism
+
+    def get_index_of_this_subtask(self) -> int:
+        return self._op.task.index
+
+    def get_attempt_number(self) -> int:
+        return self._op.task.attempt
+
+    def get_task_name_with_subtasks(self) -> str:
+        v = self._op.task.vertex
+        return f"{v.name} ({self._op.task.index + 1}/{v.parallelism})"
+
+    def get_job_parameter(self, key: str, default_value: str) -> str:
+        return self._op.task.job_parameters.get(key, default_value)
+
+    def _backend(self) -> HeapKeyedStateBackend:
+        backend = getattr(self._op, "backend", None)
+        if backend is None:
+            raise RuntimeError("Keyed state can only be used on a 'keyed stream', i.e., after a 'key_by()' "
+                               f"operation; '{self._op.name}' is not keyed.")
+        return backend
+
+    def get_state(self, state_descriptor: Any) -> Any:
+        return self._backend().get_state(state_descriptor)
+
+    get_list_state = get_map_state = get_reducing_state = get_aggregating_state = get_state
+
+    def get_metrics_group(self) -> Any:
+        return None
+
+
+class KeyedTimerService(TimerService):
+    """``ctx.timer_service()`` of keyed process functions (ms, virtual processing time)."""
+
+    def __init__(self, op: KeyedUdfOperator) -> None:
+        self._op = op
+
+    def current_processing_time(self) -> int:
+        return self._op.task.now_ms()
+
+    def current_watermark(self) -> int:
+        return self._op.timer_service.current_watermark
+
+    def register_event_time_timer(self, timestamp: int) -> None:
+        self._op.timer_service.register_event_time_timer(self._op.backend.current_key, None, int(timestamp))
+
+    def register_processing_time_timer(self, timestamp: int) -> None:
+        self._op.timer_service.register_processing_time_timer(self._op.backend.current_key, None, int(timestamp))
+
+    def delete_event_time_timer(self, timestamp: int) -> None:
+        self._op.timer_service.delete_event_time_timer(self._op.backend.current_key, None, int(timestamp))
+
+    def delete_processing_time_timer(self, timestamp: int) -> None:
+        self._op.timer_service.delete_processing_time_timer(self._op.backend.current_key, None, int(timestamp))
+
+
+class NonKeyedTimerService(TimerService):
+    """Timers need a keyed stream; time queries work everywhere."""
+
+    def __init__(self, op: StreamOperator) -> None:
+        self._op = op
+
+    def current_processing_time(self) -> int:
+        return self._op.task.now_ms()
+
+    def current_watermark(self) -> int:
+        return self._op.current_watermark
+
+    def _no_timers(self, *_: Any) -> None:
+        raise RuntimeError("Setting timers is only supported on a keyed streams: use key_by(...) and a "
+                           "KeyedProcessFunction.")
+
+    register_event_time_timer = register_processing_time_timer = _no_timers
+    delete_event_time_timer = delete_processing_time_timer = _no_timers

@@ -1,0 +1,60 @@
+"""The source operator: reads the next element of its splits when it has arrived (FLIP-27 style).
+
+With a watermark strategy it assigns timestamps and emits watermarks like Flink's
+``SourceOperator``; at the end of bounded input it emits the MAX watermark, which fires every
+pending event-time timer downstream.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flowlab.common.watermark_strategy import LONG_MAX
+from flowlab.runtime.operators.base import StreamOperator
+from flowlab.runtime.operators.timestamps import WatermarkEmitter
+
+
+class SourceOperator(StreamOperator):
+    """Head of a source task. ``next_arrival_us()`` tells the task when to come back."""
+
+    def open(self) -> None:
+        params = self.node.params
+        source = params["source"]
+        task = self.task
+        self.reader = source.create_reader(task.index, task.vertex.parallelism,
+                                           task.rng(f"source/{self.id}[{task.index}]"))
+        strategy = params.get("watermark_strategy")
+        self.emitter = None
+        if strategy is not None and (strategy.emits_watermarks or strategy.timestamp_assigner is not None
+                                     or strategy.idle_timeout_ms is not None):
+            self.emitter = WatermarkEmitter(self, strategy)
+            self.emitter.start(task.auto_watermark_interval_ms)
+
+    def next_arrival_us(self) -> int | None:
+        return self.reader.next_arrival_us()
+
+    def emit_next(self) -> Any:
+        """Emit one element (it has arrived); returns the element's value for the trace."""
+        value, ts = self.reader.poll()
+        self.records_in += 1
+        self.task.cost += self.cost
+        if self.emitter is not None:
+            ts = self.emitter.timestamp_of(value, ts)
+            self.output.collect(value, ts)
+            self.emitter.on_record(value, ts)
+        else:
+            self.output.collect(value, ts)
+        return value, ts
+
+    def end_of_input(self) -> None:
+        if self.emitter is not None:
+            self.emitter.on_periodic()
+            self.emitter.emit_watermark(LONG_MAX)
+        else:
+            self.current_watermark = LONG_MAX
+            self.output.emit_watermark(LONG_MAX)
+
+    def position(self) -> int:
+        return self.reader.position
+
+    def process_element(self, value: Any, ts: int | None) -> None:  # pragma: no cover - sources have no input
+        raise RuntimeError("a source has no input")

@@ -1,0 +1,103 @@
+"""Where an operator's results go: the next chained operator, the network, or side outputs.
+
+Flink's ``ChainingOutput``, ``RecordWriterOutput`` and ``BroadcastingOutputCollector`` in one
+small module. Watermarks are broadcast to every channel whatever the partitioner.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flowlab.runtime.network import ResultPartition
+from flowlab.runtime.partitioning import ChannelSelector
+
+
+class ChainedOutput:
+    """Hands records straight to the next operator in the same task (no network, no buffer)."""
+
+    __slots__ = ("operator", "input_number")
+
+    def __init__(self, operator: Any, input_number: int = 1) -> None:
+        self.operator = operator
+        self.input_number = input_number
+
+    def collect(self, value: Any, ts: int | None) -> None:
+        op = self.operator
+        op.records_in += 1
+        op.task.cost += op.cost
+        if self.input_number == 1:
+            op.process_element(value, ts)
+        else:
+            op.process_element2(value, ts)
+
+    def emit_watermark(self, wm: int) -> None:
+        if self.input_number == 1:
+            self.operator.process_watermark(wm)
+        else:
+            self.operator.process_watermark2(wm)
+
+    def emit_status(self, idle: bool) -> None:
+        self.operator.process_watermark_status(idle, self.input_number)
+
+
+class NetworkOutput:
+    """Serializes records into a result partition; the selector picks the channel (Flink's partitioners)."""
+
+    __slots__ = ("partition", "selector", "record_size", "flush_always")
+
+    def __init__(self, partition: ResultPartition, selector: ChannelSelector, record_size: int,
+                 flush_always: bool) -> None:
+        self.partition = partition
+        self.selector = selector
+        self.record_size = record_size
+        self.flush_always = flush_always
+
+    def collect(self, value: Any, ts: int | None) -> None:
+        element = (value, ts)
+        part = self.partition
+        for ch in self.selector.select(value):
+            part.emit(ch, element, self.record_size, True)
+
+    def emit_watermark(self, wm: int) -> None:
+        from flowlab.runtime.elements import Watermark
+        self.partition.broadcast(Watermark(wm), 16)
+
+    def emit_status(self, idle: bool) -> None:
+        from flowlab.runtime.elements import WatermarkStatus
+        self.partition.broadcast(WatermarkStatus(idle), 4)
+
+
+class OperatorOutput:
+    """All outputs of one operator: main outputs and side outputs by tag id; counts records out."""
+
+    __slots__ = ("main", "side", "owner")
+
+    def __init__(self, owner: Any) -> None:
+        self.main: list[Any] = []
+        self.side: dict[str, list[Any]] = {}
+        self.owner = owner
+
+    def collect(self, value: Any, ts: int | None) -> None:
+        self.owner.records_out += 1
+        for out in self.main:
+            out.collect(value, ts)
+
+    def collect_side(self, tag: Any, value: Any, ts: int | None) -> None:
+        outs = self.side.get(tag.tag_id)
+        if outs:
+            self.owner.records_out += 1
+            for out in outs:
+                out.collect(value, ts)
+
+    def emit_watermark(self, wm: int) -> None:
+        for out in self.main:
+            out.emit_watermark(wm)
+        for outs in self.side.values():
+            for out in outs:
+                out.emit_watermark(wm)
+
+    def emit_status(self, idle: bool) -> None:
+        for out in self.main:
+            out.emit_status(idle)
+        for outs in self.side.values():
+            for out in outs:
+                out.emit_status(idle)

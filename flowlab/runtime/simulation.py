@@ -1,0 +1,304 @@
+"""``flowlab.Simulation``: the one handle notebooks, views and tests use to run a job step by step.
+
+A step is one *observable* event: an element processed by a subtask, a buffer sent or delivered,
+a watermark emitted, a timer firing, a cluster or task state change. ``back``/``goto`` restore
+the nearest in-memory snapshot and replay deterministically, so stepping forward again yields
+exactly the same events. Same program + same seed = identical trace (``trace_digest()``).
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from flowlab.graph.job_graph import JobGraph
+from flowlab.runtime.job_runtime import JobRuntime
+from flowlab.runtime.snapshot import build_snapshot
+from flowlab.trace import Trace, TraceEvent
+
+
+class JobExecutionException(RuntimeError):
+    """The job failed; the message carries the cause, including the user's own traceback."""
+
+
+class JobNotBoundedError(RuntimeError):
+    """``execute()`` on a job that never ends."""
+
+
+class Breakpoint:
+    """Stops ``run()`` after a step with a matching event (kind and/or predicate and field filters)."""
+
+    def __init__(self, what: str | Callable[[TraceEvent], bool], filters: dict[str, Any]) -> None:
+        self.what = what
+        self.filters = filters
+
+    def matches(self, e: TraceEvent) -> bool:
+        if isinstance(self.what, str):
+            if e.kind != self.what:
+                return False
+        elif not self.what(e):
+            return False
+        for field, want in self.filters.items():
+            if getattr(e, field, None) != want and (e.data or {}).get(field) != want:
+                return False
+        return True
+
+    def __repr__(self) -> str:
+        return f"Breakpoint({self.what!r}, {self.filters})"
+
+
+class Simulation:
+    """A job built from ``env`` on a simulated MiniCluster, not yet running; step it, run it, rewind it."""
+
+    def __init__(self, env: Any, seed: int = 0, job_name: str | None = None, record_trace: bool = True,
+                 time_travel: bool | None = None, snapshot_interval: int = 200) -> None:
+        self._job_graph: JobGraph = env.get_job_graph(job_name) if not isinstance(env, JobGraph) else env
+        self.seed = seed
+        self._record = record_trace
+        self._time_travel = record_trace if time_travel is None else time_travel
+        self._interval = max(1, snapshot_interval)
+        self._breakpoints: list[Breakpoint] = []
+        self.reset()
+
+    # -- state -------------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the very beginning (a freshly submitted job)."""
+        self._trace = Trace(enabled=self._record)
+        self._rt = JobRuntime(self._job_graph, self.seed, self._trace)
+        self._rt.start()
+        self.step_count = 0
+        self._last_events: list[TraceEvent] = []
+        self._snapshots: list[tuple[int, JobRuntime]] = []
+        if self._time_travel:
+            self._snapshots.append((0, copy.deepcopy(self._rt)))
+
+    @property
+    def done(self) -> bool:
+        """The job reached FINISHED, FAILED or CANCELED (or nothing is left to happen)."""
+        return self._rt.terminal or self._rt.kernel.peek_time() is None
+
+    @property
+    def now_ms(self) -> float:
+        return self._rt.kernel.now / 1000
+
+    @property
+    def now_us(self) -> int:
+        return self._rt.kernel.now
+
+    @property
+    def job_status(self) -> str:
+        return self._rt.status
+
+    @property
+    def job_id(self) -> str:
+        return self._rt.job_id
+
+    @property
+    def failure(self) -> str | None:
+        """Why the job failed (with the user's traceback), or None."""
+        return self._rt.failure
+
+    @property
+    def job_graph(self) -> JobGraph:
+        return self._job_graph
+
+    @property
+    def runtime(self) -> JobRuntime:
+        """The live runtime objects (for tests and advanced inspection; views use ``snapshot()``)."""
+        return self._rt
+
+    @property
+    def last_events(self) -> list[TraceEvent]:
+        return list(self._last_events)
+
+    # -- stepping ----------------------------------------------------------------------------------------
+    def _advance(self) -> bool:
+        """Run kernel calls until one was observable; False when nothing is left or the job is over."""
+        rt = self._rt
+        if rt.terminal:
+            return False
+        kernel, rec = rt.kernel, rt.recorder
+        rec.step = self.step_count + 1
+        while True:
+            before = rec.count
+            if not kernel.step():
+                return False
+            if rec.count != before:
+                self.step_count += 1
+                if self._time_travel and self.step_count % self._interval == 0:
+                    self._store_snapshot()
+                return True
+
+    def step(self, n: int = 1) -> list[TraceEvent]:
+        """Perform the next ``n`` observable events and return them (``[]`` once the job is done)."""
+        start = len(self._trace)
+        for _ in range(n):
+            if not self._advance():
+                break
+        self._last_events = self._trace.since(start)
+        return list(self._last_events)
+
+    def run(self, until_ms: float | None = None, until: Callable[[TraceEvent], bool] | None = None,
+            max_steps: int | None = None) -> list[TraceEvent]:
+        """Step until virtual time ``until_ms``, an event matching ``until`` or a breakpoint, ``max_steps``,
+        or the end. Returns the events of the last step taken."""
+        until_us = None if until_ms is None else round(until_ms * 1000)
+        watch = bool(self._breakpoints) or until is not None
+        if watch and not self._record:
+            raise ValueError("run(until=...) and breakpoints need the trace (Simulation(record_trace=True))")
+        steps = 0
+        last: list[TraceEvent] = []
+        kernel = self._rt.kernel
+        while not self.done:
+            if max_steps is not None and steps >= max_steps:
+                break
+            if until_us is not None:
+                nxt = self._rt.kernel.peek_time()
+                if nxt is None or nxt > until_us:
+                    break
+            start = len(self._trace)
+            if not self._advance():
+                break
+            steps += 1
+            if watch:
+                last = self._trace.since(start)
+                if any((until is not None and until(e)) or any(b.matches(e) for b in self._breakpoints)
+                       for e in last):
+                    break
+        if until_us is not None and not self.done and kernel is self._rt.kernel:
+            kernel.now = max(kernel.now, min(until_us, kernel.peek_time() or until_us))
+        if not watch:
+            last = self._trace.events[-1:] if self._trace.events else []
+        self._last_events = last
+        return list(last)
+
+    def break_on(self, what: str | Callable[[TraceEvent], bool], **filters: Any) -> Breakpoint:
+        """Stop ``run()`` after a step with an event of kind ``what`` (or matching the predicate)."""
+        bp = Breakpoint(what, filters)
+        self._breakpoints.append(bp)
+        return bp
+
+    def clear_breakpoints(self) -> None:
+        self._breakpoints.clear()
+
+    # -- time travel -------------------------------------------------------------------------------------
+    def _store_snapshot(self) -> None:
+        snaps = self._snapshots
+        snaps.append((self.step_count, copy.deepcopy(self._rt)))
+        if len(snaps) > 40:                     # thin out old snapshots: keep recent ones dense
+            keep = snaps[:1] + snaps[1:24:2] + snaps[24:]
+            self._snapshots = keep
+
+    def back(self, n: int = 1) -> None:
+        """Go back ``n`` steps."""
+        self.goto(max(0, self.step_count - n))
+
+    def goto(self, step: int) -> None:
+        """Jump to just after step ``step`` (replaying from the nearest snapshot when going back)."""
+        if step < 0:
+            raise ValueError("step must be >= 0")
+        if step >= self.step_count:
+            self.step(step - self.step_count)
+            return
+        if not self._time_travel:
+            raise RuntimeError("this Simulation was created with time_travel=False")
+        at, snap = max((s for s in self._snapshots if s[0] <= step), key=lambda s: s[0])
+        self._rt = copy.deepcopy(snap)
+        self.step_count = at
+        self._trace.truncate_after(at)
+        while self.step_count < step and self._advance():
+            pass
+        last: list[TraceEvent] = []
+        for e in reversed(self._trace.events):
+            if e.step != self.step_count:
+                break
+            last.append(e)
+        self._last_events = last[::-1]
+
+    # -- results -----------------------------------------------------------------------------------------
+    @property
+    def trace(self) -> Any:
+        """All events so far as a pandas DataFrame (columns: ``TraceEvent.COLUMNS`` + ``data``)."""
+        import pandas as pd
+        rows = [e.row() + (e.data,) for e in self._trace.events]
+        return pd.DataFrame(rows, columns=[*TraceEvent.COLUMNS, "data"])
+
+    def events(self) -> list[TraceEvent]:
+        return list(self._trace.events)
+
+    def trace_digest(self) -> str:
+        return self._trace.digest()
+
+    def outputs(self, sink: str | int | None = None) -> Any:
+        """What the sinks received: ``{sink name: [values]}``, or one sink's values by name or id."""
+        sinks = self._rt.sinks
+        names = [n for n in self._job_graph.stream_graph.nodes if n.kind == "sink"]
+        if sink is None:
+            out: dict[str, list[Any]] = {}
+            for n in names:
+                key = n.name if n.name not in out else f"{n.name} ({n.operator_id})"
+                out[key] = sinks[n.id].values if n.id in sinks else []
+            return out
+        for n in names:
+            if sink in (n.name, n.id, n.operator_id):
+                return sinks[n.id].values if n.id in sinks else []
+        raise KeyError(f"no sink {sink!r}; sinks: {[n.name for n in names]}")
+
+    def printed_lines(self) -> list[str]:
+        """Lines the print sinks wrote, in the order they were written."""
+        return list(self._rt.printed)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Plain JSON-able state for the views."""
+        return build_snapshot(self._rt, self.step_count, self._last_events)
+
+    def cancel(self) -> None:
+        self._rt.cancel()
+
+    # -- whole-job runs (execute / execute_and_collect) --------------------------------------------------
+    def _check_bounded(self) -> None:
+        unbounded = [n.name for n in self._job_graph.stream_graph.nodes if n.is_source and not n.bounded]
+        if unbounded:
+            raise JobNotBoundedError(
+                f"The job reads from an unbounded source ({', '.join(unbounded)}), so running it to the end would "
+                "never return. Give the source a count, or use flowlab.Simulation(env) and "
+                "sim.run(until_ms=...) to run it for a while.")
+
+    def run_to_result(self) -> Any:
+        """Run to the end; the ``JobExecutionResult``, or ``JobExecutionException`` if the job failed."""
+        from flowlab.datastream.job_client import JobExecutionResult
+        self._check_bounded()
+        rt = self._rt
+        kernel, rec = rt.kernel, rt.recorder
+        while not rt.terminal:
+            before = rec.count
+            rec.step = self.step_count + 1
+            if not kernel.step():
+                break
+            if rec.count != before:
+                self.step_count += 1
+        self._raise_if_failed()
+        return JobExecutionResult(rt.job_id, kernel.now // 1000, {}, simulation=self)
+
+    def _raise_if_failed(self) -> None:
+        rt = self._rt
+        if rt.status == "FAILED":
+            raise JobExecutionException(f"Job execution failed.\n{rt.failure}") from rt.failure_exception
+
+    def iter_collected(self, sink_id: int) -> Iterator[Any]:
+        """Yield a collect sink's results as the job produces them (advancing the simulation lazily)."""
+        i = 0
+        while True:
+            res = self._rt.sinks.get(sink_id)
+            rows = res.rows if res is not None else ()
+            while i < len(rows):
+                yield rows[i][1]
+                i += 1
+            if self._rt.terminal or not self._advance():
+                self._raise_if_failed()
+                res = self._rt.sinks.get(sink_id)
+                rows = res.rows if res is not None else ()
+                while i < len(rows):
+                    yield rows[i][1]
+                    i += 1
+                return

@@ -1,0 +1,389 @@
+"""A subtask: the chained operators of one job vertex, run by a mailbox loop (Flink's ``StreamTask``).
+
+Each kernel call of ``_run_once`` does one unit of work, in Flink's priority order: a due mail
+(timer, periodic watermark) first; otherwise, if an output buffer is available, the next element
+from the input (or the source). Processing costs virtual time: the task is busy for the summed
+cost of the operators the element went through, and only then takes the next one. A task with no
+available output buffer waits: it is back-pressured.
+"""
+from __future__ import annotations
+
+import copy
+import traceback
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from flowlab.runtime.elements import (
+    LONG_MAX,
+    EndOfPartition,
+    Watermark,
+    WatermarkStatus,
+    describe,
+    fmt_ts,
+)
+from flowlab.runtime.network import InputChannel, InputGate, ResultPartition
+from flowlab.runtime.network_service import PHASE_TASK
+from flowlab.runtime.operators import create_operator
+from flowlab.runtime.operators.source import SourceOperator
+from flowlab.runtime.outputs import ChainedOutput, NetworkOutput, OperatorOutput
+from flowlab.runtime.watermark_valve import StatusWatermarkValve
+from flowlab.trace import EventKind
+
+if TYPE_CHECKING:
+    from flowlab.graph.job_graph import JobVertex
+    from flowlab.runtime.job_runtime import JobRuntime
+
+RUNNING = "RUNNING"
+
+
+class StreamTask:
+    """One parallel instance of a job vertex."""
+
+    def __init__(self, job: JobRuntime, vertex: JobVertex, index: int, attempt: int = 0) -> None:
+        self.job = job
+        self.kernel = job.kernel
+        self.recorder = job.recorder
+        self.network = job.network
+        self.vertex = vertex
+        self.index = index
+        self.attempt = attempt
+        self.name = f"{vertex.id}[{index}]"
+        self.state = "CREATED"
+        self.slot: tuple[str, int] | None = None
+        self.auto_watermark_interval_ms = job.settings["auto_watermark_interval_ms"]
+        self.buffer_timeout_ms = job.settings["buffer_timeout_ms"]
+        self.job_parameters = job.settings.get("job_parameters", {})
+        self.partitions: list[ResultPartition] = []
+        self.gates: list[InputGate] = []
+        self.available: deque[InputChannel] = deque()
+        self.current: list[Any] | None = None        # [channel, buffer, position]
+        self.operators: list[Any] = []
+        self.head: Any = None
+        self.valves: dict[int, StatusWatermarkValve] = {}
+        self.ended_inputs: set[int] = set()
+        self.mailbox: deque[tuple[Any, tuple]] = deque()
+        self.busy_until = 0
+        self.cost = 0
+        self.wake_call: Any = None
+        self.wake_at: int | None = None
+        self.waiting_for_output = False
+        self.records_in = 0
+        self.records_out = 0
+        self.failure: str | None = None
+
+    # -- set-up -----------------------------------------------------------------------------------------
+    def build_chain(self) -> None:
+        """Instantiate the chained operators and wire their outputs (during INITIALIZING)."""
+        flush_always = self.buffer_timeout_ms == 0
+        record_size = self.network.settings.record_size
+        outputs = {n.id: OperatorOutput(None) for n in self.vertex.operators}
+        ops = {}
+        for node in self.vertex.operators:
+            op = create_operator(node, self, outputs[node.id])
+            outputs[node.id].owner = op
+            ops[node.id] = op
+        part_of = {je.stream_edge: p for je, p in zip(self.vertex.out_edges, self.partitions, strict=True)}
+        for node in self.vertex.operators:
+            out = outputs[node.id]
+            for e in node.out_edges:
+                if e.chained:
+                    target = ChainedOutput(ops[e.target.id], e.input_number)
+                else:
+                    p = part_of[e]
+                    target = NetworkOutput(p, self.job.make_selector(e, self, len(p.subpartitions)), record_size,
+                                           flush_always)
+                if e.side_output_tag is None:
+                    out.main.append(target)
+                else:
+                    out.side.setdefault(e.side_output_tag.tag_id, []).append(target)
+        self.operators = [ops[n.id] for n in self.vertex.operators]
+        self.head = self.operators[0]
+        by_input: dict[int, list[InputChannel]] = {}
+        for gate in self.gates:
+            by_input.setdefault(gate.input_number, []).extend(gate.channels)
+        self.valves = {n: StatusWatermarkValve(chs) for n, chs in sorted(by_input.items())}
+
+    def open_operators(self) -> None:
+        for op in reversed(self.operators):      # Flink opens tail first
+            op.open()
+
+    def copy_user_function(self, fn: Any) -> Any:
+        """Each subtask gets its own copy of the user's function object, as Flink deserializes one per task."""
+        if fn is None or not hasattr(fn, "__dict__") or callable(fn) and not hasattr(fn, "open"):
+            return fn
+        try:
+            return copy.deepcopy(fn)
+        except Exception:  # noqa: BLE001 - an uncopyable function object is shared instead
+            return fn
+
+    # -- services for operators ---------------------------------------------------------------------
+    def now_ms(self) -> int:
+        return self.kernel.now // 1000
+
+    def rng(self, name: str) -> Any:
+        return self.job.rngs.get(name)
+
+    def sink_results(self, node: Any) -> Any:
+        return self.job.sink_results(node)
+
+    def schedule_processing_time(self, ts_ms: int, callback: Any) -> None:
+        """Run ``callback(now_ms)`` as a mail once virtual processing time reaches ``ts_ms``."""
+        self.kernel.schedule(max(ts_ms, 0) * 1000, self._timer_due, callback, phase=PHASE_TASK)
+
+    def _timer_due(self, callback: Any) -> None:
+        if self.state == RUNNING:
+            self.post_mail(callback, (self.now_ms(),))
+
+    def schedule_periodic(self, interval_ms: int, callback: Any) -> None:
+        self.kernel.schedule(self.kernel.now + interval_ms * 1000, self._periodic, interval_ms, callback,
+                             phase=PHASE_TASK)
+
+    def _periodic(self, interval_ms: int, callback: Any) -> None:
+        if self.state == RUNNING:
+            self.post_mail(callback, ())
+            self.schedule_periodic(interval_ms, callback)
+
+    def post_mail(self, fn: Any, args: tuple) -> None:
+        self.mailbox.append((fn, args))
+        self.wake()
+
+    def note_timer(self, op: Any, domain: str, ts: int, key: Any) -> None:
+        rec = self.recorder
+        if rec.enabled:
+            rec.emit(EventKind.TIMER, self.vertex.id, self.index, op.id,
+                     f"{op.name}: {domain} timer {fmt_ts(ts)} fires for key {key!r}",
+                     {"timestamp": ts, "domain": domain})
+        else:
+            rec.tick()
+
+    # -- lifecycle driven by the JobMaster ----------------------------------------------------------
+    def start(self) -> None:
+        """RUNNING: begin the mailbox loop and the output flusher."""
+        self.state = RUNNING
+        if self.buffer_timeout_ms > 0 and self.partitions:
+            self.kernel.schedule(self.kernel.now + self.buffer_timeout_ms * 1000, self._flush_timer,
+                                 phase=PHASE_TASK)
+        self.wake()
+
+    def _flush_timer(self) -> None:
+        if self.state != RUNNING:
+            return
+        for p in self.partitions:
+            p.flush_all()
+        self.kernel.schedule(self.kernel.now + self.buffer_timeout_ms * 1000, self._flush_timer, phase=PHASE_TASK)
+
+    def cancel(self) -> None:
+        if self.wake_call is not None:
+            self.wake_call.cancel()
+            self.wake_call = None
+
+    # -- scheduling -----------------------------------------------------------------------------------
+    def wake(self, at: int | None = None) -> None:
+        """Make sure ``_run_once`` runs at ``at`` (default: as soon as the task is free)."""
+        if self.state != RUNNING:
+            return
+        t = max(self.kernel.now, self.busy_until, at or 0)
+        if self.wake_call is not None:
+            if self.wake_at <= t:
+                return
+            self.wake_call.cancel()
+        self.wake_at = t
+        self.wake_call = self.kernel.schedule(t, self._run_once, phase=PHASE_TASK)
+
+    def on_buffer(self, channel: InputChannel, buf: Any, backlog: int) -> None:
+        channel.gate.on_buffer(channel, buf, backlog)
+        if not channel.queued and not channel.blocked:
+            channel.queued = True
+            self.available.append(channel)
+        if not self.waiting_for_output:
+            self.wake()
+
+    def output_available(self) -> None:
+        if self.waiting_for_output and all(p.is_available() for p in self.partitions):
+            self.waiting_for_output = False
+            self.wake()
+
+    def _run_once(self) -> None:
+        self.wake_call = None
+        self.wake_at = None
+        if self.state != RUNNING:
+            return
+        self.cost = 0
+        try:
+            again = self._do_work()
+        except Exception as exc:  # noqa: BLE001 - a user function failed: the task fails, like Flink's
+            self.job.task_failed(self, exc, format_user_traceback(exc))
+            return
+        if self.buffer_timeout_ms == 0:
+            for p in self.partitions:
+                p.flush_all()
+        self.busy_until = self.kernel.now + self.cost
+        if again is not None and self.state == RUNNING:
+            self.wake(again)
+
+    def _do_work(self) -> int | None:
+        """One unit of work. Returns when to come back (µs; now = as soon as free), or None to wait."""
+        if self.mailbox:
+            fn, args = self.mailbox.popleft()
+            fn(*args)
+            return self.kernel.now
+        if not all(p.is_available() for p in self.partitions):
+            self.waiting_for_output = True
+            return None
+        if isinstance(self.head, SourceOperator):
+            return self._source_step()
+        return self._input_step()
+
+    def _source_step(self) -> int | None:
+        src = self.head
+        arrival = src.next_arrival_us()
+        now = self.kernel.now
+        if arrival is None:
+            src.end_of_input()
+            self._finish()
+            return None
+        if arrival > now:
+            return arrival
+        value, ts = src.emit_next()
+        self.records_in += 1
+        rec = self.recorder
+        if rec.enabled:
+            rec.emit(EventKind.SOURCE_EMIT, self.vertex.id, self.index, src.id,
+                     describe((value, ts)), {"position": src.position()})
+        else:
+            rec.tick()
+        return now
+
+    def _input_step(self) -> int | None:
+        cur = self.current
+        if cur is None:
+            if not self.available:
+                return None
+            channel = self.available.popleft()
+            channel.queued = False
+            buf = channel.received.popleft()
+            cur = self.current = [channel, buf, 0]
+        channel, buf, pos = cur
+        element = buf.elements[pos]
+        cur[2] = pos + 1
+        if cur[2] >= len(buf.elements):
+            self.current = None
+            if not buf.is_event:
+                channel.gate.recycle(channel)
+            if channel.received and not channel.queued and not channel.blocked:
+                channel.queued = True
+                self.available.append(channel)
+        self._process(channel, element)
+        if self.current is not None or self.available or self.mailbox:
+            return self.kernel.now
+        return None
+
+    def _process(self, channel: InputChannel, element: Any) -> None:
+        n = channel.gate.input_number
+        head = self.head
+        rec = self.recorder
+        if type(element) is tuple:
+            value, ts = element
+            self.records_in += 1
+            head.records_in += 1
+            self.cost += head.cost
+            if rec.enabled:
+                rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id,
+                         describe(element), {"from": channel.producer, "input": n})
+            else:
+                rec.tick()
+            if n == 1:
+                head.process_element(value, ts)
+            else:
+                head.process_element2(value, ts)
+            return
+        if isinstance(element, Watermark):
+            valve = self.valves[n]
+            before = valve.last_output
+            outs = valve.input_watermark(element.timestamp, channel)
+            if rec.enabled:
+                if outs:
+                    detail = (f"Watermark({fmt_ts(element.timestamp)}) from {self.job_channel_name(channel)}: "
+                              f"input watermark {fmt_ts(before)} -> {fmt_ts(outs[-1][1])}")
+                else:
+                    held = valve.holding_back()
+                    why = f"; min is held by {self.job_channel_name(held)} at {fmt_ts(held.watermark)}" if held else ""
+                    detail = (f"Watermark({fmt_ts(element.timestamp)}) from {self.job_channel_name(channel)}: "
+                              f"input watermark stays {fmt_ts(valve.last_output)}{why}")
+                rec.emit(EventKind.WATERMARK, self.vertex.id, self.index, head.id, detail,
+                         {"watermark": element.timestamp, "from": channel.producer, "input": n,
+                          "combined": valve.last_output})
+            else:
+                rec.tick()
+            self._apply_valve(outs, n)
+            return
+        if isinstance(element, WatermarkStatus):
+            outs = self.valves[n].input_status(element.idle, channel)
+            rec.emit(EventKind.WATERMARK, self.vertex.id, self.index, head.id,
+                     f"{element!r} from {self.job_channel_name(channel)}", {"idle": element.idle, "input": n})
+            self._apply_valve(outs, n)
+            return
+        if isinstance(element, EndOfPartition):
+            channel.finished = True
+            rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id,
+                     f"EndOfPartition from {self.job_channel_name(channel)}", {"from": channel.producer})
+            if all(c.finished for g in self.gates if g.input_number == n for c in g.channels):
+                self.ended_inputs.add(n)
+            if all(g.finished for g in self.gates):
+                self._finish()
+            return
+        raise TypeError(f"unexpected stream element {element!r}")
+
+    def _apply_valve(self, outs: list, n: int) -> None:
+        head = self.head
+        for kind, v in outs:
+            if kind == "watermark":
+                if n == 1:
+                    head.process_watermark(v)
+                else:
+                    head.process_watermark2(v)
+            else:
+                head.process_watermark_status(v, n)
+
+    def job_channel_name(self, channel: InputChannel | None) -> str:
+        if channel is None:
+            return "?"
+        edge = self.vertex.in_edges[self.gates.index(channel.gate)]
+        return f"{edge.source.id}[{channel.producer}]"
+
+    def _finish(self) -> None:
+        """All input consumed: finish operators, send EndOfPartition downstream, become FINISHED."""
+        for op in self.operators:
+            op.finish()
+        for p in self.partitions:
+            p.flush_all()
+            p.broadcast_event(EndOfPartition())
+        for op in self.operators:
+            op.close()
+        self.job.task_finished(self)
+
+    # -- views ------------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.busy_until > self.kernel.now
+
+    def input_queued_records(self) -> int:
+        n = sum(c.queued_records for g in self.gates for c in g.channels)
+        if self.current is not None:
+            ch, buf, pos = self.current
+            n += sum(1 for e in buf.elements[pos:] if type(e) is tuple)
+        return n
+
+    def watermark(self) -> int:
+        ops = self.operators
+        return ops[0].current_watermark if ops else LONG_MAX
+
+
+def format_user_traceback(exc: BaseException) -> str:
+    """The exception with its traceback, without flowlab's own frames: what the user wrote failed where."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    user = [f for f in frames if "/flowlab/" not in f.filename.replace("\\", "/")]
+    lines = ["Traceback (most recent call last):\n"]
+    lines += traceback.format_list(user or frames)
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines)

@@ -1,0 +1,38 @@
+"""``from_collection``: a bounded, non-parallel source whose elements are all available at once."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class CollectionSource:
+    """Elements of a Python collection, emitted in order as fast as the source task can."""
+
+    max_parallelism = 1
+
+    def __init__(self, elements: list[Any]) -> None:
+        self.elements = list(elements)
+
+    def __deepcopy__(self, memo: dict) -> CollectionSource:
+        return self
+
+    def is_bounded(self) -> bool:
+        return True
+
+    def create_reader(self, subtask: int, parallelism: int, rng: Any) -> CollectionReader:
+        return CollectionReader(self)
+
+
+class CollectionReader:
+    __slots__ = ("source", "position")
+
+    def __init__(self, source: CollectionSource) -> None:
+        self.source = source
+        self.position = 0
+
+    def next_arrival_us(self) -> int | None:
+        return 0 if self.position < len(self.source.elements) else None
+
+    def poll(self) -> tuple[Any, int | None]:
+        value = self.source.elements[self.position]
+        self.position += 1
+        return value, None

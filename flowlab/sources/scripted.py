@@ -1,0 +1,83 @@
+"""``ScriptedSource``: elements that arrive at scripted moments of virtual processing time."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class ScriptedSource:
+    """A bounded source whose elements arrive when the script says (flowlab extension, not in PyFlink).
+
+    ``ScriptedSource([(0, "a"), (50, "b")])`` — one split. ``ScriptedSource(partitions=[[...], [...]])``
+    — several splits (like Kafka partitions); split *i* is read by subtask ``i % parallelism``.
+    Each element is ``(arrival_ms, value)`` or ``(arrival_ms, value, timestamp_ms)``.
+    """
+
+    def __init__(self, elements: Sequence[tuple] | None = None,
+                 partitions: Sequence[Sequence[tuple]] | None = None) -> None:
+        if (elements is None) == (partitions is None):
+            raise ValueError("give either elements=[(arrival_ms, value), ...] or partitions=[[...], [...]]")
+        splits = [list(elements)] if elements is not None else [list(p) for p in partitions]
+        self.splits: list[list[tuple[int, Any, int | None]]] = []
+        for s, split in enumerate(splits):
+            norm = []
+            last = None
+            for i, e in enumerate(split):
+                if not isinstance(e, tuple) or len(e) not in (2, 3):
+                    raise ValueError(f"split {s}, element {i}: expected (arrival_ms, value) or "
+                                     f"(arrival_ms, value, timestamp_ms), got {e!r}")
+                arrival = e[0]
+                if not isinstance(arrival, (int, float)) or arrival < 0:
+                    raise ValueError(f"split {s}, element {i}: arrival_ms must be a number >= 0, got {arrival!r}")
+                if last is not None and arrival < last:
+                    raise ValueError(f"split {s}, element {i}: arrival times must not decrease within a split "
+                                     f"({arrival} after {last}); event times may be out of order, arrivals not")
+                last = arrival
+                ts = e[2] if len(e) == 3 else None
+                if ts is not None and not isinstance(ts, int):
+                    raise ValueError(f"split {s}, element {i}: timestamp_ms must be an int, got {ts!r}")
+                norm.append((round(arrival * 1000), e[1], ts))
+            self.splits.append(norm)
+
+    def __deepcopy__(self, memo: dict) -> ScriptedSource:
+        return self
+
+    def is_bounded(self) -> bool:
+        return True
+
+    def create_reader(self, subtask: int, parallelism: int, rng: Any) -> ScriptedReader:
+        mine = [i for i in range(len(self.splits)) if i % parallelism == subtask]
+        return ScriptedReader(self, mine)
+
+
+class ScriptedReader:
+    """Reads its splits merged by arrival time (ties: lower split first)."""
+
+    def __init__(self, source: ScriptedSource, split_ids: list[int]) -> None:
+        self.source = source
+        self.split_ids = split_ids
+        self.offsets = [0] * len(split_ids)
+        self.position = 0
+
+    def _next(self) -> int | None:
+        best = None
+        for k, sid in enumerate(self.split_ids):
+            split = self.source.splits[sid]
+            off = self.offsets[k]
+            if off < len(split) and (best is None or split[off][0] < self.source.splits[self.split_ids[best]]
+                                     [self.offsets[best]][0]):
+                best = k
+        return best
+
+    def next_arrival_us(self) -> int | None:
+        k = self._next()
+        if k is None:
+            return None
+        return self.source.splits[self.split_ids[k]][self.offsets[k]][0]
+
+    def poll(self) -> tuple[Any, int | None]:
+        k = self._next()
+        _, value, ts = self.source.splits[self.split_ids[k]][self.offsets[k]]
+        self.offsets[k] += 1
+        self.position += 1
+        return value, ts
