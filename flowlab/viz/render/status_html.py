@@ -1,0 +1,43 @@
+"""The status line: step, virtual time, job status, total records, and what the last step did."""
+from __future__ import annotations
+
+from typing import Any
+
+from flowlab.viz.render import palette as pal
+from flowlab.viz.render.events_html import render_last_events
+from flowlab.viz.render.svg import FONT_FAMILY, esc, ms
+
+
+def records_total(snapshot: dict[str, Any]) -> int:
+    """Records received so far: ``records_in`` summed over every subtask of every task."""
+    return sum(int(st.get("records_in") or 0)
+               for v in snapshot.get("vertices") or () for st in v.get("subtasks") or ())
+
+
+def render_status(snapshot: dict[str, Any]) -> str:
+    """A compact HTML status line for ``snapshot`` (step count, time in ms, job status, records, events)."""
+    job = snapshot.get("job") or {}
+    status = str(job.get("status") or "UNKNOWN")
+    fill = pal.job_fill(status)
+    ink = "#ffffff" if status in ("RUNNING", "FAILED") else pal.INK
+    label = f'style="color:{pal.INK_FAINT}"'
+    parts = [
+        f'<span><span {label}>step</span> <b><span class="flowlab-step-count">{int(snapshot.get("step", 0))}</span></b></span>',
+        f'<span><span {label}>virtual time</span> <b>t = <span class="flowlab-time-ms">'
+        f'{ms(snapshot.get("now_ms"))}</span> ms</b></span>',
+        f'<span><span {label}>records in (all tasks)</span> '
+        f'<b><span class="flowlab-records-total">{records_total(snapshot)}</span></b></span>',
+        f'<span><span {label}>job</span> <span class="flowlab-job-status" style="background:{fill};color:{ink};'
+        f'border-radius:9px;padding:1px 8px;font-size:11px;font-weight:600;letter-spacing:0.3px">'
+        f'{esc(status)}</span></span>',
+    ]
+    if snapshot.get("done"):
+        parts.append(f'<span class="flowlab-done" style="color:{pal.INK_SOFT}">✓ done — nothing left to step</span>')
+    if job.get("failure"):
+        parts.append(f'<span class="flowlab-failure" style="color:{pal.STATE_FILL["FAILED"]}">'
+                     f'{esc(job["failure"])}</span>')
+    return (f'<div class="flowlab-status" style="font-family:{esc(FONT_FAMILY)};font-size:12.5px;'
+            f'color:{pal.INK};line-height:1.6">'
+            f'<div style="display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 18px">{"".join(parts)}</div>'
+            f'<div style="display:flex;gap:8px;font-size:11.5px"><span {label}>last step:</span>'
+            f'{render_last_events(snapshot.get("last_events") or [])}</div></div>')
