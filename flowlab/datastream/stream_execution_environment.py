@@ -163,10 +163,11 @@ class StreamExecutionEnvironment:
         """Run the job to completion in virtual time; print-sink output is printed at the end."""
         sim = self._simulation(job_name)
         self._transformations = []
-        result = sim.run_to_result()
-        for line in sim.printed_lines():
-            print(line)
-        return result
+        try:
+            return sim.run_to_result()
+        finally:                    # what was printed before a failure is shown too, as on a TaskManager
+            for line in sim.printed_lines():
+                print(line)
 
     def execute_async(self, job_name: str = DEFAULT_JOB_NAME) -> JobClient:
         sim = self._simulation(job_name)
