@@ -51,6 +51,17 @@ class Kernel:
             heapq.heappop(q)
         return q[0][0] if q else None
 
+    def would_run_next(self, at: int, phase: int) -> bool:
+        """True if a call scheduled now at (at, phase) would be the very next one to run.
+
+        Lets a caller continue inline instead of scheduling itself: the order of every other call is
+        unchanged, because a new call's sequence number is larger than all queued ones.
+        """
+        q = self._queue
+        while q and q[0][3].cancelled:
+            heapq.heappop(q)
+        return not q or (at, phase) < (q[0][0], q[0][1])
+
     def step(self) -> bool:
         """Run the next call; return False when nothing is left to run."""
         q = self._queue

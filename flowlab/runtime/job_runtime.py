@@ -65,6 +65,7 @@ class JobRuntime:
         self.sinks: dict[int, SinkResults] = {}
         self.printed: list[str] = []
         self.tasks: dict[str, list[StreamTask]] = {}
+        self.inline = False   # fast-forward: tasks continue inline (same order of events, fewer kernel calls)
         self._create_tasks()
 
     # -- construction -----------------------------------------------------------------------------------

@@ -269,6 +269,7 @@ class Simulation:
         from flowlab.datastream.job_client import JobExecutionResult
         self._check_bounded()
         rt = self._rt
+        rt.inline = not self._record      # step numbers are only meaningful when the trace is recorded
         kernel, rec = rt.kernel, rt.recorder
         while not rt.terminal:
             before = rec.count

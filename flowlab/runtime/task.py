@@ -208,18 +208,27 @@ class StreamTask:
         self.wake_at = None
         if self.state != RUNNING:
             return
-        self.cost = 0
-        try:
-            again = self._do_work()
-        except Exception as exc:  # noqa: BLE001 - a user function failed: the task fails, like Flink's
-            self.job.task_failed(self, exc, format_user_traceback(exc))
-            return
-        if self.buffer_timeout_ms == 0:
-            for p in self.partitions:
-                p.flush_all()
-        self.busy_until = self.kernel.now + self.cost
-        if again is not None and self.state == RUNNING:
-            self.wake(again)
+        kernel = self.kernel
+        inline = self.job.inline
+        while True:
+            self.cost = 0
+            try:
+                again = self._do_work()
+            except Exception as exc:  # noqa: BLE001 - a user function failed: the task fails, like Flink's
+                self.job.task_failed(self, exc, format_user_traceback(exc))
+                return
+            if self.buffer_timeout_ms == 0:
+                for p in self.partitions:
+                    p.flush_all()
+            self.busy_until = kernel.now + self.cost
+            if again is None or self.state != RUNNING:
+                return
+            # Fast-forward: continue inline when this task would be the next to run anyway.
+            t = max(again, self.busy_until)
+            if not inline or not kernel.would_run_next(t, PHASE_TASK):
+                break
+            kernel.now = t
+        self.wake(again)
 
     def _do_work(self) -> int | None:
         """One unit of work. Returns when to come back (µs; now = as soon as free), or None to wait."""
