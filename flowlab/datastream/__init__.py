@@ -9,6 +9,7 @@ from flowlab.datastream.execution_config import (
 )
 from flowlab.datastream.functions import (
     AggregateFunction,
+    AllWindowFunction,
     CoFlatMapFunction,
     CoMapFunction,
     CoProcessFunction,
@@ -19,23 +20,28 @@ from flowlab.datastream.functions import (
     KeySelector,
     MapFunction,
     Partitioner,
+    ProcessAllWindowFunction,
     ProcessFunction,
+    ProcessWindowFunction,
     ReduceFunction,
     RuntimeContext,
     SinkFunction,
     TimeDomain,
     TimerService,
+    WindowFunction,
 )
 from flowlab.datastream.job_client import JobClient, JobExecutionResult
 from flowlab.datastream.keyed_stream import KeyedStream
 from flowlab.datastream.output_tag import OutputTag
 from flowlab.datastream.stream_execution_environment import StreamExecutionEnvironment
+from flowlab.datastream.windowed_stream import AllWindowedStream, WindowedStream
 
 __all__ = [
-    "AggregateFunction", "CheckpointingMode", "CloseableIterator", "CoFlatMapFunction", "CoMapFunction",
+    "AggregateFunction", "AllWindowFunction", "AllWindowedStream", "CheckpointingMode", "CloseableIterator", "CoFlatMapFunction", "CoMapFunction",
     "CoProcessFunction", "ConnectedStreams", "DataStream", "DataStreamSink", "ExecutionConfig",
     "FilterFunction", "FlatMapFunction", "JobClient", "JobExecutionResult", "KeySelector", "KeyedCoProcessFunction",
     "KeyedProcessFunction", "KeyedStream", "MapFunction", "OutputTag", "Partitioner", "ProcessFunction",
     "ReduceFunction", "RuntimeContext", "RuntimeExecutionMode", "SinkFunction", "StreamExecutionEnvironment",
-    "TimeCharacteristic", "TimeDomain", "TimerService",
+    "TimeCharacteristic", "TimeDomain", "TimerService", "ProcessAllWindowFunction", "ProcessWindowFunction",
+    "WindowFunction", "WindowedStream",
 ]

@@ -205,6 +205,19 @@ class DataStream:
                                      parallelism=self._transformation.parallelism, tag=output_tag)
         return DataStream(self._env, t)
 
+    def window_all(self, window_assigner: Any) -> Any:
+        """Windows over the whole stream, evaluated at parallelism 1 (``DataStream.window_all``)."""
+        from flowlab.datastream.windowed_stream import AllWindowedStream
+        return AllWindowedStream(self._partition(P.GLOBAL), window_assigner)
+
+    def window(self, *_: Any) -> Any:
+        raise TypeError("window() needs a keyed stream: call key_by(...) first, e.g. "
+                        "ds.key_by(lambda r: r[0]).window(...), or use window_all(...) to window the whole "
+                        "stream at parallelism 1.")
+
+    def count_window(self, *_: Any) -> Any:
+        raise TypeError("count_window() needs a keyed stream: call key_by(...) first.")
+
     # -- partitioning ---------------------------------------------------------------------------
     def shuffle(self) -> DataStream:
         return self._partition(P.SHUFFLE)

@@ -221,6 +221,58 @@ class SinkFunction(Function):
         pass
 
 
+class WindowFunction(Function):
+    """Called once per window firing with every element of the window (Flink's ``WindowFunction``)."""
+
+    @abstractmethod
+    def apply(self, key: Any, window: Any, inputs: Iterable[Any]) -> Iterable[Any]: ...
+
+
+class ProcessWindowFunction(Function):
+    """A window function with a context: window, time, per-window and global state (``ProcessWindowFunction``)."""
+
+    class Context(ABC):
+        @abstractmethod
+        def window(self) -> Any: ...
+
+        @abstractmethod
+        def current_processing_time(self) -> int: ...
+
+        @abstractmethod
+        def current_watermark(self) -> int: ...
+
+        @abstractmethod
+        def window_state(self) -> Any: ...
+
+        @abstractmethod
+        def global_state(self) -> Any: ...
+
+    @abstractmethod
+    def process(self, key: Any, context: ProcessWindowFunction.Context, elements: Iterable[Any]) -> Iterable[Any]: ...
+
+    def clear(self, context: ProcessWindowFunction.Context) -> None:
+        """Called when the window is purged at cleanup time: clear per-window state here."""
+
+
+class AllWindowFunction(Function):
+    """``WindowFunction`` for ``window_all`` (no key)."""
+
+    @abstractmethod
+    def apply(self, window: Any, inputs: Iterable[Any]) -> Iterable[Any]: ...
+
+
+class ProcessAllWindowFunction(Function):
+    """``ProcessWindowFunction`` for ``window_all`` (no key)."""
+
+    Context = ProcessWindowFunction.Context
+
+    @abstractmethod
+    def process(self, context: ProcessWindowFunction.Context, elements: Iterable[Any]) -> Iterable[Any]: ...
+
+    def clear(self, context: ProcessWindowFunction.Context) -> None:
+        """Called when the window is purged at cleanup time."""
+
+
 class TimeDomain:
     """Which clock fired a timer."""
 
@@ -233,4 +285,5 @@ __all__ = [
     "FilterFunction", "FlatMapFunction", "Function", "KeySelector", "KeyedCoProcessFunction",
     "KeyedProcessFunction", "MapFunction", "Partitioner", "ProcessFunction", "ReduceFunction",
     "RuntimeContext", "SinkFunction", "TimeDomain", "TimerService",
+    "WindowFunction", "ProcessWindowFunction", "AllWindowFunction", "ProcessAllWindowFunction",
 ]

@@ -201,10 +201,16 @@ class KeyedStream(DataStream):
         return self
 
     def window(self, window_assigner: Any) -> Any:
-        raise NotImplementedError("windows arrive with flowlab's event-time support (next release)")
+        """Group each key's elements into windows (``KeyedStream.window``)."""
+        from flowlab.datastream.windowed_stream import WindowedStream
+        return WindowedStream(self, window_assigner)
 
     def count_window(self, size: int, slide: int = 0) -> Any:
-        raise NotImplementedError("count windows arrive with flowlab's event-time support (next release)")
-
+        """Windows of ``size`` elements per key, sliding by ``slide`` when given (``KeyedStream.count_window``)."""
+        from flowlab.datastream.window import CountSlidingWindowAssigner, CountTumblingWindowAssigner
+        from flowlab.datastream.windowed_stream import WindowedStream
+        if slide == 0:
+            return WindowedStream(self, CountTumblingWindowAssigner.of(size))
+        return WindowedStream(self, CountSlidingWindowAssigner.of(size, slide))
 
 setattr(KeyedStream, "global", KeyedStream._no_repartition)

@@ -11,6 +11,7 @@ from flowlab.runtime.operators.simple import FilterOperator, FlatMapOperator, Ma
 from flowlab.runtime.operators.sink import SinkOperator
 from flowlab.runtime.operators.source import SourceOperator
 from flowlab.runtime.operators.timestamps import TimestampsAndWatermarksOperator
+from flowlab.runtime.operators.window import WindowOperator
 
 OPERATORS: dict[str, type[StreamOperator]] = {
     "source": SourceOperator,
@@ -26,6 +27,7 @@ OPERATORS: dict[str, type[StreamOperator]] = {
     "keyed_co_process": KeyedCoProcessOperator,
     "timestamps": TimestampsAndWatermarksOperator,
     "sink": SinkOperator,
+    "window": WindowOperator,
 }
 
 

@@ -1,0 +1,320 @@
+"""Keyed windows (Flink's ``WindowOperator`` and ``EvictingWindowOperator``), kind ``"window"``.
+
+Per element: assign windows; skip windows already past cleanup (``cleanup_time <= watermark``); add the
+element to each remaining window's contents; ask the trigger; a FIRE emits the window's result with
+timestamp ``window.max_timestamp()``; a cleanup timer at ``max_timestamp + allowed_lateness`` (processing
+time: ``max_timestamp``) clears the window without firing. An element added to no window is late when
+``ts + allowed_lateness <= watermark``: it goes to the late side output, or is dropped and counted.
+Session windows merge through a per-key map merged window -> state window (``MergingWindowSet``).
+Simplification: evicting windows keep ``(value, ts)`` pairs instead of ``TimestampedValue``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flowlab.datastream import functions as F
+from flowlab.datastream.state import ValueStateDescriptor
+from flowlab.datastream.window import MergingWindowAssigner
+from flowlab.runtime.elements import LONG_MAX, fmt_ts
+from flowlab.runtime.operators.base import KeyedUdfOperator, user_method
+from flowlab.runtime.operators.window_contexts import (
+    AssignerContext,
+    ProcessWindowContext,
+    TriggerContext,
+    merge_namespaces,
+)
+from flowlab.trace.events import EventKind
+
+_CONTENTS = "_window_contents"
+
+
+class _ContentsDescriptor:
+    """Describes the window contents table so the generic namespace merge can combine it."""
+
+    def __init__(self, kind: str, reduce_function: Any = None, agg_function: Any = None) -> None:
+        self.name, self.kind = _CONTENTS, kind
+        self.reduce_function, self.agg_function = reduce_function, agg_function
+
+
+class WindowOperator(KeyedUdfOperator):
+    def __init__(self, node: Any, task: Any, output: Any) -> None:
+        super().__init__(node, task, output)
+        p = node.params
+        self.assigner = p["assigner"]
+        self.trigger = p["trigger"]
+        self.evictor = p.get("evictor")
+        self.allowed_lateness = p.get("allowed_lateness", 0)
+        self.late_tag = p.get("late_tag")
+        self.mode = p["mode"]
+        self.all_window = p.get("all_window", False)
+        self.window_function = task.copy_user_function(p.get("window_function"))
+        self.event_time = self.assigner.is_event_time()
+        self.merging = isinstance(self.assigner, MergingWindowAssigner)
+        self.num_late_records_dropped = 0
+        self.num_fires = 0
+
+    def open(self) -> None:
+        super().open()
+        if isinstance(self.window_function, F.Function):
+            from flowlab.runtime.operators.base import StreamingRuntimeContext
+            self.window_function.open(StreamingRuntimeContext(self))
+        buffered = self.mode == "buffer" or self.evictor is not None
+        if buffered:
+            self.contents_desc = _ContentsDescriptor("list")
+        elif self.mode == "reduce":
+            self.reduce = user_method(self.function, F.ReduceFunction, "reduce")
+            self.contents_desc = _ContentsDescriptor("reducing", reduce_function=self.reduce)
+        else:
+            self.contents_desc = _ContentsDescriptor("aggregating", agg_function=self.function)
+        self.buffered = buffered
+        self.contents = self.backend.table(_CONTENTS)
+        self.merge_map = self.backend.get_state(ValueStateDescriptor("_merging_window_set"))
+        self.trigger_ctx = TriggerContext(self)
+        self.assigner_ctx = AssignerContext(self)
+        self.process_ctx = ProcessWindowContext(self)
+
+    def close(self) -> None:
+        super().close()
+        if isinstance(self.window_function, F.Function):
+            self.window_function.close()
+
+    # -- elements ---------------------------------------------------------------------------------
+    def process_element(self, value: Any, ts: int | None) -> None:
+        self.set_key_of(value)
+        self.task.cost += self.cost
+        windows = self.assigner.assign_windows(value, ts, self.assigner_ctx)
+        skipped = True
+        for window in windows:
+            state_window = window
+            if self.merging:
+                window = self._add_merging_window(window)
+                if self._is_window_late(window):
+                    self._retire(window)
+                    continue
+                state_window = self.merge_map.value()[window]
+            elif self._is_window_late(window):
+                continue
+            skipped = False
+            self._add(state_window, value, ts)
+            ctx = self.trigger_ctx
+            ctx.window = window
+            result = self.trigger.on_element(value, ts, window, ctx)
+            self._act(result, window, state_window)
+            self._register_cleanup_timer(window)
+        if skipped and self._is_element_late(ts):
+            self._late(value, ts)
+
+    def _add(self, state_window: Any, value: Any, ts: int | None) -> None:
+        k = (self.backend.current_key, state_window)
+        table = self.contents
+        if self.buffered:
+            table.setdefault(k, []).append((value, ts))
+        elif self.mode == "reduce":
+            table[k] = value if k not in table else self.reduce(table[k], value)
+        else:
+            agg = self.function
+            table[k] = agg.add(value, table[k] if k in table else agg.create_accumulator())
+
+    def _late(self, value: Any, ts: int | None) -> None:
+        wm = self.timer_service.current_watermark
+        if self.late_tag is not None:
+            self.output.collect_side(self.late_tag, value, ts)
+            what = f"to side output '{self.late_tag.tag_id}'"
+        else:
+            self.num_late_records_dropped += 1
+            what = "dropped"
+        rec = self.task.recorder
+        if rec.enabled:
+            rec.emit(EventKind.LATE_RECORD, self.task.vertex.id, self.task.index, self.id,
+                     f"{self.name}: late record {value!r} (ts {fmt_ts(ts)} + lateness {self.allowed_lateness} "
+                     f"<= watermark {fmt_ts(wm)}) {what}",
+                     {"timestamp": ts, "watermark": wm, "side_output": self.late_tag is not None})
+        else:
+            rec.tick()
+
+    # -- timers -----------------------------------------------------------------------------------
+    def on_event_time(self, ts: int, key: Any, namespace: Any) -> None:
+        self._on_timer(ts, namespace, True)
+
+    def on_processing_time(self, ts: int, key: Any, namespace: Any) -> None:
+        self._on_timer(ts, namespace, False)
+
+    def _on_timer(self, ts: int, window: Any, event_time: bool) -> None:
+        self.task.cost += self.cost
+        state_window = window
+        if self.merging:
+            mapping = self.merge_map.value() or {}
+            if window not in mapping:
+                return          # the window was merged into another one
+            state_window = mapping[window]
+        ctx = self.trigger_ctx
+        ctx.window = window
+        if event_time:
+            result = self.trigger.on_event_time(ts, window, ctx)
+        else:
+            result = self.trigger.on_processing_time(ts, window, ctx)
+        self._act(result, window, state_window)
+        if self.event_time == event_time and ts == self._cleanup_time(window):
+            self._clear_all_state(window, state_window)
+
+    # -- firing -----------------------------------------------------------------------------------
+    def _act(self, result: Any, window: Any, state_window: Any) -> None:
+        k = (self.backend.current_key, state_window)
+        if result.is_fire() and k in self.contents:
+            self._emit_window_contents(window, k)
+        if result.is_purge():
+            self.contents.pop(k, None)
+
+    def _emit_window_contents(self, window: Any, k: tuple[Any, Any]) -> None:
+        wm = self.timer_service.current_watermark
+        stored = self.contents[k]
+        if self.evictor is not None:
+            stored = self.evictor.evict_before(list(stored), len(stored), window, self.trigger_ctx)
+            results = self._results([v for v, _ in stored])
+            self.emit_all(self._apply(window, results), window.max_timestamp())
+            stored = self.evictor.evict_after(list(stored), len(stored), window, self.trigger_ctx)
+            if stored:
+                self.contents[k] = list(stored)
+            else:
+                self.contents.pop(k, None)
+        elif self.buffered:
+            self.emit_all(self._apply(window, [v for v, _ in stored]), window.max_timestamp())
+        elif self.mode == "reduce":
+            self.emit_all(self._apply(window, [stored]), window.max_timestamp())
+        else:
+            self.emit_all(self._apply(window, [self.function.get_result(stored)]), window.max_timestamp())
+        self.num_fires += 1
+        rec = self.task.recorder
+        if rec.enabled:
+            start = getattr(window, "start", None)
+            end = getattr(window, "end", None)
+            span = f"[{start}, {end})" if start is not None else repr(window)
+            rec.emit(EventKind.WINDOW_FIRE, self.task.vertex.id, self.task.index, self.id,
+                     f"{self.name}: window {span} fires for key {k[0]!r} at watermark {fmt_ts(wm)}",
+                     {"key": k[0], "window_start": start, "window_end": end, "watermark": wm})
+        else:
+            rec.tick()
+
+    def _results(self, values: list[Any]) -> list[Any]:
+        """Reduce/aggregate the (evicted) buffer as the incremental path would have done."""
+        if self.mode == "buffer":
+            return values
+        if self.mode == "reduce":
+            reduce = user_method(self.function, F.ReduceFunction, "reduce")
+            acc = values[0] if values else None
+            for v in values[1:]:
+                acc = reduce(acc, v)
+            return [] if not values else [acc]
+        agg = self.function
+        acc = agg.create_accumulator()
+        for v in values:
+            acc = agg.add(v, acc)
+        return [agg.get_result(acc)]
+
+    def _apply(self, window: Any, results: list[Any]) -> Any:
+        wf = self.window_function
+        if wf is None:
+            return results
+        key = self.backend.current_key
+        if isinstance(wf, F.ProcessWindowFunction):
+            self.process_ctx._window = window
+            return wf.process(key, self.process_ctx, results)
+        if isinstance(wf, F.ProcessAllWindowFunction):
+            self.process_ctx._window = window
+            return wf.process(self.process_ctx, results)
+        if isinstance(wf, F.AllWindowFunction):
+            return wf.apply(window, results)
+        return wf.apply(key, window, results)
+
+    # -- lateness and cleanup ---------------------------------------------------------------------
+    def _cleanup_time(self, window: Any) -> int:
+        if not self.event_time:
+            return window.max_timestamp()
+        t = window.max_timestamp() + self.allowed_lateness
+        return min(t, LONG_MAX)
+
+    def _is_window_late(self, window: Any) -> bool:
+        return self.event_time and self._cleanup_time(window) <= self.timer_service.current_watermark
+
+    def _is_element_late(self, ts: int | None) -> bool:
+        return (self.event_time and ts is not None
+                and ts + self.allowed_lateness <= self.timer_service.current_watermark)
+
+    def _register_cleanup_timer(self, window: Any) -> None:
+        t = self._cleanup_time(window)
+        if t == LONG_MAX:
+            return
+        key = self.backend.current_key
+        if self.event_time:
+            self.timer_service.register_event_time_timer(key, window, t)
+        else:
+            self.timer_service.register_processing_time_timer(key, window, t)
+
+    def _delete_cleanup_timer(self, window: Any) -> None:
+        t = self._cleanup_time(window)
+        if t == LONG_MAX:
+            return
+        key = self.backend.current_key
+        if self.event_time:
+            self.timer_service.delete_event_time_timer(key, window, t)
+        else:
+            self.timer_service.delete_processing_time_timer(key, window, t)
+
+    def _clear_all_state(self, window: Any, state_window: Any) -> None:
+        self.contents.pop((self.backend.current_key, state_window), None)
+        self.trigger_ctx.window = window
+        self.trigger.clear(window, self.trigger_ctx)
+        wf = self.window_function
+        if isinstance(wf, (F.ProcessWindowFunction, F.ProcessAllWindowFunction)):
+            self.process_ctx._window = window
+            wf.clear(self.process_ctx)
+        if self.merging:
+            self._retire(window)
+
+    # -- merging (MergingWindowSet) ---------------------------------------------------------------
+    def _retire(self, window: Any) -> None:
+        mapping = dict(self.merge_map.value() or {})
+        mapping.pop(window, None)
+        self.merge_map.update(mapping or None)
+
+    def _add_merging_window(self, new_window: Any) -> Any:
+        """Add ``new_window`` to the key's window set, merging; returns the window it ended up in."""
+        mapping: dict[Any, Any] = dict(self.merge_map.value() or {})
+        result, merged_new = new_window, False
+        for merged, group in self.assigner.merge_windows(list(mapping) + [new_window]):
+            group = list(group)
+            if new_window in group:
+                group.remove(new_window)
+                merged_new, result = True, merged
+            if not group:
+                continue
+            state_window = mapping[group[0]]
+            absorbed_states = [mapping.pop(w) for w in group]
+            mapping[merged] = state_window
+            absorbed_states.remove(state_window)
+            if not (len(group) == 1 and group[0] == merged):
+                self._merge(merged, group, state_window, absorbed_states)
+        if not merged_new:
+            mapping[new_window] = new_window
+        self.merge_map.update(mapping)
+        return result
+
+    def _merge(self, merged: Any, windows: list[Any], state_window: Any, absorbed: list[Any]) -> None:
+        """Flink's merge callback: trigger ``on_merge``, retire the absorbed windows' triggers and timers."""
+        if self.event_time and merged.max_timestamp() + self.allowed_lateness <= self.timer_service.current_watermark:
+            raise RuntimeError(f"The end timestamp of an event-time window cannot become earlier than the current "
+                               f"watermark by merging. Current watermark: {self.timer_service.current_watermark} "
+                               f"window: {merged}")
+        ctx = self.trigger_ctx
+        ctx.window, ctx.merged_windows = merged, windows
+        self.trigger.on_merge(merged, ctx)
+        for w in windows:
+            ctx.window = w
+            self.trigger.clear(w, ctx)
+            self._delete_cleanup_timer(w)
+        ctx.window, ctx.merged_windows = None, []
+        merge_namespaces(self.backend, self.contents_desc, state_window, absorbed)
+
+    def snapshot_info(self) -> dict[str, Any]:
+        return {"windows": len(self.contents), "late_records_dropped": self.num_late_records_dropped,
+                "fires": self.num_fires}
