@@ -35,6 +35,7 @@ class Dashboard(Displayable):
         self.log_size = log_size
         self._events: deque[dict[str, Any]] = deque(maxlen=LOG_KEEP)
         self.snapshot: dict[str, Any] = {}
+        self._failed = False
 
         def button(description: str, icon: str, tooltip: str, action: Callable[[], None]) -> widgets.Button:
             b = widgets.Button(description=description, icon=icon, tooltip=tooltip,
@@ -121,20 +122,28 @@ class Dashboard(Displayable):
             self.log.value = render_event_log(self._events, self.log_size)
             for b in (self.step_button, self.step10_button, self.run_button):
                 b.disabled = done
-            self.play_button.disabled = done and not self.playback.playing
+            self.play_button.disabled = done
             self.back_button.disabled = int(snap.get("step", self.sim.step_count)) <= 0
 
     # ---- internals ------------------------------------------------------------------------------------
 
     def _advance(self, n: int) -> None:
         self._record(self.sim.step(n))
+        if self.sim.done:
+            self.playback.pause()
         self.refresh()
 
     def _run(self, action: Callable[[], None]) -> None:
-        """Run a control action; in a notebook an exception shows up under the controls."""
-        self.errors.clear_output()
+        """Run a control action; in a notebook an exception shows up under the controls until the next one."""
+        if self._failed:
+            self.errors.clear_output()
+            self._failed = False
         with self.errors:
-            action()
+            try:
+                action()
+            except BaseException:
+                self._failed = True
+                raise
 
     def _record(self, events: Iterable[Any]) -> None:
         self._events.extend(event_dict(e) for e in events)

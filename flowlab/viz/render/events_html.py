@@ -71,7 +71,7 @@ def render_event_log(events: Iterable[Mapping[str, Any]], limit: int = 12) -> st
         body.append(f'<tr><td colspan="5" style="padding:2px 8px;color:{pal.INK_FAINT}">no events yet</td></tr>')
     return (f'<div class="flowlab-event-log" style="font-family:{esc(FONT_FAMILY)};font-size:11.5px;'
             f'color:{pal.INK}"><div style="font-weight:600;margin:2px 0">Recent events</div>'
-            f'<table style="border-collapse:collapse;width:100%"><thead><tr>{head}</tr></thead>'
+            f'<table style="border-collapse:collapse;width:100%;font-size:11.5px"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 

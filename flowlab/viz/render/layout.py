@@ -64,6 +64,11 @@ def graph_signature(snapshot: dict[str, Any], chained: bool) -> str:
     return hashlib.sha1(repr(shape).encode()).hexdigest()
 
 
+def clear_layout_cache() -> None:
+    """Forget cached layouts (benchmarks and tests measure cold renders with it)."""
+    _CACHE.clear()
+
+
 def compute_layout(snapshot: dict[str, Any], chained: bool = True) -> dict[str, Any]:
     """Positions of every box, frame and edge for ``snapshot``'s graph shape (cached; treat as read-only)."""
     sig = graph_signature(snapshot, chained)

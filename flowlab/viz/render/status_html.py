@@ -40,4 +40,4 @@ def render_status(snapshot: dict[str, Any]) -> str:
             f'color:{pal.INK};line-height:1.6">'
             f'<div style="display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 18px">{"".join(parts)}</div>'
             f'<div style="display:flex;gap:8px;font-size:11.5px"><span {label}>last step:</span>'
-            f'{render_last_events(snapshot.get("last_events") or [])}</div></div>')
+            f'{render_last_events(snapshot.get("last_events") or [], limit=4)}</div></div>')

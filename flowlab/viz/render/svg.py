@@ -5,15 +5,19 @@ and make the output byte-for-byte deterministic (fixed number formats, no dict-o
 """
 from __future__ import annotations
 
+import re
 from html import escape
 
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 MONO_FAMILY = "ui-monospace, 'SF Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace"
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def esc(text: object) -> str:
-    """Escape text for XML/HTML content and attribute values (``<&>"'``)."""
-    return escape(str(text), quote=True)
+    """Escape text for XML/HTML content and attribute values (``<&>"'``); drop characters XML forbids."""
+    return escape(_NOT_XML.sub("\ufffd", str(text)), quote=True)
 
 
 def num(value: float) -> str:
