@@ -46,6 +46,9 @@ def _run(build_job: Callable, sentences: list[str], parallelism: int) -> tuple[l
     try:
         ds = build_job(env, list(sentences))
     except Exception as exc:  # the student's code: report, do not crash the checker
+        if "sum(" in str(exc) and "has no fields" in str(exc):
+            return None, (f"{exc}. You emitted words, not (word, 1) pairs — sum(1) needs a count field: make "
+                          "flat_map yield (word, 1) for each word")
         return None, f"build_job raised {type(exc).__name__}: {exc}"
     if ds is None:
         return None, ("build_job returned None: end it with `return counts` (the DataStream of (word, count) "

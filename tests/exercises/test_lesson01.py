@@ -37,6 +37,10 @@ class Counting(MapFunction):
 WRONG = {
     "words_not_pairs": (lambda env, s: env.from_collection(s).flat_map(lambda l: l.split())
                         .key_by(lambda w: w).sum(1), "you emitted words, not (word, 1) pairs"),
+    "typed_words_not_pairs": (lambda env, s: env.from_collection(s, type_info=Types.STRING())
+                              .flat_map(lambda l: l.split(), output_type=Types.STRING())
+                              .key_by(lambda w: w, key_type=Types.STRING()).sum(1),
+                              "You emitted words, not (word, 1) pairs"),
     "no_aggregation": (lambda env, s: pairs(env, s), "the 4th 'to' must read ('to', 4)"),
     "keyed_stream_returned": (lambda env, s: pairs(env, s).key_by(lambda t: t[0]), "returned the KeyedStream"),
     "wrong_key": (lambda env, s: pairs(env, s).key_by(lambda t: t[1]).sum(1), "all records went to one key"),
