@@ -58,7 +58,7 @@ class JobRuntime:
         self.exec_graph = build_execution_graph(job_graph)
         self.rm = ResourceManager()
         self.jobmaster = JobMaster(self)
-        self.status = "INITIALIZING"
+        self.status: str | None = None          # not yet submitted
         self.status_history: list[tuple[int, str]] = []
         self.failure: str | None = None
         self.failure_exception: BaseException | None = None
@@ -121,9 +121,11 @@ class JobRuntime:
     # -- status ----------------------------------------------------------------------------------------
     def set_status(self, new: str) -> None:
         old = self.status
+        if new == old:
+            return
         self.status = new
         self.status_history.append((self.kernel.now, new))
-        self.recorder.emit(EventKind.JOB_STATUS, detail=f"job '{self.job_name}' {old} -> {new}",
+        self.recorder.emit(EventKind.JOB_STATUS, detail=f"job '{self.job_name}' {old or 'submitted'} -> {new}",
                            data={"from": old, "to": new})
 
     @property

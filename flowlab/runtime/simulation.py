@@ -112,14 +112,19 @@ class Simulation:
         return list(self._last_events)
 
     # -- stepping ----------------------------------------------------------------------------------------
-    def _advance(self) -> bool:
-        """Run kernel calls until one was observable; False when nothing is left or the job is over."""
+    def _advance(self, limit_us: int | None = None) -> bool:
+        """Run kernel calls until one was observable. False when the job is over, nothing is left, or the
+        next call lies beyond ``limit_us`` (virtual µs) — then nothing after ``limit_us`` has run."""
         rt = self._rt
         if rt.terminal:
             return False
         kernel, rec = rt.kernel, rt.recorder
         rec.step = self.step_count + 1
         while True:
+            if limit_us is not None:
+                nxt = kernel.peek_time()
+                if nxt is None or nxt > limit_us:
+                    return False
             before = rec.count
             if not kernel.step():
                 return False
@@ -148,16 +153,11 @@ class Simulation:
             raise ValueError("run(until=...) and breakpoints need the trace (Simulation(record_trace=True))")
         steps = 0
         last: list[TraceEvent] = []
-        kernel = self._rt.kernel
         while not self.done:
             if max_steps is not None and steps >= max_steps:
                 break
-            if until_us is not None:
-                nxt = self._rt.kernel.peek_time()
-                if nxt is None or nxt > until_us:
-                    break
             start = len(self._trace)
-            if not self._advance():
+            if not self._advance(until_us):
                 break
             steps += 1
             if watch:
@@ -165,12 +165,21 @@ class Simulation:
                 if any((until is not None and until(e)) or any(b.matches(e) for b in self._breakpoints)
                        for e in last):
                     break
-        if until_us is not None and not self.done and kernel is self._rt.kernel:
-            kernel.now = max(kernel.now, min(until_us, kernel.peek_time() or until_us))
+        kernel = self._rt.kernel
+        if until_us is not None and not self.done and until_us > kernel.now:
+            kernel.now = until_us          # nothing happens before the next call: the clock may move on
         if not watch:
-            last = self._trace.events[-1:] if self._trace.events else []
+            last = self._events_of_step(self.step_count)
         self._last_events = last
         return list(last)
+
+    def _events_of_step(self, step: int) -> list[TraceEvent]:
+        out: list[TraceEvent] = []
+        for e in reversed(self._trace.events):
+            if e.step != step:
+                break
+            out.append(e)
+        return out[::-1]
 
     def break_on(self, what: str | Callable[[TraceEvent], bool], **filters: Any) -> Breakpoint:
         """Stop ``run()`` after a step with an event of kind ``what`` (or matching the predicate)."""
@@ -199,6 +208,7 @@ class Simulation:
             raise ValueError("step must be >= 0")
         if step >= self.step_count:
             self.step(step - self.step_count)
+            self._last_events = self._events_of_step(self.step_count)
             return
         if not self._time_travel:
             raise RuntimeError("this Simulation was created with time_travel=False")
@@ -208,12 +218,7 @@ class Simulation:
         self._trace.truncate_after(at)
         while self.step_count < step and self._advance():
             pass
-        last: list[TraceEvent] = []
-        for e in reversed(self._trace.events):
-            if e.step != self.step_count:
-                break
-            last.append(e)
-        self._last_events = last[::-1]
+        self._last_events = self._events_of_step(self.step_count)
 
     # -- results -----------------------------------------------------------------------------------------
     @property

@@ -64,7 +64,7 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
                     for tm in rt.rm.taskmanagers]
     return {
         "step": step, "now_us": now, "now_ms": now / 1000, "done": rt.terminal,
-        "job": {"id": rt.job_id, "name": rt.job_name, "status": rt.status, "failure": rt.failure},
+        "job": {"id": rt.job_id, "name": rt.job_name, "status": rt.status or "NOT SUBMITTED", "failure": rt.failure},
         "operators": operators, "operator_edges": operator_edges, "vertices": vertices, "edges": edges,
         "taskmanagers": taskmanagers, "last_events": [e.to_dict() for e in last_events],
         "slots_needed": jg.slots_needed,

@@ -46,7 +46,6 @@ def test_job_status_goes_initializing_created_running_finished():
     assert sim.job_status == "FINISHED"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: first job_status event is a self-transition INITIALIZING -> INITIALIZING")
 def test_job_status_events_are_never_self_transitions():
     """Every job_status event changes the status (from != to)."""
     sim = _finished_sim()

@@ -1,8 +1,6 @@
 """The Simulation handle: stepping, time travel, breakpoints, run(until_ms), snapshots."""
 from __future__ import annotations
 
-import pytest
-
 import flowlab
 from flowlab.common import Types, WatermarkStrategy
 from flowlab.datastream import StreamExecutionEnvironment
@@ -74,8 +72,6 @@ def test_goto_forward_then_backward():
     assert max(e.step for e in sim.events()) == 12
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: goto(k) forward sets last_events to all steps advanced, "
-                   "goto(k) backward to step k's events only")
 def test_goto_last_events_same_forward_and_backward():
     """last_events after goto(12) is the same whether reached forward or by rewinding."""
     sim = _sim(snapshot_interval=5)
@@ -154,8 +150,6 @@ def test_break_on_with_filter_matches_field():
     assert all(e.subtask == 0 for e in sinks[:-1])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: run(until_ms) overshoots: _advance() runs past until_ms through "
-                   "non-observable kernel calls (idle flush timer) to the next observable event")
 def test_run_until_ms_stops_at_virtual_time():
     """run(until_ms=250) on a scripted source: now is 250 ms and only elements arriving by then were emitted."""
     env = StreamExecutionEnvironment.get_execution_environment()
