@@ -248,6 +248,9 @@ class StreamTask:
         arrival = src.next_arrival_us()
         now = self.kernel.now
         if arrival is None:
+            end = src.end_of_input_us()
+            if end > now:
+                return end
             src.end_of_input()
             self._finish()
             return None

@@ -11,10 +11,15 @@ class ScriptedSource:
     ``ScriptedSource([(0, "a"), (50, "b")])`` — one split. ``ScriptedSource(partitions=[[...], [...]])``
     — several splits (like Kafka partitions); split *i* is read by subtask ``i % parallelism``.
     Each element is ``(arrival_ms, value)`` or ``(arrival_ms, value, timestamp_ms)``.
+
+    ``end_ms`` is the virtual time at which the input ends (end of input → MAX watermark). By default
+    the source keeps its pace for one more beat: the input of a split ends one inter-arrival gap (the
+    gap between its last two elements) after its last element, so the periodic watermark raised by the
+    last element gets out first, as it does from a paced source in real Flink.
     """
 
     def __init__(self, elements: Sequence[tuple] | None = None,
-                 partitions: Sequence[Sequence[tuple]] | None = None) -> None:
+                 partitions: Sequence[Sequence[tuple]] | None = None, end_ms: float | None = None) -> None:
         if (elements is None) == (partitions is None):
             raise ValueError("give either elements=[(arrival_ms, value), ...] or partitions=[[...], [...]]")
         splits = [list(elements)] if elements is not None else [list(p) for p in partitions]
@@ -38,6 +43,13 @@ class ScriptedSource:
                     raise ValueError(f"split {s}, element {i}: timestamp_ms must be an int, got {ts!r}")
                 norm.append((round(arrival * 1000), e[1], ts))
             self.splits.append(norm)
+        if end_ms is not None:
+            if end_ms < 0:
+                raise ValueError(f"end_ms must be >= 0, got {end_ms!r}")
+            self.split_end_us = [round(end_ms * 1000)] * len(self.splits)
+        else:
+            self.split_end_us = [sp[-1][0] + (sp[-1][0] - sp[-2][0] if len(sp) > 1 else 0) if sp else 0
+                                 for sp in self.splits]
 
     def __deepcopy__(self, memo: dict) -> ScriptedSource:
         return self
@@ -58,6 +70,7 @@ class ScriptedReader:
         self.split_ids = split_ids
         self.offsets = [0] * len(split_ids)
         self.position = 0
+        self.end_us = max((source.split_end_us[i] for i in split_ids), default=0)
 
     def _next(self) -> int | None:
         best = None

@@ -45,6 +45,10 @@ class SourceOperator(StreamOperator):
             self.output.collect(value, ts)
         return value, ts
 
+    def end_of_input_us(self) -> int:
+        """When the reader notices that its input has ended (0 = as soon as the last element is read)."""
+        return getattr(self.reader, "end_us", 0)
+
     def end_of_input(self) -> None:
         if self.emitter is not None:
             self.emitter.on_periodic()
