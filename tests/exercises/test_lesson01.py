@@ -35,20 +35,20 @@ class Counting(MapFunction):
 
 
 WRONG = {
-    "words_not_pairs": (lambda env, s: env.from_collection(s).flat_map(lambda l: l.split())
+    "words_not_pairs": (lambda env, s: env.from_collection(s).flat_map(lambda line: line.split())
                         .key_by(lambda w: w).sum(1), "you emitted words, not (word, 1) pairs"),
     "typed_words_not_pairs": (lambda env, s: env.from_collection(s, type_info=Types.STRING())
-                              .flat_map(lambda l: l.split(), output_type=Types.STRING())
+                              .flat_map(lambda line: line.split(), output_type=Types.STRING())
                               .key_by(lambda w: w, key_type=Types.STRING()).sum(1),
                               "You emitted words, not (word, 1) pairs"),
     "no_aggregation": (lambda env, s: pairs(env, s), "the 4th 'to' must read ('to', 4)"),
     "keyed_stream_returned": (lambda env, s: pairs(env, s).key_by(lambda t: t[0]), "returned the KeyedStream"),
     "wrong_key": (lambda env, s: pairs(env, s).key_by(lambda t: t[1]).sum(1), "all records went to one key"),
     "sum_field_0": (lambda env, s: pairs(env, s).key_by(lambda t: t[0]).sum(0), "use sum(1)"),
-    "map_not_flat_map": (lambda env, s: env.from_collection(s).map(lambda l: [(w, 1) for w in l.split()]),
+    "map_not_flat_map": (lambda env, s: env.from_collection(s).map(lambda line: [(w, 1) for w in line.split()]),
                          "Use flat_map"),
     "no_return": (lambda env, s: good(env, s).print() and None, "returned None"),
-    "python_counter": (lambda env, s: env.from_collection(s).flat_map(lambda l: l.split()).rebalance()
+    "python_counter": (lambda env, s: env.from_collection(s).flat_map(lambda line: line.split()).rebalance()
                        .map(Counting()), "correct at parallelism 1, but wrong at parallelism 3"),
     "final_counts_only": (lambda env, s: env.from_collection(
         sorted({w: c for w, c in expected_counts(s)}.items())), "not only the final count"),
