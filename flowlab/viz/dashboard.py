@@ -11,7 +11,7 @@ import ipywidgets as widgets
 from flowlab.trace import Steppable
 from flowlab.viz.job_graph_view import JobGraphView
 from flowlab.viz.playback import Playback
-from flowlab.viz.render.events_html import event_dict, render_event_log
+from flowlab.viz.render.events_html import event_dict, operator_names, render_event_log
 from flowlab.viz.render.status_html import render_status
 from flowlab.viz.view import Displayable, View
 
@@ -47,21 +47,23 @@ class Dashboard(Displayable):
         self.back_button = button("Back", "step-backward", "Undo the last step (replays deterministically)",
                                   self.back)
         self.step_button = button("Step", "step-forward", "Perform the next observable event", self.step)
-        self.step10_button = button("Step ×10", "forward", "Perform the next 10 events", lambda: self.step(10))
+        self.step10_button = button("Step ×10", "forward", "Perform the next 10 events",
+                                    lambda: self.step(10))
         self.run_button = button("Run to end", "fast-forward", f"Step until the job is done (at most "
                                  f"{RUN_LIMIT:,} steps)", self.run_to_end)
         self.playback = Playback(lambda n: self._run(lambda: self._advance(n)), lambda: bool(self.sim.done),
                                  speed=speed)
         self.play_button = self.playback.button
-        self.goto_input = widgets.BoundedIntText(value=0, min=0, max=2**31 - 1, description="step",
-                                                 layout=widgets.Layout(width="150px"))
-        self.goto_button = button("Go", "crosshairs", "Travel to this step", lambda: self.goto(self.goto_input.value))
+        self.goto_button = button("Go to step", "crosshairs", "Travel to the step in the box on the right",
+                                  lambda: self.goto(self.goto_input.value))
+        self.goto_input = widgets.BoundedIntText(value=0, min=0, max=2**31 - 1,
+                                                 layout=widgets.Layout(width="80px"))
         self.status = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.log = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.errors = widgets.Output()
         controls = widgets.HBox(
             [self.reset_button, self.back_button, self.step_button, self.step10_button, self.run_button,
-             self.play_button, self.playback.speed, self.goto_input, self.goto_button, self.playback.ticker],
+             self.play_button, self.playback.speed, self.goto_button, self.goto_input, self.playback.ticker],
             layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
         self.widget = widgets.VBox([controls, self.status, self.errors, *[v.widget for v in self.views],
                                     self.log])
@@ -119,7 +121,7 @@ class Dashboard(Displayable):
             self.status.value = render_status(snap)
             for view in self.views:
                 view.refresh(snap)
-            self.log.value = render_event_log(self._events, self.log_size)
+            self.log.value = render_event_log(self._events, self.log_size, operator_names(snap))
             for b in (self.step_button, self.step10_button, self.run_button):
                 b.disabled = done
             self.play_button.disabled = done

@@ -35,7 +35,8 @@ class Playback:
         self.button = widgets.Button(description="Play", icon="play", tooltip="Play / pause: step on a timer",
                                      layout=widgets.Layout(width="auto"))
         self.speed = widgets.IntSlider(value=speed, min=1, max=MAX_SPEED, description="steps/s",
-                                       continuous_update=False, layout=widgets.Layout(width="260px"))
+                                       continuous_update=False, style={"description_width": "auto"},
+                                       layout=widgets.Layout(width="230px"))
         # The ticker: Play's own buttons are hidden; the button above starts and stops it.
         self.ticker = widgets.Play(value=0, min=0, max=2**31 - 1, show_repeat=False,
                                    layout=widgets.Layout(display="none"))

@@ -37,7 +37,7 @@ def _edge(src: str, dst: str, partitioner: str, src_p: int, dst_p: int, step: in
 
 def _build(spec: list[tuple[str, str, int, list[tuple[str, str, str]]]], links: list[tuple[str, str, str]],
            step: int, total: int, name: str) -> dict[str, Any]:
-    """spec: (vertex id, vertex name, parallelism, [(op id, op name, kind)]); links: (v_src, v_dst, partitioner)."""
+    """spec: (vertex id, name, parallelism, [(op id, op name, kind)]); links: (v_src, v_dst, partitioner)."""
     step = max(0, min(step, total))
     done = step >= total
     running = max(0, step - len(_LIFECYCLE))
@@ -73,8 +73,8 @@ def _build(spec: list[tuple[str, str, int, list[tuple[str, str, str]]]], links: 
         ops = v["operators"]
         op_edges += [{"source": a, "target": b, "partitioner": "FORWARD", "chained": True}
                      for a, b in zip(ops, ops[1:], strict=False)]
-    op_edges += [{"source": by_id[s]["operators"][-1], "target": by_id[t]["operators"][0], "partitioner": part,
-                  "chained": False} for s, t, part in links]
+    op_edges += [{"source": by_id[s]["operators"][-1], "target": by_id[t]["operators"][0],
+                  "partitioner": part, "chained": False} for s, t, part in links]
     now_us = step * 250
     events = [] if step == 0 else [
         {"step": step, "time_us": now_us, "time_ms": now_us / 1000, "kind": "process", "vertex": spec[-1][0],

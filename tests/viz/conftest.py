@@ -29,7 +29,8 @@ def make_snapshot(step: int = 3, in_flight: tuple[int, int] = (0, 0), op_name: s
             {"source": "n2", "target": "n3", "partitioner": "HASH", "chained": False},
         ],
         "vertices": [
-            {"id": "v1", "name": f"Source: Collection -> {op_name}", "parallelism": 2, "operators": ["n1", "n2"],
+            {"id": "v1", "name": f"Source: Collection -> {op_name}", "parallelism": 2,
+             "operators": ["n1", "n2"],
              "subtasks": [
                  {"index": 0, "state": states[0], "taskmanager": "tm-1", "slot": 0, "records_in": r,
                   "records_out": r, "busy": True, "backpressured": False, "input_queued": 0},

@@ -142,7 +142,8 @@ def test_event_log_shows_at_most_log_size_rows(fake_sim):
     """Only the most recent events are listed."""
     dash = Dashboard(fake_sim, log_size=2)
     dash.step(5)
-    assert "record #3" not in dash.log.value and "record #4" in dash.log.value and "record #5" in dash.log.value
+    log = dash.log.value
+    assert "record #3" not in log and "record #4" in log and "record #5" in log
 
 
 def test_dashboard_is_displayable_as_a_cells_last_expression(fake_sim):

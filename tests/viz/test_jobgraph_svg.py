@@ -72,7 +72,8 @@ def test_subtask_cells_follow_parallelism_and_state(snapshot_factory):
     assert [c.get("data-state") for c in cells] == ["RUNNING", "DEPLOYING"]
     assert cells[0].get("data-busy") == "1" and cells[1].get("data-backpressured") == "1"
     assert [c.get("data-state") for c in groups(v2, "flowlab-subtask")] == ["FAILED"]
-    fills = {c.get("data-state"): c.find("s:rect", NS).get("fill") for c in cells + groups(v2, "flowlab-subtask")}
+    all_cells = cells + groups(v2, "flowlab-subtask")
+    fills = {c.get("data-state"): c.find("s:rect", NS).get("fill") for c in all_cells}
     assert len(set(fills.values())) == 3
     assert "tm-1/0" in texts(cells[0]) and "tm-1/1" in texts(cells[1])
 
@@ -95,11 +96,13 @@ def test_edges_show_partitioner_labels(snapshot, chained):
 
 
 def test_unchained_view_draws_chained_edges_dashed(snapshot):
-    """Inside a task, operator-to-operator edges are dashed and labelled 'chained'; network edges are solid."""
+    """Inside a task, edges are dashed and labelled 'chained'; network edges are solid."""
     root = parse(render_job_graph(snapshot, chained=False))
     by_label = {e.get("data-partitioner"): e for e in groups(root, "flowlab-edge")}
     assert set(by_label) == {"chained", "HASH"}
-    dashed = lambda e: any(p.get("stroke-dasharray") for p in e.iter("{http://www.w3.org/2000/svg}path"))  # noqa: E731
+    def dashed(edge: ET.Element) -> bool:
+        return any(p.get("stroke-dasharray") for p in edge.iter("{http://www.w3.org/2000/svg}path"))
+
     assert dashed(by_label["chained"]) and not dashed(by_label["HASH"])
     assert "chained" in texts(by_label["chained"])
 
@@ -139,7 +142,8 @@ def test_same_snapshot_gives_byte_identical_svg(snapshot):
     first = render_job_graph(snapshot)
     layout_mod.clear_layout_cache()
     assert render_job_graph(copy.deepcopy(snapshot)) == first
-    assert render_job_graph(snapshot, chained=False) == render_job_graph(copy.deepcopy(snapshot), chained=False)
+    unchained = render_job_graph(snapshot, chained=False)
+    assert render_job_graph(copy.deepcopy(snapshot), chained=False) == unchained
 
 
 def test_svg_is_identical_across_processes_with_different_hash_seeds():
@@ -151,7 +155,8 @@ def test_svg_is_identical_across_processes_with_different_hash_seeds():
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                             check=True)
         digests.add(out.stdout.strip())
     assert len(digests) == 1
 
@@ -228,10 +233,13 @@ def random_jobs(draw):
                      "records_out": draw(st.integers(0, 10**7)), "busy": draw(st.booleans()),
                      "backpressured": draw(st.booleans()), "input_queued": 0} for i in range(p)]
         name = draw(st.text(min_size=1, max_size=40))
-        vertices.append({"id": f"v{k}", "name": name, "parallelism": p, "operators": ops, "subtasks": subtasks})
+        vertices.append({"id": f"v{k}", "name": name, "parallelism": p, "operators": ops,
+                         "subtasks": subtasks})
         for j, o in enumerate(ops):
-            operators.append({"id": o, "name": f"{name} {j}", "kind": "map", "vertex": f"v{k}", "parallelism": p,
-                              "subtasks": [{"index": i, "records_in": 1, "records_out": 1} for i in range(p)]})
+            operators.append({"id": o, "name": f"{name} {j}", "kind": "map", "vertex": f"v{k}",
+                              "parallelism": p,
+                              "subtasks": [{"index": i, "records_in": 1, "records_out": 1}
+                                           for i in range(p)]})
         op_edges += [{"source": a, "target": b, "partitioner": "FORWARD", "chained": True}
                      for a, b in zip(ops, ops[1:], strict=False)]
         for src in range(k):

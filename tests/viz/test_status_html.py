@@ -46,13 +46,23 @@ def test_status_marks_done_and_escapes_failures(snapshot_factory):
 def test_status_lists_last_step_events(snapshot_factory):
     """The last step's events appear with kind, vertex[subtask] and detail."""
     html = render_status(snapshot_factory(step=2))
-    assert "process" in html and "v2[0] · n3" in html and "record #2" in html
+    assert "process" in html and "v2[0] · Sink: Print to Std. Out" in html and "record #2" in html
     assert "no events in this step" in render_status(snapshot_factory(step=0))
+
+
+def test_status_keeps_only_the_latest_step_of_a_batch(snapshot_factory):
+    """After sim.step(n) the snapshot may carry n steps of events; the status shows the last step's."""
+    snap = snapshot_factory(step=3)
+    snap["last_events"] = [{"step": s, "kind": "process", "vertex": "v1", "subtask": 0, "detail": f"at {s}"}
+                           for s in (1, 2, 3, 3)]
+    html = render_status(snap)
+    assert html.count("at 3") == 2 and "at 2" not in html
 
 
 def test_last_events_list_is_short():
     """More than ``limit`` events collapse into a count."""
-    events = [{"step": 1, "kind": "process", "vertex": "v1", "subtask": 0, "detail": str(i)} for i in range(9)]
+    events = [{"step": 1, "kind": "process", "vertex": "v1", "subtask": 0, "detail": str(i)}
+              for i in range(9)]
     html = render_last_events(events, limit=4)
     assert html.count("<li") == 5 and "… and 5 more" in html
 
@@ -63,6 +73,7 @@ def test_where_formats_vertex_subtask_and_operator():
     assert where({"vertex": "v1", "subtask": None}) == "v1"
     assert where({"vertex": None}) == ""
     assert where({"vertex": "v1", "subtask": 2, "operator": "Map"}) == "v1[2] · Map"
+    assert where({"vertex": "v1", "subtask": 2, "operator": "n2"}, {"n2": "FlatMap"}) == "v1[2] · FlatMap"
 
 
 def test_event_log_shows_the_most_recent_rows():

@@ -83,9 +83,11 @@ def render_box(out: list[str], *, css: str, ident: str, x: float, y: float, w: f
     my = y + hh + 13
     out.append(f'<text x="{num(x + w - PAD)}" y="{num(y + HEADER_TOP + NAME_LH - 4)}" text-anchor="end" '
                f'font-size="{TAG_SIZE}" fill="{pal.INK_FAINT}">{esc(tag)}</text>'
-               f'<text x="{num(x + PAD)}" y="{num(my)}" font-size="10" fill="{pal.INK_SOFT}">{esc(meta)}</text>'
+               f'<text x="{num(x + PAD)}" y="{num(my)}" font-size="10" fill="{pal.INK_SOFT}">'
+               f'{esc(meta)}</text>'
                f'<g font-size="8.5" fill="{pal.INK_FAINT}" text-anchor="end">'
-               f'<text x="{num(x_in)}" y="{num(my)}">in</text><text x="{num(x_out)}" y="{num(my)}">out</text></g>')
+               f'<text x="{num(x_in)}" y="{num(my)}">in</text>'
+               f'<text x="{num(x_out)}" y="{num(my)}">out</text></g>')
     top = y + hh + META_H
     if len(rows) <= MAX_ROWS:
         _render_rows(out, x, top, w, rows)
@@ -97,9 +99,11 @@ def render_box(out: list[str], *, css: str, ident: str, x: float, y: float, w: f
         rin = sum(r.records_in for r in rows)
         rout = sum(r.records_out for r in rows)
         ty = top + 11.5
-        out.append(f'<line x1="{num(x + PAD)}" y1="{num(top + 1.5)}" x2="{num(x + w - PAD)}" y2="{num(top + 1.5)}" '
+        out.append(f'<line x1="{num(x + PAD)}" y1="{num(top + 1.5)}" x2="{num(x + w - PAD)}" '
+                   f'y2="{num(top + 1.5)}" '
                    f'stroke="{pal.FRAME_STROKE}" stroke-width="0.8"/>'
-                   f'<text x="{num(x + PAD)}" y="{num(ty)}" font-size="8.5" fill="{pal.INK_FAINT}">all subtasks</text>'
+                   f'<text x="{num(x + PAD)}" y="{num(ty)}" font-size="8.5" fill="{pal.INK_FAINT}">'
+                   f'all subtasks</text>'
                    f'<g font-size="9.5" font-weight="600" fill="{pal.INK}" text-anchor="end">'
                    f'<text x="{num(x_in)}" y="{num(ty)}">{count(rin)}</text>'
                    f'<text x="{num(x_out)}" y="{num(ty)}">{count(rout)}</text></g>')
@@ -112,18 +116,21 @@ def _render_rows(out: list[str], x: float, top: float, w: float, rows: list[Subt
     y = top
     for row in rows:
         cy = y + 1
-        flags = (' data-busy="1"' if row.busy else "") + (' data-backpressured="1"' if row.backpressured else "")
+        flags = ((' data-busy="1"' if row.busy else "")
+                 + (' data-backpressured="1"' if row.backpressured else ""))
         parts = [f'<g class="flowlab-subtask" data-state="{esc(row.state or "")}"{flags}>'
                  f'<title>{esc(row.title)}</title>']
         if row.backpressured:
-            parts.append(f'<rect x="{num(x + 3)}" y="{num(y - 0.5)}" width="{num(w - 6)}" height="{ROW_H - 1}" '
+            parts.append(f'<rect x="{num(x + 3)}" y="{num(y - 0.5)}" width="{num(w - 6)}" '
+                         f'height="{ROW_H - 1}" '
                          f'rx="3" fill="{pal.BACKPRESSURE_ROW}"/>')
         stroke = (f' stroke="{pal.BACKPRESSURE}" stroke-width="1.6"' if row.backpressured
                   else f' stroke="{pal.BOX_STROKE}" stroke-width="0.6"')
         parts.append(f'<rect x="{num(x + PAD)}" y="{num(cy)}" width="{CELL_W}" height="{CELL_H}" rx="3" '
                      f'fill="{pal.state_fill(row.state)}"{stroke}/>'
                      f'<text x="{num(x + PAD + CELL_W / 2)}" y="{num(cy + 9)}" text-anchor="middle" '
-                     f'font-size="8.5" font-weight="600" fill="{pal.state_text(row.state)}">{row.index}</text>')
+                     f'font-size="8.5" font-weight="600" fill="{pal.state_text(row.state)}">'
+                     f'{row.index}</text>')
         if row.busy:
             parts.append(f'<circle cx="{num(x + PAD + CELL_W + 5)}" cy="{num(cy + CELL_H / 2)}" r="2.6" '
                          f'fill="{pal.BUSY}"/>')

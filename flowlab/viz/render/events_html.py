@@ -8,8 +8,8 @@ from flowlab.trace import EventKind
 from flowlab.viz.render import palette as pal
 from flowlab.viz.render.svg import FONT_FAMILY, MONO_FAMILY, esc, ms, truncate
 
-_DATA = frozenset({EventKind.SOURCE_EMIT, EventKind.PROCESS, EventKind.BUFFER_SENT, EventKind.BUFFER_DELIVERED,
-                   EventKind.CREDIT, EventKind.SINK})
+_DATA = frozenset({EventKind.SOURCE_EMIT, EventKind.PROCESS, EventKind.BUFFER_SENT,
+                   EventKind.BUFFER_DELIVERED, EventKind.CREDIT, EventKind.SINK})
 _TIME = frozenset({EventKind.WATERMARK, EventKind.TIMER, EventKind.WINDOW_FIRE, EventKind.LATE_RECORD})
 _KIND_COLOUR = (("failure", "#d64545"), ("cluster", "#7a5cc0"), ("time", "#2f7fc1"), ("data", "#2f9e6e"))
 DETAIL_CHARS = 90
@@ -28,11 +28,27 @@ def kind_colour(kind: str) -> str:
     return dict(_KIND_COLOUR).get(family, pal.INK_FAINT)
 
 
-def where(event: Mapping[str, Any]) -> str:
-    """``vertex[subtask]`` (and the operator, when the event names one)."""
+def operator_names(snapshot: Mapping[str, Any]) -> dict[str, str]:
+    """Operator id -> name, from a snapshot's ``operators``."""
+    return {o["id"]: o.get("name", o["id"]) for o in snapshot.get("operators") or ()}
+
+
+def where(event: Mapping[str, Any], names: Mapping[str, str] | None = None) -> str:
+    """``vertex[subtask]`` and the operator (by name when ``names`` knows its id), if the event names one."""
     vertex, subtask, op = event.get("vertex"), event.get("subtask"), event.get("operator")
     text = "" if vertex is None else str(vertex) if subtask is None else f"{vertex}[{subtask}]"
-    return f"{text} · {op}" if op else text
+    if op:
+        op = (names or {}).get(op, op)
+        return f"{text} · {op}" if text else str(op)
+    return text
+
+
+def last_step_events(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The events of the latest step among ``events`` (a multi-step batch keeps only its last step)."""
+    if not events:
+        return []
+    last = max(int(e.get("step") or 0) for e in events)
+    return [e for e in events if int(e.get("step") or 0) == last]
 
 
 def _kind(kind: str) -> str:
@@ -40,12 +56,13 @@ def _kind(kind: str) -> str:
             f'font-weight:600">{esc(kind)}</code>')
 
 
-def render_last_events(events: Sequence[Mapping[str, Any]], limit: int = 5) -> str:
-    """The last step's events as a short inline list (kind, where, detail)."""
+def render_last_events(events: Sequence[Mapping[str, Any]], limit: int = 5,
+                       names: Mapping[str, str] | None = None) -> str:
+    """Events as a short inline list (kind, where, detail); ``names`` maps operator ids to names."""
     if not events:
         return f'<span style="color:{pal.INK_FAINT}">no events in this step</span>'
     items = [f'<li style="margin:0">{_kind(str(e.get("kind", "")))} <span style="color:{pal.INK_SOFT}">'
-             f'{esc(where(e))}</span> {esc(truncate(str(e.get("detail", "")), DETAIL_CHARS))}</li>'
+             f'{esc(where(e, names))}</span> {esc(truncate(str(e.get("detail", "")), DETAIL_CHARS))}</li>'
              for e in events[:limit]]
     more = (f'<li style="margin:0;color:{pal.INK_FAINT}">… and {len(events) - limit} more</li>'
             if len(events) > limit else "")
@@ -53,8 +70,11 @@ def render_last_events(events: Sequence[Mapping[str, Any]], limit: int = 5) -> s
             f'{"".join(items)}{more}</ul>')
 
 
-def render_event_log(events: Iterable[Mapping[str, Any]], limit: int = 12) -> str:
-    """The most recent ``limit`` events as a small table: step, t (ms), kind, where, detail."""
+def render_event_log(events: Iterable[Mapping[str, Any]], limit: int = 12,
+                     names: Mapping[str, str] | None = None) -> str:
+    """The most recent ``limit`` events as a small table: step, t (ms), kind, where, detail.
+
+    ``names`` maps operator ids to display names (see ``operator_names``)."""
     rows = list(events)[-limit:] if limit else []
     th = f'style="text-align:left;padding:2px 8px;color:{pal.INK_FAINT};font-weight:600"'
     head = "".join(f"<th {th}>{h}</th>" for h in ("step", "t (ms)", "kind", "where", "detail"))
@@ -65,13 +85,15 @@ def render_event_log(events: Iterable[Mapping[str, Any]], limit: int = 12) -> st
         td = 'style="padding:1px 8px;white-space:nowrap"'
         body.append(f'<tr style="background:{bg}"><td {td}>{esc(e.get("step", ""))}</td>'
                     f'<td {td}>{esc(ms(_time_ms(e)))}</td><td {td}>{_kind(str(e.get("kind", "")))}</td>'
-                    f'<td {td}>{esc(where(e))}</td><td style="padding:1px 8px">'
+                    f'<td {td}>{esc(where(e, names))}</td><td style="padding:1px 8px">'
                     f'{esc(truncate(str(e.get("detail", "")), DETAIL_CHARS))}</td></tr>')
     if not body:
-        body.append(f'<tr><td colspan="5" style="padding:2px 8px;color:{pal.INK_FAINT}">no events yet</td></tr>')
+        body.append(f'<tr><td colspan="5" style="padding:2px 8px;color:{pal.INK_FAINT}">'
+                    f'no events yet</td></tr>')
     return (f'<div class="flowlab-event-log" style="font-family:{esc(FONT_FAMILY)};font-size:11.5px;'
-            f'color:{pal.INK}"><div style="font-weight:600;margin:2px 0">Recent events</div>'
-            f'<table style="border-collapse:collapse;width:100%;font-size:11.5px"><thead><tr>{head}</tr></thead>'
+            f'line-height:1.45;color:{pal.INK}"><div style="font-weight:600;margin:2px 0">Recent events</div>'
+            f'<table style="border-collapse:collapse;width:100%;font-size:11.5px">'
+            f'<thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 

@@ -29,8 +29,11 @@ def render_job_graph(snapshot: dict[str, Any], chained: bool = True,
     view = "chained" if chained else "unchained"
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="flowlab-jobgraph" data-view="{view}" '
            f'width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{esc(FONT_FAMILY)}" role="img" '
-           f'aria-label="{esc("Job graph of " + str(job.get("name", "")))}" style="max-width:100%;height:auto">'
-           f'<rect width="{w}" height="{h}" rx="8" fill="{pal.BACKGROUND}"/>']
+           f'aria-label="{esc("Job graph of " + str(job.get("name", "")))}" '
+           f'style="max-width:100%;height:auto">'
+           f'<rect x="0.5" y="0.5" width="{num(layout["width"] - 1)}" height="{num(layout["height"] - 1)}" '
+           f'rx="8" '
+           f'fill="{pal.BACKGROUND}" stroke="{pal.FRAME_STROKE}"/>']
     _caption(out, layout, snapshot, chained)
     for frame in layout["frames"]:
         _frame(out, frame)
@@ -59,17 +62,19 @@ def _caption(out: list[str], layout: dict[str, Any], snapshot: dict[str, Any], c
                f'<tspan font-weight="600">{esc(job.get("name", "job"))}</tspan>'
                f'<tspan fill="{pal.INK_FAINT}" font-size="10.5"> — {what}</tspan></text>'
                f'<text x="{num(cap["right"])}" y="{num(cap["y"])}" text-anchor="end" font-size="10.5" '
-               f'fill="{pal.INK_SOFT}">step {int(snapshot.get("step", 0))} · t = {ms(snapshot.get("now_ms"))} ms'
+               f'fill="{pal.INK_SOFT}">step {int(snapshot.get("step", 0))} · '
+               f't = {ms(snapshot.get("now_ms"))} ms'
                f'{" · " + esc(status) if status else ""}</text>')
 
 
 def _frame(out: list[str], frame: dict[str, Any]) -> None:
     x, y = frame["x"], frame["y"]
     out.append(f'<g class="flowlab-task-frame" data-vertex="{esc(frame["vertex"])}">'
-               f'<rect x="{num(x)}" y="{num(y)}" width="{num(frame["w"])}" height="{num(frame["h"])}" rx="11" '
-               f'fill="{pal.FRAME_FILL}" stroke="{pal.FRAME_STROKE}" stroke-dasharray="5 3"/>'
-               + "".join(f'<text x="{num(x + 10)}" y="{num(y + 14 + 12 * i)}" font-size="9.5" font-weight="600" '
-                         f'fill="{pal.INK_FAINT}">{esc(line)}</text>' for i, line in enumerate(frame["label"]))
+               f'<rect x="{num(x)}" y="{num(y)}" width="{num(frame["w"])}" height="{num(frame["h"])}" '
+               f'rx="11" fill="{pal.FRAME_FILL}" stroke="{pal.FRAME_STROKE}" stroke-dasharray="5 3"/>'
+               + "".join(f'<text x="{num(x + 10)}" y="{num(y + 14 + 12 * i)}" font-size="9.5" '
+                         f'font-weight="600" fill="{pal.INK_FAINT}">{esc(line)}</text>'
+                         for i, line in enumerate(frame["label"]))
                + "</g>")
 
 
@@ -135,8 +140,10 @@ def _operator_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, 
         title = (f"operator {o['id']}: {name} ({o.get('kind', '?')})\nparallelism: {p}\n"
                  f"records in: {rin}, out: {rout}\nruns in task {o.get('vertex')}: "
                  f"{display_name(task.get('name', '?'))}")
-        rows = [_row(name, p, {**task_subtasks.get(int(s.get("index", 0)), {}), "index": s.get("index", 0)}, s)
-                for s in op_subtasks]
+        rows = []
+        for s in op_subtasks:
+            i = int(s.get("index", 0))
+            rows.append(_row(name, p, {**task_subtasks.get(i, {}), "index": i}, s))
         render_box(out, css="flowlab-operator", ident=o["id"], x=box["x"], y=box["y"], w=box["w"],
                    h=box["h"], lines=box["lines"], tag=box["tag"], kind=box["kind"],
                    meta=f"parallelism {p}", rows=rows, title=title)
@@ -187,7 +194,8 @@ def _edge(out: list[str], e: dict[str, Any], label: str, flow: dict[str, Any] | 
                f'data-source="{esc(e["source"])}" data-target="{esc(e["target"])}" '
                f'data-partitioner="{esc(label)}"><title>{esc(title)}</title>'
                f'<path d="{e["d"]}" fill="none" stroke="transparent" stroke-width="10"/>'
-               f'<path d="{e["d"]}" fill="none" stroke="{colour}" stroke-width="{2.4 if active else 1.6}"{dash}/>'
+               f'<path d="{e["d"]}" fill="none" stroke="{colour}" '
+               f'stroke-width="{2.4 if active else 1.6}"{dash}/>'
                f'<polygon points="{e["arrow"]}" fill="{colour}"/>')
     lx, ly = e["label"]
     if network:
@@ -195,7 +203,8 @@ def _edge(out: list[str], e: dict[str, Any], label: str, flow: dict[str, Any] | 
         out.append(f'<rect x="{num(lx - lw / 2)}" y="{num(ly - 7)}" width="{num(lw)}" height="13" rx="6.5" '
                    f'fill="{pal.LABEL_FILL}" stroke="{colour}" stroke-width="0.8"/>'
                    f'<text class="flowlab-edge-label" x="{num(lx)}" y="{num(ly + 2.5)}" text-anchor="middle" '
-                   f'font-size="8.5" font-weight="600" letter-spacing="0.3" fill="{pal.INK_SOFT}">{esc(label)}</text>')
+                   f'font-size="8.5" font-weight="600" letter-spacing="0.3" fill="{pal.INK_SOFT}">'
+                   f'{esc(label)}</text>')
     else:
         out.append(f'<text class="flowlab-edge-label" x="{num(lx)}" y="{num(ly)}" font-size="8.5" '
                    f'font-style="italic" fill="{pal.INK_FAINT}">{esc(label)}</text>')

@@ -52,7 +52,8 @@ def graph_signature(snapshot: dict[str, Any], chained: bool) -> str:
     vertices = tuple((v["id"], v.get("name", ""), _count(v), tuple(v.get("operators") or ()))
                      for v in snapshot.get("vertices") or ())
     if chained:
-        shape: tuple = (True, vertices, tuple((e["source"], e["target"]) for e in snapshot.get("edges") or ()),
+        shape: tuple = (True, vertices,
+                        tuple((e["source"], e["target"]) for e in snapshot.get("edges") or ()),
                         tuple((o["id"], o.get("kind")) for o in snapshot.get("operators") or ()))
     else:
         shape = (False, vertices,
@@ -109,13 +110,13 @@ def _units(snapshot: dict[str, Any], chained: bool):
                     members[vid].append(o["id"])
             else:
                 members[o["id"]] = [o["id"]]
-        labels = {v["id"]: wrap(f"task {v['id']} · {display_name(v.get('name', v['id']))}", FRAME_LABEL_CHARS, 2)
-                  for v in vertices}
+        labels = {v["id"]: wrap(f"task {v['id']} · {display_name(v.get('name', v['id']))}",
+                                FRAME_LABEL_CHARS, 2) for v in vertices}
         for uid, mem in members.items():
             for oid in mem:
                 o = ops[oid]
-                _add_box(boxes, oid, o.get("name", oid), truncate((o.get("kind") or "").replace("_", " "), 13),
-                         o.get("kind"), _count(o),
+                tag = truncate((o.get("kind") or "").replace("_", " "), 13)
+                _add_box(boxes, oid, o.get("name", oid), tag, o.get("kind"), _count(o),
                          BOX_W_OPERATOR, uid)
             units[uid] = {"members": mem, "frame": labels.get(uid)}
         drawn = [(i, e["source"], e["target"], not e.get("chained"))
@@ -211,7 +212,8 @@ def _build(snapshot: dict[str, Any], chained: bool) -> dict[str, Any]:
     _order_columns(cols, g)
 
     # Geometry.
-    size = {n: ((units[n]["w"], units[n]["h"]) if n in units else (DUMMY_W, DUMMY_H)) for c in cols for n in c}
+    size = {n: ((units[n]["w"], units[n]["h"]) if n in units else (DUMMY_W, DUMMY_H))
+            for c in cols for n in c}
     col_w = [max(size[n][0] for n in c) for c in cols]
     col_h = [sum(size[n][1] for n in c) + ROW_GAP * (len(c) - 1) for c in cols]
     graph_w = sum(col_w) + COL_GAP * max(0, len(cols) - 1)

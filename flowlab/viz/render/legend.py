@@ -74,12 +74,14 @@ def _swatch(kind: str, x: float, y: float) -> str:
     mid = y + 5.5
     if kind.startswith("state:"):
         state = kind[6:]
-        return (f'<rect x="{num(x)}" y="{num(y)}" width="13" height="11" rx="2.5" fill="{pal.state_fill(state)}" '
+        return (f'<rect x="{num(x)}" y="{num(y)}" width="13" height="11" rx="2.5" '
+                f'fill="{pal.state_fill(state)}" '
                 f'stroke="{pal.BOX_STROKE}" stroke-width="0.6"/>')
     if kind == "busy":
         return f'<circle cx="{num(x + 6)}" cy="{num(mid)}" r="2.8" fill="{pal.BUSY}"/>'
     if kind == "backpressured":
-        return (f'<rect x="{num(x)}" y="{num(y)}" width="13" height="11" rx="2.5" fill="{pal.BACKPRESSURE_ROW}" '
+        return (f'<rect x="{num(x)}" y="{num(y)}" width="13" height="11" rx="2.5" '
+                f'fill="{pal.BACKPRESSURE_ROW}" '
                 f'stroke="{pal.BACKPRESSURE}" stroke-width="1.6"/>')
     if kind in ("network", "chained"):
         dash = ' stroke-dasharray="4 3"' if kind == "chained" else ""

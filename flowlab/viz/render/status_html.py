@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowlab.viz.render import palette as pal
-from flowlab.viz.render.events_html import render_last_events
+from flowlab.viz.render.events_html import last_step_events, operator_names, render_last_events
 from flowlab.viz.render.svg import FONT_FAMILY, esc, ms
 
 
@@ -22,22 +22,29 @@ def render_status(snapshot: dict[str, Any]) -> str:
     ink = "#ffffff" if status in ("RUNNING", "FAILED") else pal.INK
     label = f'style="color:{pal.INK_FAINT}"'
     parts = [
-        f'<span><span {label}>step</span> <b><span class="flowlab-step-count">{int(snapshot.get("step", 0))}</span></b></span>',
+        f'<span><span {label}>step</span> '
+        f'<b><span class="flowlab-step-count">{int(snapshot.get("step", 0))}</span></b></span>',
         f'<span><span {label}>virtual time</span> <b>t = <span class="flowlab-time-ms">'
         f'{ms(snapshot.get("now_ms"))}</span> ms</b></span>',
         f'<span><span {label}>records in (all tasks)</span> '
         f'<b><span class="flowlab-records-total">{records_total(snapshot)}</span></b></span>',
-        f'<span><span {label}>job</span> <span class="flowlab-job-status" style="background:{fill};color:{ink};'
+        f'<span><span {label}>job</span> '
+        f'<span class="flowlab-job-status" style="background:{fill};color:{ink};'
         f'border-radius:9px;padding:1px 8px;font-size:11px;font-weight:600;letter-spacing:0.3px">'
         f'{esc(status)}</span></span>',
     ]
     if snapshot.get("done"):
-        parts.append(f'<span class="flowlab-done" style="color:{pal.INK_SOFT}">✓ done — nothing left to step</span>')
+        parts.append(f'<span class="flowlab-done" style="color:{pal.INK_SOFT}">'
+                     f'✓ done — nothing left to step</span>')
     if job.get("failure"):
         parts.append(f'<span class="flowlab-failure" style="color:{pal.STATE_FILL["FAILED"]}">'
                      f'{esc(job["failure"])}</span>')
+    last = render_last_events(last_step_events(snapshot.get("last_events") or []), limit=4,
+                              names=operator_names(snapshot))
     return (f'<div class="flowlab-status" style="font-family:{esc(FONT_FAMILY)};font-size:12.5px;'
             f'color:{pal.INK};line-height:1.6">'
-            f'<div style="display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 18px">{"".join(parts)}</div>'
+            f'<div style="display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 18px">'
+            f'{"".join(parts)}</div>'
             f'<div style="display:flex;gap:8px;font-size:11.5px"><span {label}>last step:</span>'
-            f'{render_last_events(snapshot.get("last_events") or [], limit=4)}</div></div>')
+            f'{last}'
+            f'</div></div>')
