@@ -79,15 +79,13 @@ class Dashboard(Displayable):
         """Travel ``n`` steps back, then redraw."""
         self.playback.pause()
         self.sim.back(n)
-        self._trim_log()
-        self.refresh()
+        self._after_travel()
 
     def goto(self, step: int) -> None:
         """Travel to ``step`` (back or forward), then redraw."""
         self.playback.pause()
         self.sim.goto(step)
-        self._trim_log()
-        self.refresh()
+        self._after_travel()
 
     def reset(self) -> None:
         """Back to step 0, then redraw."""
@@ -109,9 +107,9 @@ class Dashboard(Displayable):
                 break
         self.refresh()
 
-    def refresh(self) -> None:
-        """Redraw the status line, every view and the event log from one fresh snapshot."""
-        snap = self.sim.snapshot()
+    def refresh(self, snapshot: dict[str, Any] | None = None) -> None:
+        """Redraw the status line, every view and the event log from one snapshot (default: a fresh one)."""
+        snap = self.sim.snapshot() if snapshot is None else snapshot
         self.snapshot = snap
         done = bool(snap.get("done", self.sim.done))
         with ExitStack() as stack:
@@ -150,12 +148,14 @@ class Dashboard(Displayable):
     def _record(self, events: Iterable[Any]) -> None:
         self._events.extend(event_dict(e) for e in events)
 
-    def _trim_log(self) -> None:
-        """After time travel: forget events of steps not yet (re)done; keep the current step's events."""
-        current = int(self.sim.step_count)
+    def _after_travel(self) -> None:
+        """After back/goto: forget events of steps not (re)done yet, add the current step's, redraw."""
+        snap = self.sim.snapshot()
+        current = int(snap.get("step", self.sim.step_count))
         kept = [e for e in self._events if int(e.get("step", 0)) <= current]
         self._events.clear()
         self._events.extend(kept)
-        last = [event_dict(e) for e in self.sim.snapshot().get("last_events") or ()]
+        last = [event_dict(e) for e in snap.get("last_events") or ()]
         if last and (not kept or int(kept[-1].get("step", 0)) < int(last[0].get("step", 0))):
             self._events.extend(last)
+        self.refresh(snap)

@@ -18,14 +18,14 @@ def _groups(chained: bool) -> list[tuple[str, list[tuple[str, str]]]]:
     """(heading, [(swatch kind, label)]) per legend line."""
     states = [(f"state:{s}", s.lower()) for s in pal.STATE_ORDER]
     marks = [("busy", "busy"), ("backpressured", "backpressured"), ("network", "network edge · partitioner"),
-             ("badge", "buffers · records in flight")]
+             ("badge", "in flight on the network")]
     if not chained:
         marks.insert(3, ("chained", "chained (same task)"))
     return [("Subtask state", states), ("Marks", marks)]
 
 
 def _swatch_width(kind: str) -> float:
-    return {"network": 26, "chained": 26, "badge": 34}.get(kind, 13)
+    return {"network": 26, "chained": 26, "badge": 66}.get(kind, 13)
 
 
 def _layout(width: float, chained: bool) -> list[tuple[float, float, str, str, bool]]:
@@ -87,6 +87,7 @@ def _swatch(kind: str, x: float, y: float) -> str:
         dash = ' stroke-dasharray="4 3"' if kind == "chained" else ""
         return (f'<line x1="{num(x)}" y1="{num(mid)}" x2="{num(x + 26)}" y2="{num(mid)}" stroke="{pal.EDGE}" '
                 f'stroke-width="1.6"{dash}/>')
-    return (f'<rect x="{num(x)}" y="{num(y)}" width="34" height="11" rx="5.5" fill="{pal.BADGE_FILL}" '
-            f'stroke="{pal.EDGE_ACTIVE}" stroke-width="1"/><text x="{num(x + 17)}" y="{num(y + 8.5)}" '
-            f'text-anchor="middle" font-size="7.5" font-weight="600" fill="{pal.BADGE_TEXT}">2 · 40</text>')
+    return (f'<rect x="{num(x)}" y="{num(y)}" width="66" height="11" rx="5.5" fill="{pal.BADGE_FILL}" '
+            f'stroke="{pal.EDGE_ACTIVE}" stroke-width="1"/><text x="{num(x + 33)}" y="{num(y + 8.5)}" '
+            f'text-anchor="middle" font-size="7.5" font-weight="600" fill="{pal.BADGE_TEXT}">'
+            f'2 buf · 40 rec</text>')

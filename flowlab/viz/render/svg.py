@@ -109,12 +109,15 @@ def wrap(text: str, width_chars: int, max_lines: int = 3, separator: str = " →
 
 
 def _split_long(token: str, width_chars: int) -> list[str]:
-    """Split a token at spaces; break words longer than a line after punctuation, else hard."""
+    """Split a token at spaces; break words longer than a line at punctuation or camelCase, else hard."""
     out: list[str] = []
     for word in token.split(" "):
         while len(word) > width_chars:
-            cut = max([i for i, c in enumerate(word[1: width_chars + 1], start=1) if c == "("]
-                      + [i + 1 for i, c in enumerate(word[:width_chars]) if c in ",/._-"], default=0)
+            head = word[: width_chars + 1]
+            before = [i for i in range(1, len(head))  # break before "(" or a camelCase hump
+                      if head[i] == "(" or (head[i - 1].islower() and head[i].isupper())]
+            after = [i + 1 for i, c in enumerate(word[:width_chars]) if c in ",/._-"]
+            cut = max(before + after, default=0)
             if cut <= width_chars // 3:
                 out.append(word[: width_chars - 1] + "-")
                 word = word[width_chars - 1:]
