@@ -25,6 +25,9 @@ class ExecutionVertex:
     def name(self) -> str:
         return f"{self.vertex.id}[{self.index}]"
 
+    def __repr__(self) -> str:
+        return f"<ExecutionVertex {self.name}>"
+
 
 @dataclass(eq=False)
 class EdgeWiring:
@@ -36,6 +39,9 @@ class EdgeWiring:
     edge: JobEdge
     targets: list[list[int]]   # per producer subtask: consumer indices, ascending
     sources: list[list[int]]   # per consumer subtask: producer indices, ascending
+
+    def __repr__(self) -> str:
+        return f"<EdgeWiring {self.edge!r} {self.channel_count} channels>"
 
     @property
     def channel_count(self) -> int:
@@ -52,6 +58,10 @@ class ExecutionGraph:
     job_graph: JobGraph
     subtasks: dict[str, list[ExecutionVertex]] = field(default_factory=dict)
     wirings: list[EdgeWiring] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        n = sum(len(v) for v in self.subtasks.values())
+        return f"<ExecutionGraph {n} subtasks, {sum(w.channel_count for w in self.wirings)} channels>"
 
     def all_subtasks(self) -> list[ExecutionVertex]:
         return [ev for v in self.job_graph.vertices for ev in self.subtasks[v.id]]

@@ -16,9 +16,13 @@ from flowlab.graph.stream_graph import StreamEdge, StreamGraph, StreamNode
 from flowlab.graph.transformations import ALWAYS, HEAD_WITH_SOURCES, NEVER
 
 
-def chaining_verdict(edge: StreamEdge, chaining_enabled: bool = True) -> str | None:
-    """Why ``edge`` cannot be chained, or None when it can (the lessons quote these reasons)."""
+def chaining_verdict(edge: StreamEdge, chaining_enabled: bool | None = None) -> str | None:
+    """Why ``edge`` cannot be chained, or None when it can (the lessons quote these reasons).
+
+    ``chaining_enabled`` defaults to the job's own setting, recorded on the edge."""
     up, down = edge.source, edge.target
+    if chaining_enabled is None:
+        chaining_enabled = edge.chaining_enabled
     if len(down.in_edges) != 1:
         return f"'{down.name}' has {len(down.in_edges)} inputs; only single-input operators chain"
     if not chaining_enabled:
@@ -58,6 +62,9 @@ class JobVertex:
     in_edges: list[JobEdge] = field(default_factory=list)
     out_edges: list[JobEdge] = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        return f"<JobVertex {self.id} {self.name!r} p={self.parallelism}>"
+
     @property
     def head(self) -> StreamNode:
         return self.operators[0]
@@ -83,6 +90,9 @@ class JobEdge:
     target: JobVertex
     stream_edge: StreamEdge
 
+    def __repr__(self) -> str:
+        return f"<JobEdge {self.source.id}->{self.target.id} {self.partitioner}>"
+
     @property
     def partitioner(self) -> Any:
         return self.stream_edge.partitioner
@@ -101,6 +111,10 @@ class JobGraph:
     edges: list[JobEdge]
     chained_edges: list[StreamEdge]
     settings: dict[str, Any]
+
+    def __repr__(self) -> str:
+        tasks = "; ".join(f"{v.id}: {v.name} (p={v.parallelism})" for v in self.vertices)
+        return f"<JobGraph {self.job_name!r} — {tasks}; {self.slots_needed} slot(s) needed>"
 
     def vertex_of(self, node: StreamNode) -> JobVertex:
         for v in self.vertices:

@@ -56,6 +56,9 @@ class StreamNode:
     def operator_id(self) -> str:
         return f"n{self.id}"
 
+    def __repr__(self) -> str:
+        return f"<StreamNode {self.operator_id} {self.name!r} p={self.parallelism}>"
+
 
 @dataclass(eq=False)
 class StreamEdge:
@@ -70,6 +73,7 @@ class StreamEdge:
     input_number: int = 1      # 1 or 2 for two-input operators
     side_output_tag: Any = None
     chained: bool = False       # set by the JobGraph builder
+    chaining_enabled: bool = True   # the job-wide switch (env.disable_operator_chaining())
 
     def __repr__(self) -> str:
         tag = f" [{self.side_output_tag.tag_id}]" if self.side_output_tag is not None else ""
@@ -87,6 +91,9 @@ class StreamGraph:
     nodes: list[StreamNode]
     edges: list[StreamEdge]
     settings: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return f"<StreamGraph {self.job_name!r}: {len(self.nodes)} operators, {len(self.edges)} edges>"
 
     def node(self, node_id: int) -> StreamNode:
         for n in self.nodes:
@@ -134,6 +141,7 @@ def generate_stream_graph(transformations: list[Transformation], job_name: str,
                 source = nodes[src_id]
                 edges.append(_make_edge(source, target, partitioner, number, tag))
     for e in edges:
+        e.chaining_enabled = settings.get("chaining_enabled", True)
         e.source.out_edges.append(e)
         e.target.in_edges.append(e)
     ordered = [nodes[t.id] for t in physical]

@@ -32,6 +32,12 @@ class SinkResults:
         self.name = name
         self.rows: list[tuple[int, Any, int | None, str | None, int]] = []
 
+    def __deepcopy__(self, memo: dict) -> SinkResults:
+        """Rows are immutable records of what arrived: a snapshot copies the list, not the values."""
+        twin = SinkResults(self.node_id, self.name)
+        twin.rows = self.rows[:]
+        return twin
+
     def append(self, subtask: int, value: Any, ts: int | None, line: str | None, now_us: int) -> None:
         self.rows.append((subtask, value, ts, line, now_us))
 

@@ -104,7 +104,10 @@ class ResultPartition:
         if self.buffers_in_use >= self.pool_size:
             return False
         cap = self.settings.max_buffers_per_channel
-        return all(s.buffers_in_use < cap for s in self.subpartitions)
+        for s in self.subpartitions:
+            if s.buffers_in_use >= cap:
+                return False
+        return True
 
     # -- writing ------------------------------------------------------------------------------------
     def emit(self, index: int, element: Any, size: int, is_record: bool) -> None:

@@ -25,6 +25,23 @@ class JobNotBoundedError(RuntimeError):
     """``execute()`` on a job that never ends."""
 
 
+def _thin(snaps: list[tuple[int, JobRuntime]], now: int) -> list[tuple[int, JobRuntime]]:
+    """Keep step 0, the 16 newest snapshots, and one per power-of-two distance band further back.
+
+    Going back a little stays cheap (dense recent snapshots); going back far costs a replay roughly
+    proportional to the distance, never to the whole run.
+    """
+    keep = snaps[:1] + snaps[-16:]
+    bands: dict[int, tuple[int, JobRuntime]] = {}
+    for s, rt in snaps[1:-16]:
+        band = (now - s).bit_length()
+        if band not in bands or s > bands[band][0]:
+            bands[band] = (s, rt)
+    keep += bands.values()
+    keep.sort(key=lambda sr: sr[0])
+    return keep
+
+
 class Breakpoint:
     """Stops ``run()`` after a step with a matching event (kind and/or predicate and field filters)."""
 
@@ -193,10 +210,11 @@ class Simulation:
     # -- time travel -------------------------------------------------------------------------------------
     def _store_snapshot(self) -> None:
         snaps = self._snapshots
+        if snaps and snaps[-1][0] >= self.step_count:
+            return                                # replaying: this step's snapshot already exists
         snaps.append((self.step_count, copy.deepcopy(self._rt)))
-        if len(snaps) > 40:                     # thin out old snapshots: keep recent ones dense
-            keep = snaps[:1] + snaps[1:24:2] + snaps[24:]
-            self._snapshots = keep
+        if len(snaps) > 48:
+            self._snapshots = _thin(snaps, self.step_count)
 
     def back(self, n: int = 1) -> None:
         """Go back ``n`` steps."""
@@ -207,12 +225,13 @@ class Simulation:
         if step < 0:
             raise ValueError("step must be >= 0")
         if step >= self.step_count:
+            # forward: step (a snapshot ahead would lack the trace of the steps in between)
             self.step(step - self.step_count)
             self._last_events = self._events_of_step(self.step_count)
             return
         if not self._time_travel:
             raise RuntimeError("this Simulation was created with time_travel=False")
-        at, snap = max((s for s in self._snapshots if s[0] <= step), key=lambda s: s[0])
+        at, snap = max(((s, r) for s, r in self._snapshots if s <= step), key=lambda sr: sr[0])
         self._rt = copy.deepcopy(snap)
         self.step_count = at
         self._trace.truncate_after(at)
@@ -226,7 +245,9 @@ class Simulation:
         """All events so far as a pandas DataFrame (columns: ``TraceEvent.COLUMNS`` + ``data``)."""
         import pandas as pd
         rows = [e.row() + (e.data,) for e in self._trace.events]
-        return pd.DataFrame(rows, columns=[*TraceEvent.COLUMNS, "data"])
+        df = pd.DataFrame(rows, columns=[*TraceEvent.COLUMNS, "data"])
+        df["subtask"] = df["subtask"].astype("Int64")    # cluster events have no subtask: <NA>, not NaN
+        return df
 
     def events(self) -> list[TraceEvent]:
         return list(self._trace.events)

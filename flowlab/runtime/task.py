@@ -59,6 +59,7 @@ class StreamTask:
         self.current: list[Any] | None = None        # [channel, buffer, position]
         self.operators: list[Any] = []
         self.head: Any = None
+        self.is_source = False
         self.valves: dict[int, StatusWatermarkValve] = {}
         self.ended_inputs: set[int] = set()
         self.mailbox: deque[tuple[Any, tuple]] = deque()
@@ -98,6 +99,7 @@ class StreamTask:
                     out.side.setdefault(e.side_output_tag.tag_id, []).append(target)
         self.operators = [ops[n.id] for n in self.vertex.operators]
         self.head = self.operators[0]
+        self.is_source = isinstance(self.head, SourceOperator)
         by_input: dict[int, list[InputChannel]] = {}
         for gate in self.gates:
             by_input.setdefault(gate.input_number, []).extend(gate.channels)
@@ -199,7 +201,7 @@ class StreamTask:
             self.wake()
 
     def output_available(self) -> None:
-        if self.waiting_for_output and all(p.is_available() for p in self.partitions):
+        if self.waiting_for_output and self._outputs_available():
             self.waiting_for_output = False
             self.wake()
 
@@ -236,12 +238,18 @@ class StreamTask:
             fn, args = self.mailbox.popleft()
             fn(*args)
             return self.kernel.now
-        if not all(p.is_available() for p in self.partitions):
+        if not self._outputs_available():
             self.waiting_for_output = True
             return None
-        if isinstance(self.head, SourceOperator):
+        if self.is_source:
             return self._source_step()
         return self._input_step()
+
+    def _outputs_available(self) -> bool:
+        for p in self.partitions:
+            if not p.is_available():
+                return False
+        return True
 
     def _source_step(self) -> int | None:
         src = self.head
