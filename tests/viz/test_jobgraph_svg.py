@@ -187,6 +187,15 @@ def test_extra_keys_and_missing_optional_fields_are_tolerated(snapshot):
         parse(render_job_graph(snap, chained=chained))
 
 
+def test_unchained_view_skips_tasks_whose_operators_are_unknown(snapshot):
+    """A task listing operators the snapshot does not describe is left out, not a crash."""
+    snap = copy.deepcopy(snapshot)
+    snap["operators"] = [o for o in snap["operators"] if o["vertex"] != "v2"]
+    snap["operator_edges"] = snap["operator_edges"][:1]
+    root = parse(render_job_graph(snap, chained=False))
+    assert [f.get("data-vertex") for f in groups(root, "flowlab-task-frame")] == ["v1"]
+
+
 def test_unchained_view_without_operator_data_falls_back_to_tasks(snapshot):
     """A snapshot without operators can only be drawn as tasks."""
     snap = {k: v for k, v in snapshot.items() if k not in ("operators", "operator_edges")}

@@ -32,8 +32,7 @@ def render_job_graph(snapshot: dict[str, Any], chained: bool = True,
            f'aria-label="{esc("Job graph of " + str(job.get("name", "")))}" '
            f'style="max-width:100%;height:auto">'
            f'<rect x="0.5" y="0.5" width="{num(layout["width"] - 1)}" height="{num(layout["height"] - 1)}" '
-           f'rx="8" '
-           f'fill="{pal.BACKGROUND}" stroke="{pal.FRAME_STROKE}"/>']
+           f'rx="8" fill="{pal.BACKGROUND}" stroke="{pal.FRAME_STROKE}"/>']
     _caption(out, layout, snapshot, chained)
     for frame in layout["frames"]:
         _frame(out, frame)

@@ -86,7 +86,7 @@ def compute_layout(snapshot: dict[str, Any], chained: bool = True) -> dict[str, 
 # ---- units: what the task-level layering places (a task box, or a frame of operator boxes) ----------
 
 def _units(snapshot: dict[str, Any], chained: bool):
-    """Return (boxes, units, unit_of_box, drawn edges) for the chosen view."""
+    """(boxes, units, drawn edges) of the chosen view; each drawn edge is (index, source, target, network)."""
     vertices = snapshot.get("vertices") or []
     operators = snapshot.get("operators") or []
     ops = {o["id"]: o for o in operators}
@@ -110,6 +110,7 @@ def _units(snapshot: dict[str, Any], chained: bool):
                     members[vid].append(o["id"])
             else:
                 members[o["id"]] = [o["id"]]
+        members = {uid: mem for uid, mem in members.items() if mem}  # a task without operator data: skip
         labels = {v["id"]: wrap(f"task {v['id']} · {display_name(v.get('name', v['id']))}",
                                 FRAME_LABEL_CHARS, 2) for v in vertices}
         for uid, mem in members.items():
