@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from flowlab.runtime.job_runtime import JobRuntime
+from flowlab.runtime.snapshot_backpressure import backpressure_snapshot
+from flowlab.runtime.snapshot_event_time import event_time_snapshot
 
 
 def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[str, Any]:
@@ -68,4 +70,6 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
         "operators": operators, "operator_edges": operator_edges, "vertices": vertices, "edges": edges,
         "taskmanagers": taskmanagers, "last_events": [e.to_dict() for e in last_events],
         "slots_needed": jg.slots_needed,
+        "event_time": event_time_snapshot(rt),
+        "backpressure": backpressure_snapshot(rt),
     }
