@@ -42,16 +42,17 @@ class ChainedOutput:
 class NetworkOutput:
     """Serializes records into a result partition; the selector picks the channel (Flink's partitioners)."""
 
-    __slots__ = ("partition", "selector", "record_size", "flush_always")
+    __slots__ = ("partition", "selector", "record_size", "task")
 
-    def __init__(self, partition: ResultPartition, selector: ChannelSelector, record_size: int,
-                 flush_always: bool) -> None:
+    def __init__(self, partition: ResultPartition, selector: ChannelSelector, record_size: int, task: Any) -> None:
         self.partition = partition
         self.selector = selector
         self.record_size = record_size
-        self.flush_always = flush_always
+        self.task = task
 
     def collect(self, value: Any, ts: int | None) -> None:
+        """One record out of the task (``numRecordsOut`` counts it once, even when broadcast)."""
+        self.task.records_out += 1
         element = (value, ts)
         part = self.partition
         for ch in self.selector.select(value):

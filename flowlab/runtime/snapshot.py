@@ -31,7 +31,7 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
     for v in jg.vertices:
         subs = []
         for t in rt.tasks[v.id]:
-            out = sum(sub.sent_records for p in t.partitions for sub in p.subpartitions)
+            out = t.records_out
             subs.append({"index": t.index, "state": t.state,
                          "taskmanager": t.slot[0] if t.slot else None, "slot": t.slot[1] if t.slot else None,
                          "records_in": t.records_in, "records_out": out,

@@ -75,7 +75,6 @@ class StreamTask:
     # -- set-up -----------------------------------------------------------------------------------------
     def build_chain(self) -> None:
         """Instantiate the chained operators and wire their outputs (during INITIALIZING)."""
-        flush_always = self.buffer_timeout_ms == 0
         record_size = self.network.settings.record_size
         outputs = {n.id: OperatorOutput(None) for n in self.vertex.operators}
         ops = {}
@@ -92,7 +91,7 @@ class StreamTask:
                 else:
                     p = part_of[e]
                     target = NetworkOutput(p, self.job.make_selector(e, self, len(p.subpartitions)), record_size,
-                                           flush_always)
+                                           self)
                 if e.side_output_tag is None:
                     out.main.append(target)
                 else:
@@ -264,8 +263,7 @@ class StreamTask:
             return None
         if arrival > now:
             return arrival
-        value, ts = src.emit_next()
-        self.records_in += 1
+        value, ts = src.emit_next()       # a source task receives nothing: Flink counts it as records out
         rec = self.recorder
         if rec.enabled:
             rec.emit(EventKind.SOURCE_EMIT, self.vertex.id, self.index, src.id,
