@@ -11,10 +11,12 @@ from flowlab.datastream.functions import (
     AggregateFunction,
     AllWindowFunction,
     CoFlatMapFunction,
+    CoGroupFunction,
     CoMapFunction,
     CoProcessFunction,
     FilterFunction,
     FlatMapFunction,
+    JoinFunction,
     KeyedCoProcessFunction,
     KeyedProcessFunction,
     KeySelector,
@@ -22,6 +24,7 @@ from flowlab.datastream.functions import (
     Partitioner,
     ProcessAllWindowFunction,
     ProcessFunction,
+    ProcessJoinFunction,
     ProcessWindowFunction,
     ReduceFunction,
     RuntimeContext,
@@ -30,7 +33,9 @@ from flowlab.datastream.functions import (
     TimerService,
     WindowFunction,
 )
+from flowlab.datastream.interval_join import IntervalJoin, IntervalJoined
 from flowlab.datastream.job_client import JobClient, JobExecutionResult
+from flowlab.datastream.join import CoGroupedStreams, JoinedStreams
 from flowlab.datastream.keyed_stream import KeyedStream
 from flowlab.datastream.output_tag import OutputTag
 from flowlab.datastream.stream_execution_environment import StreamExecutionEnvironment
@@ -44,4 +49,6 @@ __all__ = [
     "ReduceFunction", "RuntimeContext", "RuntimeExecutionMode", "SinkFunction", "StreamExecutionEnvironment",
     "TimeCharacteristic", "TimeDomain", "TimerService", "ProcessAllWindowFunction", "ProcessWindowFunction",
     "WindowFunction", "WindowedStream",
+    "CoGroupFunction", "CoGroupedStreams", "IntervalJoin", "IntervalJoined", "JoinFunction", "JoinedStreams",
+    "ProcessJoinFunction",
 ]

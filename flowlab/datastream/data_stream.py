@@ -24,6 +24,7 @@ from flowlab.graph.transformations import (
 
 if TYPE_CHECKING:
     from flowlab.datastream.connected_streams import ConnectedStreams
+    from flowlab.datastream.join import CoGroupedStreams, JoinedStreams
     from flowlab.datastream.keyed_stream import KeyedStream
     from flowlab.datastream.stream_execution_environment import StreamExecutionEnvironment
 
@@ -196,6 +197,16 @@ class DataStream:
         if ds._env is not self._env:
             raise ValueError("Cannot connect streams of different execution environments.")
         return ConnectedStreams(self, ds)
+
+    def join(self, other_stream: DataStream) -> JoinedStreams:
+        """Window join with ``other_stream``: ``.where(k1).equal_to(k2).window(w).apply(f)`` (``JoinedStreams``)."""
+        from flowlab.datastream.join import JoinedStreams
+        return JoinedStreams(self, other_stream)
+
+    def co_group(self, other_stream: DataStream) -> CoGroupedStreams:
+        """Windowed coGroup with ``other_stream`` (``CoGroupedStreams``); same builder as ``join``."""
+        from flowlab.datastream.join import CoGroupedStreams
+        return CoGroupedStreams(self, other_stream)
 
     def get_side_output(self, output_tag: OutputTag) -> DataStream:
         if not isinstance(output_tag, OutputTag):

@@ -273,6 +273,43 @@ class ProcessAllWindowFunction(Function):
         """Called when the window is purged at cleanup time."""
 
 
+class JoinFunction(Function):
+    """Window join: called once per pair of a left and a right element in the same key and window."""
+
+    @abstractmethod
+    def join(self, first: Any, second: Any) -> Any: ...
+
+
+class CoGroupFunction(Function):
+    """Window coGroup: called once per key and window with both sides' elements (either may be empty)."""
+
+    @abstractmethod
+    def co_group(self, first: Iterable[Any], second: Iterable[Any]) -> Iterable[Any]: ...
+
+
+class ProcessJoinFunction(Function):
+    """Interval join: called once per matching pair, with both timestamps (Flink's ``ProcessJoinFunction``).
+
+    PyFlink 2.3 has no ``interval_join``; this is the Java API with snake_case names.
+    """
+
+    class Context(ABC):
+        @abstractmethod
+        def get_left_timestamp(self) -> int: ...
+
+        @abstractmethod
+        def get_right_timestamp(self) -> int: ...
+
+        @abstractmethod
+        def get_timestamp(self) -> int: ...
+
+        @abstractmethod
+        def output(self, output_tag: Any, value: Any) -> None: ...
+
+    @abstractmethod
+    def process_element(self, left: Any, right: Any, ctx: ProcessJoinFunction.Context) -> Iterable[Any]: ...
+
+
 class TimeDomain:
     """Which clock fired a timer."""
 
@@ -286,4 +323,5 @@ __all__ = [
     "KeyedProcessFunction", "MapFunction", "Partitioner", "ProcessFunction", "ReduceFunction",
     "RuntimeContext", "SinkFunction", "TimeDomain", "TimerService",
     "WindowFunction", "ProcessWindowFunction", "AllWindowFunction", "ProcessAllWindowFunction",
+    "CoGroupFunction", "JoinFunction", "ProcessJoinFunction",
 ]

@@ -205,6 +205,14 @@ class KeyedStream(DataStream):
         from flowlab.datastream.windowed_stream import WindowedStream
         return WindowedStream(self, window_assigner)
 
+    def interval_join(self, other_stream: KeyedStream) -> Any:
+        """Join with another keyed stream over a time interval (Java's ``KeyedStream.intervalJoin``).
+
+        PyFlink 2.3 has no ``interval_join`` (write it in Flink SQL there); see ``flowlab.datastream.interval_join``.
+        """
+        from flowlab.datastream.interval_join import IntervalJoin
+        return IntervalJoin(self, other_stream)
+
     def count_window(self, size: int, slide: int = 0) -> Any:
         """Windows of ``size`` elements per key, sliding by ``slide`` when given (``KeyedStream.count_window``)."""
         from flowlab.datastream.window import CountSlidingWindowAssigner, CountTumblingWindowAssigner

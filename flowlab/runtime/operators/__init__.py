@@ -5,6 +5,7 @@ from typing import Any
 
 from flowlab.runtime.operators.base import StreamOperator
 from flowlab.runtime.operators.co import CoProcessOperator, KeyedCoProcessOperator
+from flowlab.runtime.operators.interval_join import IntervalJoinOperator
 from flowlab.runtime.operators.process import KeyedProcessOperator, ProcessOperator
 from flowlab.runtime.operators.rolling import RollingReduceOperator
 from flowlab.runtime.operators.simple import FilterOperator, FlatMapOperator, MapOperator
@@ -28,6 +29,7 @@ OPERATORS: dict[str, type[StreamOperator]] = {
     "timestamps": TimestampsAndWatermarksOperator,
     "sink": SinkOperator,
     "window": WindowOperator,
+    "interval_join": IntervalJoinOperator,
 }
 
 
