@@ -24,6 +24,7 @@ from flowlab.graph.transformations import (
 
 if TYPE_CHECKING:
     from flowlab.datastream.connected_streams import ConnectedStreams
+    from flowlab.datastream.iterative_stream import IterativeStream
     from flowlab.datastream.join import CoGroupedStreams, JoinedStreams
     from flowlab.datastream.keyed_stream import KeyedStream
     from flowlab.datastream.stream_execution_environment import StreamExecutionEnvironment
@@ -207,6 +208,17 @@ class DataStream:
         """Windowed coGroup with ``other_stream`` (``CoGroupedStreams``); same builder as ``join``."""
         from flowlab.datastream.join import CoGroupedStreams
         return CoGroupedStreams(self, other_stream)
+
+    def iterate(self, max_wait_time_ms: int = 0) -> IterativeStream:
+        """Start a feedback loop (Java ``DataStream.iterate``; removed in Flink 2.0, not in PyFlink 2.3).
+
+        flowlab checks the loop but does not simulate it yet: ``close_with`` raises
+        ``IterationNotSimulatedError`` (see ``flowlab.datastream.iterative_stream``).
+        """
+        from flowlab.datastream.iterative_stream import IterativeStream
+        if isinstance(max_wait_time_ms, bool) or not isinstance(max_wait_time_ms, int) or max_wait_time_ms < 0:
+            raise ValueError(f"max_wait_time_ms must be an int >= 0 (0 = wait forever), got {max_wait_time_ms!r}")
+        return IterativeStream(self._env, self, max_wait_time_ms)
 
     def get_side_output(self, output_tag: OutputTag) -> DataStream:
         if not isinstance(output_tag, OutputTag):
