@@ -302,3 +302,17 @@ def test_event_time_window_without_timestamps_fails_like_flink() -> None:
     with pytest.raises(JobExecutionException, match="Record has Long.MIN_VALUE timestamp"):
         with out.execute_and_collect() as it:
             list(it)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: _TwoInputWatermarks.process_watermark_status (flowlab/runtime/operators/co.py:41-46) "
+                   "only records the idle flag; it does not recompute min of the active inputs, so the combined "
+                   "watermark waits for the next watermark of the active input (Flink re-evaluates on status change)")
+def test_connect_input_going_idle_releases_the_other_input_at_once() -> None:
+    """When input 2 goes idle at 165 ms the co-operator forwards input 1's watermark 99 right away."""
+    env = _env()
+    strategy = MONO.with_idleness(Duration.of_millis(150))
+    busy = [(0, "a", 10), (100, "a", 100), (200, "a", 200), (300, "a", 300)]
+    a = env.from_source(ScriptedSource(busy, end_ms=1000), strategy, "A")
+    b = env.from_source(ScriptedSource([(0, "b", 5)], end_ms=1000), strategy, "B")
+    _probe(a.connect(b).map(_Identity()).name("co"))
+    assert _input(_run(env), "probe") == [4, 99, 199, 299, MAX]
