@@ -161,19 +161,17 @@ class JobRuntime:
         self.failure_exception = exc
         if self.status == "RUNNING":
             self.set_status("FAILING")
-        for t in self.all_tasks():
-            if t.state not in ("FINISHED", "FAILED", "CANCELED"):
-                old = t.state
-                t.state = "CANCELED"
-                t.cancel()
-                self.recorder.emit(EventKind.TASK_STATE, t.vertex.id, t.index, None, f"{old} -> CANCELED",
-                                   {"from": old, "to": "CANCELED"})
+        self._cancel_unfinished_tasks()
         self.set_status("FAILED")
 
     def cancel(self) -> None:
         if self.terminal:
             return
         self.set_status("CANCELLING")
+        self._cancel_unfinished_tasks()
+        self.set_status("CANCELED")
+
+    def _cancel_unfinished_tasks(self) -> None:
         for t in self.all_tasks():
             if t.state not in ("FINISHED", "FAILED", "CANCELED"):
                 old = t.state
@@ -181,4 +179,3 @@ class JobRuntime:
                 t.cancel()
                 self.recorder.emit(EventKind.TASK_STATE, t.vertex.id, t.index, None, f"{old} -> CANCELED",
                                    {"from": old, "to": "CANCELED"})
-        self.set_status("CANCELED")

@@ -304,9 +304,6 @@ def test_event_time_window_without_timestamps_fails_like_flink() -> None:
             list(it)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: _TwoInputWatermarks.process_watermark_status (flowlab/runtime/operators/co.py:41-46) "
-                   "only records the idle flag; it does not recompute min of the active inputs, so the combined "
-                   "watermark waits for the next watermark of the active input (Flink re-evaluates on status change)")
 def test_connect_input_going_idle_releases_the_other_input_at_once() -> None:
     """When input 2 goes idle at 165 ms the co-operator forwards input 1's watermark 99 right away."""
     env = _env()

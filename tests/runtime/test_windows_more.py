@@ -251,9 +251,6 @@ def test_process_window_state_is_per_window_and_global_state_per_key() -> None:
     assert _counting("window-fires", "key-fires") == [(0, 1, 1), (0, 2, 2), (10, 1, 3), (30, 1, 4)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: window_state() and global_state() handles of the same state name "
-                   "are one shared object (heap_backend.py:51 caches handles by name; window_contexts.py:96-99 "
-                   "re-points its namespace), so the per-window handle reads/writes the global namespace")
 def test_window_and_global_state_may_share_a_state_name() -> None:
     """Same descriptor name in window_state() and global_state() gives two independent states (as in Flink)."""
     assert _counting("fires", "fires") == [(0, 1, 1), (0, 2, 2), (10, 1, 3), (30, 1, 4)]

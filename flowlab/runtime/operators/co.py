@@ -38,10 +38,40 @@ class _TwoInputWatermarks:
         if combined > self.current_watermark:
             super().process_watermark(combined)
 
+    def _bind_calls(self) -> None:
+        """co_map / co_flat_map / co_process all become ``call1/2(value, ctx) -> iterable``.
+
+        Bound methods, not lambdas: a time-travel snapshot deep-copies the operator and its function,
+        and a lambda would keep pointing at the original function object."""
+        kind = self.node.kind
+        if kind == "co_map":
+            self.call1, self.call2 = self._map1, self._map2
+        elif kind == "co_flat_map":
+            self.call1, self.call2 = self._flat_map1, self._flat_map2
+        else:
+            self.call1, self.call2 = self.function.process_element1, self.function.process_element2
+
+    def _map1(self, value: Any, ctx: Any) -> tuple:
+        return (self.function.map1(value),)
+
+    def _map2(self, value: Any, ctx: Any) -> tuple:
+        return (self.function.map2(value),)
+
+    def _flat_map1(self, value: Any, ctx: Any) -> Any:
+        return self.function.flat_map1(value)
+
+    def _flat_map2(self, value: Any, ctx: Any) -> Any:
+        return self.function.flat_map2(value)
+
     def process_watermark_status(self, idle: bool, input_number: int = 1) -> None:
+        """An input going idle leaves the minimum at once (``processWatermarkStatus`` re-evaluates it)."""
         was_idle = all(self.input_idle)
         self.input_idle[input_number - 1] = idle
         now_idle = all(self.input_idle)
+        if idle and not now_idle:
+            active = [w for w, i in zip(self.input_watermarks, self.input_idle, strict=True) if not i]
+            if min(active) > self.current_watermark:
+                super().process_watermark(min(active))
         if now_idle != was_idle:
             self.output.emit_status(now_idle)
 
@@ -52,16 +82,7 @@ class CoProcessOperator(_TwoInputWatermarks, UdfOperator):
     def open(self) -> None:
         super().open()
         self._init_watermarks()
-        f = self.function
-        kind = self.node.kind
-        if kind == "co_map":
-            self.call1 = lambda v, ctx: (f.map1(v),)
-            self.call2 = lambda v, ctx: (f.map2(v),)
-        elif kind == "co_flat_map":
-            self.call1 = lambda v, ctx: f.flat_map1(v)
-            self.call2 = lambda v, ctx: f.flat_map2(v)
-        else:
-            self.call1, self.call2 = f.process_element1, f.process_element2
+        self._bind_calls()
         self.ctx = _Context(NonKeyedTimerService(self))
 
     def process_element(self, value: Any, ts: int | None) -> None:
@@ -83,16 +104,7 @@ class KeyedCoProcessOperator(_TwoInputWatermarks, KeyedUdfOperator):
     def open(self) -> None:
         super().open()
         self._init_watermarks()
-        f = self.function
-        kind = self.node.kind
-        if kind == "co_map":
-            self.call1 = lambda v, ctx: (f.map1(v),)
-            self.call2 = lambda v, ctx: (f.map2(v),)
-        elif kind == "co_flat_map":
-            self.call1 = lambda v, ctx: f.flat_map1(v)
-            self.call2 = lambda v, ctx: f.flat_map2(v)
-        else:
-            self.call1, self.call2 = f.process_element1, f.process_element2
+        self._bind_calls()
         self.ctx = _KeyedContext(KeyedTimerService(self), self.backend)
 
     def process_element(self, value: Any, ts: int | None) -> None:

@@ -70,8 +70,7 @@ class TriggerContext(Trigger.OnMergeContext):
         self._op.timer_service.delete_event_time_timer(self._op.backend.current_key, self.window, time)
 
     def get_partitioned_state(self, state_descriptor: Any) -> Any:
-        handle = self._op.backend.get_state(state_descriptor)
-        handle.set_current_namespace(self.window)
+        handle = self._op.backend.get_namespaced_state(state_descriptor, self.window)
         return handle
 
     def merge_partitioned_state(self, state_descriptor: Any) -> None:
@@ -94,8 +93,7 @@ class _StateStore:
         self._namespace = namespace
 
     def get_state(self, state_descriptor: Any) -> Any:
-        handle = self._backend.get_state(state_descriptor)
-        handle.set_current_namespace(self._namespace)
+        handle = self._backend.get_namespaced_state(state_descriptor, self._namespace)
         return handle
 
     get_list_state = get_map_state = get_reducing_state = get_aggregating_state = get_state

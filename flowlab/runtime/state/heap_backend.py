@@ -54,6 +54,12 @@ class HeapKeyedStateBackend:
             handle = self.handles[descriptor.name] = cls(self, descriptor)
         return handle
 
+    def get_namespaced_state(self, descriptor: S.StateDescriptor, namespace: Any) -> Any:
+        """A handle bound to one namespace (a window): two namespaces never share a handle."""
+        handle = _HANDLES[descriptor.kind](self, descriptor)
+        handle.set_current_namespace(namespace)
+        return handle
+
     def keys(self, name: str) -> list[Any]:
         return [k for (k, _ns) in self.tables.get(name, {})]
 
