@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from flowlab.graph.job_graph import JobGraph
+from flowlab.runtime import explain
 from flowlab.runtime.job_runtime import JobRuntime
+from flowlab.runtime.simulation_backpressure import BackpressureMixin
 from flowlab.runtime.snapshot import build_snapshot
 from flowlab.trace import Trace, TraceEvent
 
@@ -60,11 +62,46 @@ class Breakpoint:
                 return False
         return True
 
+    def arm(self, sim: Simulation) -> None:
+        """Called when ``run()`` starts (state-based breakpoints read the current state here)."""
+
+    def hit(self, events: list[TraceEvent], sim: Simulation) -> bool:
+        """Whether the step that produced ``events`` should stop ``run()``."""
+        return any(self.matches(e) for e in events)
+
     def __repr__(self) -> str:
         return f"Breakpoint({self.what!r}, {self.filters})"
 
 
-class Simulation:
+class WatermarkBreakpoint(Breakpoint):
+    """Stops ``run()`` after the step in which the watermark of ``vertex`` reaches ``passes`` (``>=``).
+
+    The watermark of a vertex is the smallest over its subtasks (Flink's Web UI shows this "low watermark"),
+    or one subtask's when ``subtask`` is given; an operator name or id picks that operator's watermark.
+    """
+
+    def __init__(self, vertex: str, passes: int, subtask: int | None = None) -> None:
+        super().__init__("watermark", {"vertex": vertex, "passes": passes, "subtask": subtask})
+        self.vertex, self.passes, self.subtask = vertex, passes, subtask
+        self._before: int | None = None
+
+    def matches(self, e: TraceEvent) -> bool:
+        return False
+
+    def arm(self, sim: Simulation) -> None:
+        self._before = sim.current_watermark(self.vertex, self.subtask)
+
+    def hit(self, events: list[TraceEvent], sim: Simulation) -> bool:
+        now = sim.current_watermark(self.vertex, self.subtask)
+        before, self._before = self._before, now
+        return before is not None and before < self.passes <= now
+
+    def __repr__(self) -> str:
+        on = self.vertex if self.subtask is None else f"{self.vertex}[{self.subtask}]"
+        return f"WatermarkBreakpoint(watermark of {on} passes {self.passes})"
+
+
+class Simulation(BackpressureMixin):
     """A job built from ``env`` on a simulated MiniCluster, not yet running; step it, run it, rewind it."""
 
     def __init__(self, env: Any, seed: int = 0, job_name: str | None = None, record_trace: bool = True,
@@ -75,6 +112,7 @@ class Simulation:
         self._time_travel = record_trace if time_travel is None else time_travel
         self._interval = max(1, snapshot_interval)
         self._breakpoints: list[Breakpoint] = []
+        self.stopped_by: Breakpoint | None = None
         self.reset()
 
     # -- state -------------------------------------------------------------------------------------------
@@ -83,6 +121,7 @@ class Simulation:
         self._trace = Trace(enabled=self._record)
         self._rt = JobRuntime(self._job_graph, self.seed, self._trace)
         self._rt.start()
+        self._install_metrics()
         self.step_count = 0
         self._last_events: list[TraceEvent] = []
         self._snapshots: list[tuple[int, JobRuntime]] = []
@@ -170,6 +209,9 @@ class Simulation:
             raise ValueError("run(until=...) and breakpoints need the trace (Simulation(record_trace=True))")
         steps = 0
         last: list[TraceEvent] = []
+        self.stopped_by = None
+        for b in self._breakpoints:
+            b.arm(self)
         while not self.done:
             if max_steps is not None and steps >= max_steps:
                 break
@@ -179,8 +221,11 @@ class Simulation:
             steps += 1
             if watch:
                 last = self._trace.since(start)
-                if any((until is not None and until(e)) or any(b.matches(e) for b in self._breakpoints)
-                       for e in last):
+                hits = [b for b in self._breakpoints if b.hit(last, self)]   # every one sees every step
+                if hits:
+                    self.stopped_by = hits[0]
+                    break
+                if until is not None and any(until(e) for e in last):
                     break
         kernel = self._rt.kernel
         if until_us is not None and not self.done and until_us > kernel.now:
@@ -199,13 +244,71 @@ class Simulation:
         return out[::-1]
 
     def break_on(self, what: str | Callable[[TraceEvent], bool], **filters: Any) -> Breakpoint:
-        """Stop ``run()`` after a step with an event of kind ``what`` (or matching the predicate)."""
+        """Stop ``run()`` after a step with an event of kind ``what`` (or matching the predicate) whose fields
+        or ``data`` equal ``filters``, e.g. ``break_on("window_fire", key="a")``, ``break_on("late_record")``.
+
+        ``break_on("watermark", vertex=V, passes=T[, subtask=i])`` stops after the step in which the
+        watermark of vertex (or operator) ``V`` reaches ``T`` (see ``break_on_watermark``).
+        """
+        if "passes" in filters:
+            if what != "watermark" or "vertex" not in filters:
+                raise ValueError("passes=T needs break_on('watermark', vertex=..., passes=T)")
+            return self.break_on_watermark(filters.pop("vertex"), filters.pop("passes"), **filters)
+        if what == "backpressured":       # a subtask becomes back-pressured (kind "backpressure")
+            what, filters = "backpressure", {"backpressured": True, **filters}
         bp = Breakpoint(what, filters)
+        self._breakpoints.append(bp)
+        return bp
+
+    def break_on_watermark(self, vertex: str, passes: int, subtask: int | None = None) -> Breakpoint:
+        """Stop ``run()`` after the step in which the watermark of ``vertex`` (a job vertex id or name, or an
+        operator id or name) reaches ``passes`` ms or more; with ``subtask``, that subtask's watermark, else
+        the smallest over the subtasks."""
+        self._resolve(vertex)                    # fail now on a name that does not exist
+        bp = WatermarkBreakpoint(vertex, int(passes), subtask)
         self._breakpoints.append(bp)
         return bp
 
     def clear_breakpoints(self) -> None:
         self._breakpoints.clear()
+
+    # -- event time: watermarks and windows explained ------------------------------------------------------
+    def _resolve(self, vertex: str) -> tuple[str, int | None]:
+        """(job vertex id, operator position in its chain or None) for a vertex/operator id or name."""
+        jg = self._job_graph
+        for v in jg.vertices:
+            if vertex in (v.id, v.name):
+                return v.id, None
+        for v in jg.vertices:
+            for k, n in enumerate(v.operators):
+                if vertex in (n.operator_id, n.name):
+                    return v.id, k
+        found = [(v.id, k) for v in jg.vertices for k, n in enumerate(v.operators) if n.name.startswith(vertex)]
+        if len(found) == 1:
+            return found[0]
+        names = [v.name for v in jg.vertices] + [n.name for v in jg.vertices for n in v.operators]
+        raise KeyError(f"no vertex or operator {vertex!r}; names: {sorted(set(names))}")
+
+    def current_watermark(self, vertex: str, subtask: int | None = None) -> int:
+        """The watermark of a vertex (its first operator) or of an operator, in ms: the smallest over its
+        subtasks, or one subtask's. Long.MIN_VALUE (-2**63) before the first watermark."""
+        vid, pos = self._resolve(vertex)
+        tasks = self._rt.tasks[vid]
+        if subtask is not None:
+            tasks = [tasks[subtask]]
+        marks = [t.operators[pos or 0].current_watermark for t in tasks if t.operators]
+        return min(marks) if marks else explain.LONG_MIN
+
+    def explain_window(self, key: Any, window_start: int | None, window_end: int | None = None,
+                       vertex: str | None = None) -> explain.Explanation:
+        """Why window ``[window_start, window_end)`` of ``key`` has (not) fired: the watermark it waits for,
+        the current one, the channel and source partition holding it back (or idle), or when it fired.
+        ``str()`` of the answer is the text; ``.status`` and ``.as_dict()`` the facts."""
+        return explain.explain_window(self.snapshot(), key, window_start, window_end, vertex)
+
+    def explain_watermark(self, vertex: str, subtask: int = 0) -> explain.Explanation:
+        """Why the watermark of ``vertex[subtask]`` is stuck: the holding channel, hop by hop, to its source."""
+        return explain.explain_watermark(self.snapshot(), self._resolve(vertex)[0], subtask)
 
     # -- time travel -------------------------------------------------------------------------------------
     def _store_snapshot(self) -> None:
@@ -233,6 +336,7 @@ class Simulation:
             raise RuntimeError("this Simulation was created with time_travel=False")
         at, snap = max(((s, r) for s, r in self._snapshots if s <= step), key=lambda sr: sr[0])
         self._rt = copy.deepcopy(snap)
+        self._apply_stalls()
         self.step_count = at
         self._trace.truncate_after(at)
         while self.step_count < step and self._advance():

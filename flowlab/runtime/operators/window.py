@@ -23,6 +23,7 @@ from flowlab.runtime.operators.window_contexts import (
     TriggerContext,
     merge_namespaces,
 )
+from flowlab.runtime.operators.window_history import WindowHistory, describe, short
 from flowlab.trace.events import EventKind
 
 _CONTENTS = "_window_contents"
@@ -52,6 +53,7 @@ class WindowOperator(KeyedUdfOperator):
         self.merging = isinstance(self.assigner, MergingWindowAssigner)
         self.num_late_records_dropped = 0
         self.num_fires = 0
+        self.history = WindowHistory()     # for views and the explainer only (describe_windows)
 
     def open(self) -> None:
         super().open()
@@ -96,13 +98,15 @@ class WindowOperator(KeyedUdfOperator):
                 continue
             skipped = False
             self._add(state_window, value, ts)
+            self.history.added((self.backend.current_key, state_window), window,
+                               self.timer_service.current_watermark, self.event_time, self.task.kernel.now / 1000)
             ctx = self.trigger_ctx
             ctx.window = window
             result = self.trigger.on_element(value, ts, window, ctx)
             self._act(result, window, state_window)
             self._register_cleanup_timer(window)
         if skipped and self._is_element_late(ts):
-            self._late(value, ts)
+            self._late(value, ts, windows)
 
     def _add(self, state_window: Any, value: Any, ts: int | None) -> None:
         k = (self.backend.current_key, state_window)
@@ -115,8 +119,11 @@ class WindowOperator(KeyedUdfOperator):
             agg = self.function
             table[k] = agg.add(value, table[k] if k in table else agg.create_accumulator())
 
-    def _late(self, value: Any, ts: int | None) -> None:
+    def _late(self, value: Any, ts: int | None, windows: Any = ()) -> None:
         wm = self.timer_service.current_watermark
+        self.history.late_record(self.backend.current_key, value, ts, list(windows), wm, self.allowed_lateness,
+                                 self.late_tag.tag_id if self.late_tag is not None else None,
+                                 self.task.kernel.now / 1000)
         if self.late_tag is not None:
             self.output.collect_side(self.late_tag, value, ts)
             what = f"to side output '{self.late_tag.tag_id}'"
@@ -128,7 +135,9 @@ class WindowOperator(KeyedUdfOperator):
             rec.emit(EventKind.LATE_RECORD, self.task.vertex.id, self.task.index, self.id,
                      f"{self.name}: late record {value!r} (ts {fmt_ts(ts)} + lateness {self.allowed_lateness} "
                      f"<= watermark {fmt_ts(wm)}) {what}",
-                     {"timestamp": ts, "watermark": wm, "side_output": self.late_tag is not None})
+                     {"timestamp": ts, "watermark": wm, "side_output": self.late_tag is not None,
+                      "key": self.backend.current_key, "value": short(value),
+                      "allowed_lateness": self.allowed_lateness})
         else:
             rec.tick()
 
@@ -184,6 +193,7 @@ class WindowOperator(KeyedUdfOperator):
         else:
             self.emit_all(self._apply(window, [self.function.get_result(stored)]), window.max_timestamp())
         self.num_fires += 1
+        fire = self.history.fired(k, wm, self.task.kernel.now / 1000)
         rec = self.task.recorder
         if rec.enabled:
             start = getattr(window, "start", None)
@@ -191,7 +201,8 @@ class WindowOperator(KeyedUdfOperator):
             span = f"[{start}, {end})" if start is not None else repr(window)
             rec.emit(EventKind.WINDOW_FIRE, self.task.vertex.id, self.task.index, self.id,
                      f"{self.name}: window {span} fires for key {k[0]!r} at watermark {fmt_ts(wm)}",
-                     {"key": k[0], "window_start": start, "window_end": end, "watermark": wm})
+                     {"key": k[0], "window_start": start, "window_end": end, "watermark": wm,
+                      "max_timestamp": window.max_timestamp(), "fire": fire})
         else:
             rec.tick()
 
@@ -261,6 +272,8 @@ class WindowOperator(KeyedUdfOperator):
             self.timer_service.delete_processing_time_timer(key, window, t)
 
     def _clear_all_state(self, window: Any, state_window: Any) -> None:
+        self.history.cleaned((self.backend.current_key, state_window), window, self.timer_service.current_watermark,
+                             self.task.kernel.now / 1000)
         self.contents.pop((self.backend.current_key, state_window), None)
         self.trigger_ctx.window = window
         self.trigger.clear(window, self.trigger_ctx)
@@ -314,7 +327,13 @@ class WindowOperator(KeyedUdfOperator):
             self._delete_cleanup_timer(w)
         ctx.window, ctx.merged_windows = None, []
         merge_namespaces(self.backend, self.contents_desc, state_window, absorbed)
+        self.history.merged(self.backend.current_key, state_window, absorbed)
 
     def snapshot_info(self) -> dict[str, Any]:
         return {"windows": len(self.contents), "late_records_dropped": self.num_late_records_dropped,
                 "fires": self.num_fires}
+
+    def describe_windows(self) -> dict[str, Any]:
+        """Plain data for snapshots: open windows per key (contents or aggregate, firings, cleanup time),
+        recently closed windows and late records with the watermark that made them late."""
+        return describe(self)
