@@ -5,6 +5,12 @@ Each kernel call of ``_run_once`` does one unit of work, in Flink's priority ord
 from the input (or the source). Processing costs virtual time: the task is busy for the summed
 cost of the operators the element went through, and only then takes the next one. A task with no
 available output buffer waits: it is back-pressured.
+
+Time accounting (Flink's ``busyTimeMsPerSecond`` / ``backPressuredTimeMsPerSecond`` /
+``idleTimeMsPerSecond``): busy = the cost intervals; back-pressured = while ``waiting_for_output``;
+idle = the rest of the RUNNING time. Accounting only observes: it never changes what runs when.
+Simplification: a task that has no input *and* no output buffer counts as idle until it next looks
+for work (Flink checks output availability first and would count it back-pressured).
 """
 from __future__ import annotations
 
@@ -71,6 +77,12 @@ class StreamTask:
         self.records_in = 0
         self.records_out = 0
         self.failure: str | None = None
+        # time accounting (virtual µs), read by flowlab.runtime.metrics
+        self.started_us: int | None = None
+        self.ended_us: int | None = None
+        self.busy_us = 0                  # summed cost intervals (the last may reach into the future)
+        self.bp_us = 0                    # closed back-pressured intervals
+        self.bp_since = 0                 # start of the open one, while waiting_for_output
 
     # -- set-up -----------------------------------------------------------------------------------------
     def build_chain(self) -> None:
@@ -161,6 +173,7 @@ class StreamTask:
     def start(self) -> None:
         """RUNNING: begin the mailbox loop and the output flusher."""
         self.state = RUNNING
+        self.started_us = self.kernel.now
         if self.buffer_timeout_ms > 0 and self.partitions:
             self.kernel.schedule(self.kernel.now + self.buffer_timeout_ms * 1000, self._flush_timer,
                                  phase=PHASE_TASK)
@@ -174,6 +187,7 @@ class StreamTask:
         self.kernel.schedule(self.kernel.now + self.buffer_timeout_ms * 1000, self._flush_timer, phase=PHASE_TASK)
 
     def cancel(self) -> None:
+        self._end_accounting()
         if self.wake_call is not None:
             self.wake_call.cancel()
             self.wake_call = None
@@ -202,6 +216,16 @@ class StreamTask:
     def output_available(self) -> None:
         if self.waiting_for_output and self._outputs_available():
             self.waiting_for_output = False
+            now = self.kernel.now
+            waited = max(0, now - self.bp_since)
+            self.bp_us += waited
+            rec = self.recorder
+            if rec.enabled:
+                rec.emit(EventKind.BACKPRESSURE, self.vertex.id, self.index, None,
+                         f"output buffer available again after {waited / 1000:g} ms: no longer back-pressured",
+                         {"backpressured": False, "waited_ms": waited / 1000})
+            else:
+                rec.tick()
             self.wake()
 
     def _run_once(self) -> None:
@@ -222,6 +246,11 @@ class StreamTask:
                 for p in self.partitions:
                     p.flush_all()
             self.busy_until = kernel.now + self.cost
+            if self.cost:
+                self.busy_us += self.cost
+                if self.waiting_for_output:       # a mail ran while back-pressured: busy, not waiting
+                    self.bp_us += max(0, kernel.now - self.bp_since)
+                    self.bp_since = self.busy_until
             if again is None or self.state != RUNNING:
                 return
             # Fast-forward: continue inline when this task would be the next to run anyway.
@@ -238,11 +267,52 @@ class StreamTask:
             fn(*args)
             return self.kernel.now
         if not self._outputs_available():
-            self.waiting_for_output = True
+            if not self.waiting_for_output:
+                self._became_backpressured()
             return None
         if self.is_source:
             return self._source_step()
         return self._input_step()
+
+    def _became_backpressured(self) -> None:
+        self.waiting_for_output = True
+        self.bp_since = self.kernel.now
+        rec = self.recorder
+        if rec.enabled:
+            full = [self.vertex.out_edges[i].target.id for i, p in enumerate(self.partitions)
+                    if not p.is_available()]
+            rec.emit(EventKind.BACKPRESSURE, self.vertex.id, self.index, None,
+                     f"no output buffer available (towards {', '.join(full)}): back-pressured",
+                     {"backpressured": True, "towards": full})
+        else:
+            rec.tick()
+
+    def _end_accounting(self) -> None:
+        """The task stops running: close the open back-pressured interval."""
+        if self.ended_us is None and self.started_us is not None:
+            now = self.kernel.now
+            self.ended_us = now
+            if self.waiting_for_output:
+                self.bp_us += max(0, now - self.bp_since)
+                self.bp_since = now
+
+    def io_times_us(self, now: int) -> tuple[int, int, int]:
+        """Cumulative (busy, back-pressured, idle) µs of RUNNING time up to ``now``."""
+        if self.started_us is None:
+            return 0, 0, 0
+        end = now if self.ended_us is None else min(now, self.ended_us)
+        elapsed = max(0, end - self.started_us)
+        busy = self.busy_us - max(0, self.busy_until - end)
+        bp = self.bp_us
+        if self.waiting_for_output and self.ended_us is None:
+            bp += max(0, end - self.bp_since)
+        busy = min(max(busy, 0), elapsed)
+        bp = min(max(bp, 0), elapsed - busy)
+        return busy, bp, elapsed - busy - bp
+
+    def is_backpressured(self) -> bool:
+        """Flink's ``Task.isBackPressured``: running, and some output has no buffer available."""
+        return self.state == RUNNING and not self._outputs_available()
 
     def _outputs_available(self) -> bool:
         for p in self.partitions:
@@ -378,6 +448,7 @@ class StreamTask:
             p.broadcast_event(EndOfPartition())
         for op in self.operators:
             op.close()
+        self._end_accounting()
         self.job.task_finished(self)
 
     # -- views ------------------------------------------------------------------------------------------

@@ -34,6 +34,9 @@ class EventKind:
     LATE_RECORD = "late_record"
     # failures
     TASK_FAILED = "task_failed"
+    # backpressure and stalls
+    BACKPRESSURE = "backpressure"
+    STALL = "stall"
 
     CLUSTER = frozenset({JOB_SUBMITTED, JOB_STATUS, JOBMASTER_STARTED, TASKMANAGER_REGISTERED,
                          SLOT_REQUESTED, SLOT_ALLOCATED, TASK_STATE, TASK_FAILED})
