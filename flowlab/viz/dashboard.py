@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from flowlab.trace import Steppable
+from flowlab.viz.event_time_view import EventTimePanel
 from flowlab.viz.job_graph_view import JobGraphView
 from flowlab.viz.playback import Playback
 from flowlab.viz.render.events_html import event_dict, operator_names, render_event_log
@@ -23,7 +24,9 @@ RUN_LIMIT = 100_000     # ... and stops after this many steps (an unbounded sour
 class Dashboard(Displayable):
     """Controls, status line, views and event log for a Simulation: Flink's Web UI, but steppable.
 
-    ``views`` are objects with ``widget`` and ``refresh(snapshot)`` (default: a JobGraphView); all of
+    ``views`` are objects with ``widget`` and ``refresh(snapshot)`` (default: a JobGraphView, then the
+    event-time tabs — watermarks, event-time plot, windows and late data — shown when the job has
+    watermarks or windows); all of
     them redraw from one ``sim.snapshot()`` after every control action. Display it like a widget.
     Simplification: the event log only holds events this dashboard saw returned by ``sim.step``.
     """
@@ -31,7 +34,7 @@ class Dashboard(Displayable):
     def __init__(self, sim: Steppable, views: Sequence[View] | None = None, log_size: int = 12,
                  speed: int = 4) -> None:
         self.sim = sim
-        self.views: list[View] = list(views) if views is not None else [JobGraphView(sim)]
+        self.views: list[View] = list(views) if views is not None else [JobGraphView(sim), EventTimePanel(sim)]
         self.log_size = log_size
         self._events: deque[dict[str, Any]] = deque(maxlen=LOG_KEEP)
         self.snapshot: dict[str, Any] = {}
