@@ -96,7 +96,10 @@ class ResultPartition:
         self.settings = settings
         self.subpartitions = [Subpartition(self, i, c) for i, c in enumerate(consumer_indices)]
         n = len(consumer_indices)
-        self.pool_size = n * settings.buffers_per_channel + settings.floating_per_gate
+        # Flink sizes an output pool at least #subpartitions + 1, so a partially filled buffer per subpartition
+        # never blocks the task for good (with buffers-per-channel 1, no floating buffers and no flush timeout,
+        # a smaller pool would deadlock on the first unflushed buffer).
+        self.pool_size = max(n * settings.buffers_per_channel + settings.floating_per_gate, n + 1)
         self.buffers_in_use = 0
 
     def is_available(self) -> bool:
