@@ -145,7 +145,7 @@ def render_windows(snapshot: dict[str, Any], operator: str | None = None, max_ke
          'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff3d6"/>'
          '<line x1="0" y1="0" x2="0" y2="6" stroke="#e9b949" stroke-width="2"/></pattern></defs>',
          f'<rect width="{WIDTH}" height="{height}" fill="{pal.BACKGROUND}"/>',
-         f'<text x="8" y="16" font-size="12.5" font-weight="600" fill="{pal.INK}">{esc(_fit(title, WIDTH - 16, 12.5))}'
+         f'<text x="8" y="16" font-size="12.5" font-weight="600" fill="{pal.INK}">{esc(_fit(title, WIDTH - 90, 12.5))}'
          f'<title>{esc(title)}</title></text>']
     if not lanes:
         p.append(f'<text x="8" y="{TOP + 14}" fill="{pal.INK_FAINT}">No window has opened yet.</text>')
