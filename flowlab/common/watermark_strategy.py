@@ -122,8 +122,9 @@ class WatermarkStrategy:
 
     def __init__(self, generator_factory: Callable[[], WatermarkGenerator], description: str,
                  timestamp_assigner: TimestampAssigner | None = None, idle_timeout_ms: int | None = None,
-                 alignment: tuple | None = None) -> None:
+                 alignment: tuple | None = None, out_of_orderness_ms: int | None = None) -> None:
         self._generator_factory = generator_factory
+        self.out_of_orderness_ms = out_of_orderness_ms   # flowlab: None unless bounded out-of-orderness
         self.description = description
         self.timestamp_assigner = timestamp_assigner
         self.idle_timeout_ms = idle_timeout_ms
@@ -136,11 +137,12 @@ class WatermarkStrategy:
         if delay < 0:
             raise ValueError("max_out_of_orderness must not be negative")
         return WatermarkStrategy(lambda: BoundedOutOfOrdernessWatermarks(delay),
-                                 f"bounded out-of-orderness {delay} ms")
+                                 f"bounded out-of-orderness {delay} ms", out_of_orderness_ms=delay)
 
     @staticmethod
     def for_monotonous_timestamps() -> WatermarkStrategy:
-        return WatermarkStrategy(lambda: BoundedOutOfOrdernessWatermarks(0), "monotonous timestamps")
+        return WatermarkStrategy(lambda: BoundedOutOfOrdernessWatermarks(0), "monotonous timestamps",
+                                 out_of_orderness_ms=0)
 
     @staticmethod
     def no_watermarks() -> WatermarkStrategy:
@@ -164,21 +166,21 @@ class WatermarkStrategy:
                                 "(value, record_timestamp) -> int")
             timestamp_assigner = _CallableAssigner(timestamp_assigner)
         return WatermarkStrategy(self._generator_factory, self.description, timestamp_assigner,
-                                 self.idle_timeout_ms, self.alignment)
+                                 self.idle_timeout_ms, self.alignment, self.out_of_orderness_ms)
 
     def with_idleness(self, idle_timeout: Duration) -> WatermarkStrategy:
         ms = _millis(idle_timeout)
         if ms <= 0:
             raise ValueError(f"with_idleness needs a positive timeout, got {ms} ms")
         return WatermarkStrategy(self._generator_factory, self.description, self.timestamp_assigner,
-                                 ms, self.alignment)
+                                 ms, self.alignment, self.out_of_orderness_ms)
 
     def with_watermark_alignment(self, watermark_group: str, max_allowed_watermark_drift: Duration,
                                  update_interval: Duration | None = None) -> WatermarkStrategy:
         """Recorded only (Simplification: flowlab does not pause aligned sources yet)."""
         return WatermarkStrategy(self._generator_factory, self.description, self.timestamp_assigner,
                                  self.idle_timeout_ms, (watermark_group, max_allowed_watermark_drift,
-                                                        update_interval))
+                                                        update_interval), self.out_of_orderness_ms)
 
     # -- used by the runtime --------------------------------------------------------------------
     @property

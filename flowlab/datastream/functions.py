@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from enum import Enum
 from typing import Any
 
 
@@ -310,8 +311,8 @@ class ProcessJoinFunction(Function):
     def process_element(self, left: Any, right: Any, ctx: ProcessJoinFunction.Context) -> Iterable[Any]: ...
 
 
-class TimeDomain:
-    """Which clock fired a timer."""
+class TimeDomain(Enum):
+    """Which clock fired a timer (``ctx.time_domain()`` in ``on_timer``)."""
 
     EVENT_TIME = 0
     PROCESSING_TIME = 1

@@ -5,6 +5,10 @@ says what is right, what is wrong and gives a hint (it renders as HTML in Jupyte
 """
 from flowlab.exercises.lesson01 import check_word_count
 from flowlab.exercises.lesson02 import check_chaining
+from flowlab.exercises.lesson03 import check_watermark_strategy
+from flowlab.exercises.lesson04 import check_late_data
+from flowlab.exercises.lesson05 import check_inactivity_alert
 from flowlab.exercises.result import CheckResult
 
-__all__ = ["CheckResult", "check_chaining", "check_word_count"]
+__all__ = ["CheckResult", "check_chaining", "check_inactivity_alert", "check_late_data", "check_watermark_strategy",
+           "check_word_count"]

@@ -132,8 +132,8 @@ def _generator_text(gen: dict[str, Any], now_ms: float | None) -> tuple[str, dic
         parts.append(seen)
     for s in splits:
         last = "nothing read yet" if s["last_timestamp"] is None and not s["read"] else (
-            f"last event timestamp {fmt_ms(s['last_timestamp'])}, read at t = {s['last_arrival_ms']:g} ms")
-        nxt = (f"next element arrives at t = {s['next_arrival_ms']:g} ms" if s["next_arrival_ms"] is not None
+            f"last event timestamp {fmt_ms(s['last_timestamp'])}, read at t = {s['last_arrival_ms']:g} virtual ms")
+        nxt = (f"next element arrives at t = {s['next_arrival_ms']:g} virtual ms" if s["next_arrival_ms"] is not None
                else "no more elements")
         parts.append(f"partition {s['split']}: {s['read']} of {s['total']} elements read, {last}; {nxt}")
         facts.setdefault("split_info", []).append(s)
@@ -213,10 +213,10 @@ def _fires_text(fires: list[dict[str, Any]]) -> str:
     if not fires:
         return "never fired"
     first = fires[0]
-    text = f"fired at t = {first['time_ms']:g} ms when the watermark reached {fmt_ms(first['watermark'])}"
+    text = f"fired at t = {first['time_ms']:g} virtual ms when the watermark reached {fmt_ms(first['watermark'])}"
     if len(fires) > 1:
         text += "; re-fired for late data at " + ", ".join(
-            f"t = {f['time_ms']:g} ms (watermark {fmt_ms(f['watermark'])})" for f in fires[1:])
+            f"t = {f['time_ms']:g} virtual ms (watermark {fmt_ms(f['watermark'])})" for f in fires[1:])
     return text
 
 
@@ -243,7 +243,7 @@ def explain_window(snapshot: dict[str, Any], key: Any, window_start: int | None,
             if _key_matches(w["key"], key) and _window_matches(w, window_start, window_end):
                 late = _late_for(o, key, w["start"], w["end"])
                 text = (f"Window {w['window']} of key {key!r} {_fires_text(w['fires'])}, and was cleaned up at "
-                        f"t = {w['cleaned_ms']:g} ms when the watermark reached {fmt_ms(w['cleaned_watermark'])} "
+                        f"t = {w['cleaned_ms']:g} virtual ms when the watermark reached {fmt_ms(w['cleaned_watermark'])} "
                         f"(max timestamp {w['max_timestamp']} + allowed lateness {o['allowed_lateness']}). "
                         "Records for it that arrive now are late.")
                 if late:
@@ -271,7 +271,7 @@ def _late_for(o: dict[str, Any], key: Any, start: int | None, end: int | None) -
 
 def _late_text(o: dict[str, Any], late: list[dict[str, Any]]) -> str:
     where = f"sent to the side output '{o['late_side_output']}'" if o["late_side_output"] else "dropped"
-    recs = "; ".join(f"{r['value']} @ {fmt_ms(r['timestamp'])} arrived at t = {r['time_ms']:g} ms when the "
+    recs = "; ".join(f"{r['value']} @ {fmt_ms(r['timestamp'])} arrived at t = {r['time_ms']:g} virtual ms when the "
                      f"watermark was {fmt_ms(r['watermark'])}" for r in late)
     return (f"Late records for it ({recs}) were {where}: timestamp + allowed lateness "
             f"({o['allowed_lateness']} ms) <= watermark.")
@@ -291,7 +291,7 @@ def _explain_open(snapshot: dict[str, Any], o: dict[str, Any], w: dict[str, Any]
         return Explanation("fired", f"{head} {_fires_text(w['fires'])}; {cleanup}.", facts)
     if not o["event_time"]:
         return Explanation("waiting", f"{head} is a processing-time window: it fires when the virtual clock "
-                                      f"reaches {need} ms (now t = {snapshot.get('now_ms', 0):g} ms).", facts)
+                                      f"reaches {need} ms (now t = {snapshot.get('now_ms', 0):g} virtual ms).", facts)
     if o["trigger"] != "EventTimeTrigger":
         return Explanation("waiting", f"{head} uses the trigger {o['trigger']}, which decides when it fires "
                                       f"(watermark now {fmt_ms(wm)}).", facts)

@@ -335,3 +335,55 @@ def test_first_job_notebook_step_and_back(tmp_path: Path) -> None:
     if not FIRST_JOB.exists():
         pytest.skip("notebooks/01_first_job.ipynb does not exist yet")
     run_step_back_scenario(FIRST_JOB, tmp_path, "01_first_job")
+
+
+def run_all_and_find(notebook: Path, tmp_path: Path, label: str, selectors: list[str]) -> dict[str, int]:
+    """Run every cell of a lesson in JupyterLab; return how many elements match each selector."""
+    from playwright.sync_api import sync_playwright
+
+    root_dir, work = tmp_path / "lab_root", tmp_path / "lab_work"
+    root_dir.mkdir()
+    work.mkdir()
+    _copy_notebook(notebook, root_dir / notebook.name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with jupyterlab(root_dir, work) as (base, token, log_path), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                    timeout=60_000)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(WIDGET_TIMEOUT_MS)
+            page.goto(f"{base}/lab/tree/{notebook.name}?token={token}", timeout=PAGE_LOAD_TIMEOUT_MS)
+            page.wait_for_function("() => !!window.jupyterapp", timeout=PAGE_LOAD_TIMEOUT_MS)
+            page.wait_for_function(JS_KERNEL_IDLE, arg=notebook.name, timeout=KERNEL_IDLE_TIMEOUT_MS)
+            page.evaluate(JS_RUN_ALL)
+            page.wait_for_function(JS_ALL_CELLS_DONE, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+            errors = page.evaluate(JS_ERRORS)
+            assert not errors, f"{notebook.name}: cells raised errors in the browser: {errors}"
+            counts = {}
+            for sel in selectors:
+                loc = page.locator(sel)
+                try:
+                    loc.first.wait_for(state="attached", timeout=WIDGET_TIMEOUT_MS)
+                except Exception:  # noqa: BLE001 - reported as a zero count below
+                    pass
+                counts[sel] = loc.count()
+            page.screenshot(path=str(ARTIFACTS / f"{label}-after-run-all.png"), full_page=True)
+            return counts
+        except BaseException:
+            shutil.copy(log_path, ARTIFACTS / f"{label}-jupyterlab.log")
+            raise
+        finally:
+            browser.close()
+
+
+@pytest.mark.parametrize(("lesson", "selectors"), [
+    ("03_event_time_and_watermarks.ipynb", [".flowlab-watermarks", ".flowlab-wm-holding", "svg.flowlab-jobgraph"]),
+    ("04_windows_and_late_data.ipynb", [".flowlab-windows", ".flowlab-late"]),
+])
+def test_event_time_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[str]) -> None:
+    """Lessons 03 and 04 run in a real browser and their event-time views appear on the page."""
+    _require_browser()
+    notebook = ROOT / "notebooks" / lesson
+    counts = run_all_and_find(notebook, tmp_path, lesson.split("_")[0], selectors)
+    missing = [sel for sel, n in counts.items() if n == 0]
+    assert not missing, f"{lesson}: no element matches {missing} after run-all (counts: {counts})"
