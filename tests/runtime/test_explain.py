@@ -49,7 +49,7 @@ def test_fired_window_tells_when_and_at_which_watermark() -> None:
     ans = sim.explain_window("k", 0, 10)
     assert ans.status == "fired"
     assert [f["watermark"] for f in ans.facts["fires"]] == [11, 11]
-    assert "fired at t = 16 ms when the watermark reached 11 ms" in str(ans)
+    assert "fired at t = 16 virtual ms when the watermark reached 11 ms" in str(ans)
     assert "re-fired for late data at t = 21 ms" in str(ans)
     assert "cleanup time 14 ms" in str(ans)
 
@@ -60,8 +60,8 @@ def test_cleaned_window_and_its_late_records() -> None:
     sim.run()
     ans = sim.explain_window("k", 0, 10)
     assert ans.status == "cleaned_up"
-    assert "cleaned up at t = 16 ms when the watermark reached 11 ms" in str(ans)
-    assert "('k', 3) @ 3 ms arrived at t = 21 ms when the watermark was 11 ms" in str(ans)
+    assert "cleaned up at t = 16 virtual ms when the watermark reached 11 ms" in str(ans)
+    assert "('k', 3) @ 3 ms arrived at t = 21 virtual ms when the watermark was 11 ms" in str(ans)
     assert "were dropped" in str(ans)
 
 
