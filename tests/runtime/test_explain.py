@@ -50,7 +50,7 @@ def test_fired_window_tells_when_and_at_which_watermark() -> None:
     assert ans.status == "fired"
     assert [f["watermark"] for f in ans.facts["fires"]] == [11, 11]
     assert "fired at t = 16 virtual ms when the watermark reached 11 ms" in str(ans)
-    assert "re-fired for late data at t = 21 ms" in str(ans)
+    assert "re-fired for late data at t = 21 virtual ms" in str(ans)
     assert "cleanup time 14 ms" in str(ans)
 
 
