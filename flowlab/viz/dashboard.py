@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from flowlab.trace import Steppable
+from flowlab.viz.backpressure_view import BackpressureView
 from flowlab.viz.event_time_view import EventTimePanel
 from flowlab.viz.job_graph_view import JobGraphView
 from flowlab.viz.playback import Playback
@@ -26,7 +27,7 @@ class Dashboard(Displayable):
 
     ``views`` are objects with ``widget`` and ``refresh(snapshot)`` (default: a JobGraphView, then the
     event-time tabs — watermarks, event-time plot, windows and late data — shown when the job has
-    watermarks or windows); all of
+    watermarks or windows, and the BackpressureView, shown once something is back-pressured); all of
     them redraw from one ``sim.snapshot()`` after every control action. Display it like a widget.
     Simplification: the event log only holds events this dashboard saw returned by ``sim.step``.
     """
@@ -34,7 +35,9 @@ class Dashboard(Displayable):
     def __init__(self, sim: Steppable, views: Sequence[View] | None = None, log_size: int = 12,
                  speed: int = 4) -> None:
         self.sim = sim
-        self.views: list[View] = list(views) if views is not None else [JobGraphView(sim), EventTimePanel(sim)]
+        if views is None:
+            views = [JobGraphView(sim), EventTimePanel(sim), BackpressureView(sim, auto_hide=True)]
+        self.views: list[View] = list(views)
         self.log_size = log_size
         self._events: deque[dict[str, Any]] = deque(maxlen=LOG_KEEP)
         self.snapshot: dict[str, Any] = {}

@@ -42,6 +42,7 @@ class SubtaskRow:
     busy: bool
     backpressured: bool
     title: str
+    tint: str | None = None      # row background, e.g. the backpressure level colour (BackpressureView)
 
 
 def name_lines(name: str, width: float, tag: str) -> list[str]:
@@ -120,10 +121,10 @@ def _render_rows(out: list[str], x: float, top: float, w: float, rows: list[Subt
                  + (' data-backpressured="1"' if row.backpressured else ""))
         parts = [f'<g class="flowlab-subtask" data-state="{esc(row.state or "")}"{flags}>'
                  f'<title>{esc(row.title)}</title>']
-        if row.backpressured:
+        if row.backpressured or row.tint:
             parts.append(f'<rect x="{num(x + 3)}" y="{num(y - 0.5)}" width="{num(w - 6)}" '
                          f'height="{ROW_H - 1}" '
-                         f'rx="3" fill="{pal.BACKPRESSURE_ROW}"/>')
+                         f'rx="3" fill="{row.tint or pal.BACKPRESSURE_ROW}"/>')
         stroke = (f' stroke="{pal.BACKPRESSURE}" stroke-width="1.6"' if row.backpressured
                   else f' stroke="{pal.BOX_STROKE}" stroke-width="0.6"')
         parts.append(f'<rect x="{num(x + PAD)}" y="{num(cy)}" width="{CELL_W}" height="{CELL_H}" rx="3" '
@@ -152,6 +153,8 @@ def _render_grid(out: list[str], x: float, top: float, rows: list[SubtaskRow]) -
         cy = top + (i // GRID_COLS) * GRID_H
         stroke = (f' stroke="{pal.BACKPRESSURE}" stroke-width="1.6"' if row.backpressured
                   else f' stroke="{pal.BOX_STROKE}" stroke-width="0.6"')
+        if row.tint:
+            stroke = f' stroke="{row.tint}" stroke-width="2.4"'
         busy = (f'<circle cx="{num(cx + (GRID_W - 3) / 2)}" cy="{num(cy + (GRID_H - 3) / 2)}" r="2" '
                 f'fill="{pal.BUSY}"/>' if row.busy else "")
         out.append(f'<g class="flowlab-subtask" data-state="{esc(row.state or "")}"><title>{esc(row.title)}'

@@ -18,8 +18,12 @@ MAX_TITLE_CHANNELS = 12
 
 
 def render_job_graph(snapshot: dict[str, Any], chained: bool = True,
-                     layout: dict[str, Any] | None = None) -> str:
-    """Draw ``snapshot``'s job graph as an ``<svg class="flowlab-jobgraph">`` string."""
+                     layout: dict[str, Any] | None = None, tints: dict[str, list[str | None]] | None = None,
+                     highlight: str | None = None) -> str:
+    """Draw ``snapshot``'s job graph as an ``<svg class="flowlab-jobgraph">`` string.
+
+    ``tints`` colours subtask rows of the chained view (vertex id -> one colour per subtask, e.g. the
+    backpressure level); ``highlight`` frames one vertex (e.g. the likely bottleneck)."""
     if not snapshot.get("operators"):
         chained = True  # without operator data only the task view can be drawn
     if layout is None or layout.get("signature") != graph_signature(snapshot, chained):
@@ -38,7 +42,13 @@ def render_job_graph(snapshot: dict[str, Any], chained: bool = True,
         _frame(out, frame)
     if chained:
         _chained_edges(out, layout, snapshot)
-        _vertex_boxes(out, layout, snapshot)
+        _vertex_boxes(out, layout, snapshot, tints or {})
+        if highlight is not None and highlight in layout["boxes"]:
+            b = layout["boxes"][highlight]
+            out.append(f'<g class="flowlab-highlight" data-vertex="{esc(highlight)}">'
+                       f'<rect x="{num(b["x"] - 4)}" y="{num(b["y"] - 4)}" width="{num(b["w"] + 8)}" '
+                       f'height="{num(b["h"] + 8)}" rx="9" fill="none" stroke="{pal.BACKPRESSURE}" '
+                       f'stroke-width="2.5" stroke-dasharray="6 3"/></g>')
     else:
         _operator_edges(out, layout, snapshot)
         _operator_boxes(out, layout, snapshot)
@@ -86,7 +96,7 @@ def _where(st: dict[str, Any]) -> str:
     return f"{tm}/{slot}" if slot is not None else str(tm)
 
 
-def _row(name: str, p: int, st: dict[str, Any], counts: dict[str, Any]) -> SubtaskRow:
+def _row(name: str, p: int, st: dict[str, Any], counts: dict[str, Any], tint: str | None = None) -> SubtaskRow:
     """One subtask row: state and placement from the task subtask ``st``, records from ``counts``."""
     i = int(st.get("index", 0))
     state = st.get("state")
@@ -96,7 +106,7 @@ def _row(name: str, p: int, st: dict[str, Any], counts: dict[str, Any]) -> Subta
     title = (f"{name} ({i + 1}/{p})\nstate: {state}\ntaskmanager: {st.get('taskmanager') or '–'}, "
              f"slot: {'–' if st.get('slot') is None else st.get('slot')}\nrecords in: {rin}, out: {rout}\n"
              f"input queued: {int(st.get('input_queued') or 0)}" + (f"\n{flags}" if flags else ""))
-    return SubtaskRow(i, state, _where(st), rin, rout, busy, bp, title)
+    return SubtaskRow(i, state, _where(st), rin, rout, busy, bp, title, tint)
 
 
 def _totals(subtasks: list[dict[str, Any]]) -> tuple[int, int]:
@@ -104,7 +114,8 @@ def _totals(subtasks: list[dict[str, Any]]) -> tuple[int, int]:
             sum(int(s.get("records_out") or 0) for s in subtasks))
 
 
-def _vertex_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, Any]) -> None:
+def _vertex_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, Any],
+                  tints: dict[str, list[str | None]]) -> None:
     ops = {o["id"]: o for o in snapshot.get("operators") or ()}
     for v in snapshot.get("vertices") or ():
         box = layout["boxes"].get(v["id"])
@@ -118,7 +129,8 @@ def _vertex_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, An
                           for o in v.get("operators") or () if o in ops)
         title = (f"task {v['id']}: {name}\nparallelism: {p}\nrecords in: {rin}, out: {rout}"
                  + (f"\nchained operators:\n{chain}" if chain else ""))
-        rows = [_row(name, p, st, st) for st in subtasks]
+        tint = tints.get(v["id"]) or []
+        rows = [_row(name, p, st, st, tint[k] if k < len(tint) else None) for k, st in enumerate(subtasks)]
         render_box(out, css="flowlab-vertex", ident=v["id"], x=box["x"], y=box["y"], w=box["w"], h=box["h"],
                    lines=box["lines"], tag=box["tag"], kind=box["kind"],
                    meta=f"parallelism {p}", rows=rows, title=title)
@@ -207,6 +219,16 @@ def _edge(out: list[str], e: dict[str, Any], label: str, flow: dict[str, Any] | 
     else:
         out.append(f'<text class="flowlab-edge-label" x="{num(lx)}" y="{num(ly)}" font-size="8.5" '
                    f'font-style="italic" fill="{pal.INK_FAINT}">{esc(label)}</text>')
+    waiting = sum(int(c.get("queued_buffers") or 0) for c in (flow or {}).get("channels") or ())
+    if network and waiting:
+        text = f"{waiting} buf queued"
+        bw = text_width(text, 8, bold=True) + 10
+        yq = ly + (24 if active else 9)
+        out.append(f'<g class="flowlab-queued" data-buffers="{waiting}">'
+                   f'<rect x="{num(lx - bw / 2)}" y="{num(yq)}" width="{num(bw)}" height="12" rx="6" '
+                   f'fill="{pal.BACKPRESSURE_ROW}" stroke="{pal.BACKPRESSURE}"/>'
+                   f'<text x="{num(lx)}" y="{num(yq + 9)}" text-anchor="middle" font-size="8" '
+                   f'font-weight="600" fill="{pal.BACKPRESSURE}">{esc(text)}</text></g>')
     if active:
         text = f"{bufs} buf · {recs} rec"
         bw = text_width(text, 8.5, bold=True) + 10
