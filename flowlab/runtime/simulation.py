@@ -228,8 +228,10 @@ class Simulation(BackpressureMixin):
                 if until is not None and any(until(e) for e in last):
                     break
         kernel = self._rt.kernel
-        if until_us is not None and not self.done and until_us > kernel.now:
+        nxt = kernel.peek_time()
+        if until_us is not None and not self.done and until_us > kernel.now and (nxt is None or nxt > until_us):
             kernel.now = until_us          # nothing happens before the next call: the clock may move on
+                                           # (not when a breakpoint, max_steps or `until` stopped the run early)
         if not watch:
             last = self._events_of_step(self.step_count)
         self._last_events = last
@@ -387,12 +389,18 @@ class Simulation(BackpressureMixin):
 
     # -- whole-job runs (execute / execute_and_collect) --------------------------------------------------
     def _check_bounded(self) -> None:
-        unbounded = [n.name for n in self._job_graph.stream_graph.nodes if n.is_source and not n.bounded]
-        if unbounded:
+        nodes = [n for n in self._job_graph.stream_graph.nodes if n.is_source and not n.bounded]
+        if nodes:
+            loops = [n.name for n in nodes if "iteration" in n.params]
+            hint = "Give the source a count, or use" if len(loops) < len(nodes) else "Use"
+            if loops:
+                hint = (f"{', '.join(loops)}: the head of an iteration created with iterate() and no max wait "
+                        "(max_wait_time_ms=0) waits for feedback forever, as in Flink; pass iterate(max_wait_time_ms) "
+                        f"to end it after that long without feedback. {hint}")
             raise JobNotBoundedError(
-                f"The job reads from an unbounded source ({', '.join(unbounded)}), so running it to the end would "
-                "never return. Give the source a count, or use flowlab.Simulation(env) and "
-                "sim.run(until_ms=...) to run it for a while.")
+                f"The job reads from an unbounded source ({', '.join(n.name for n in nodes)}), so running it to the "
+                f"end would never return. {hint} flowlab.Simulation(env) and sim.run(until_ms=...) to run it for "
+                "a while.")
 
     def run_to_result(self) -> Any:
         """Run to the end; the ``JobExecutionResult``, or ``JobExecutionException`` if the job failed."""
