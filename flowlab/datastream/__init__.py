@@ -34,7 +34,7 @@ from flowlab.datastream.functions import (
     WindowFunction,
 )
 from flowlab.datastream.interval_join import IntervalJoin, IntervalJoined
-from flowlab.datastream.iterative_stream import IterationNotSimulatedError, IterativeStream
+from flowlab.datastream.iterative_stream import IterativeStream
 from flowlab.datastream.job_client import JobClient, JobExecutionResult
 from flowlab.datastream.join import CoGroupedStreams, JoinedStreams
 from flowlab.datastream.keyed_stream import KeyedStream
@@ -51,5 +51,5 @@ __all__ = [
     "TimeCharacteristic", "TimeDomain", "TimerService", "ProcessAllWindowFunction", "ProcessWindowFunction",
     "WindowFunction", "WindowedStream",
     "CoGroupFunction", "CoGroupedStreams", "IntervalJoin", "IntervalJoined", "JoinFunction", "JoinedStreams",
-    "IterationNotSimulatedError", "IterativeStream", "ProcessJoinFunction",
+    "IterativeStream", "ProcessJoinFunction",
 ]

@@ -212,8 +212,9 @@ class DataStream:
     def iterate(self, max_wait_time_ms: int = 0) -> IterativeStream:
         """Start a feedback loop (Java ``DataStream.iterate``; removed in Flink 2.0, not in PyFlink 2.3).
 
-        flowlab checks the loop but does not simulate it yet: ``close_with`` raises
-        ``IterationNotSimulatedError`` (see ``flowlab.datastream.iterative_stream``).
+        Build the loop body on the returned ``IterativeStream`` and close it with ``close_with(feedback)``.
+        ``max_wait_time_ms`` ends the iteration head after that long without feedback; 0 never ends it (the
+        job is then unbounded). See ``flowlab.datastream.iterative_stream``.
         """
         from flowlab.datastream.iterative_stream import IterativeStream
         if isinstance(max_wait_time_ms, bool) or not isinstance(max_wait_time_ms, int) or max_wait_time_ms < 0:

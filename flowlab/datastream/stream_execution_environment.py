@@ -105,7 +105,11 @@ class StreamExecutionEnvironment:
         return self
 
     def enable_checkpointing(self, interval: int, mode: CheckpointingMode | None = None) -> StreamExecutionEnvironment:
-        """Recorded now; checkpoints are simulated in a later flowlab release."""
+        """Recorded now; checkpoints are simulated in a later flowlab release.
+
+        Flink refuses checkpointing for a job with an iteration (``iterate``) unless forced, since records in
+        the loop are lost on failure; flowlab only records the settings, so it does not refuse.
+        """
         self._settings["checkpoint_interval_ms"] = int(interval)
         if mode is not None:
             self._settings["checkpointing_mode"] = mode.name

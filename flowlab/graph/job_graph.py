@@ -27,6 +27,9 @@ def chaining_verdict(edge: StreamEdge, chaining_enabled: bool | None = None) -> 
         return f"'{down.name}' has {len(down.in_edges)} inputs; only single-input operators chain"
     if not chaining_enabled:
         return "operator chaining is disabled for the whole job (disable_operator_chaining)"
+    for node in (up, down):
+        if "iteration" in node.params and node.kind in ("source", "sink"):
+            return f"'{node.name}' is an iteration head or tail: Flink runs it as a task of its own"
     if up.slot_sharing_group != down.slot_sharing_group:
         return (f"different slot sharing groups ('{up.slot_sharing_group}' vs "
                 f"'{down.slot_sharing_group}')")

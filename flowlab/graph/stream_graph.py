@@ -146,6 +146,7 @@ def generate_stream_graph(transformations: list[Transformation], job_name: str,
         e.target.in_edges.append(e)
     ordered = [nodes[t.id] for t in physical]
     _assign_slot_sharing_groups(ordered, {t.id: t.slot_sharing_group for t in physical})
+    _pair_iterations(ordered)
     return StreamGraph(job_name, ordered, edges, dict(settings))
 
 
@@ -198,3 +199,22 @@ def _assign_slot_sharing_groups(nodes: list[StreamNode], explicit: dict[int, str
             groups = [e.source.slot_sharing_group for e in n.in_edges]
             group = groups[0] if groups and all(g == groups[0] for g in groups) else "default"
         n.slot_sharing_group = group
+
+
+def _pair_iterations(nodes: list[StreamNode]) -> None:
+    """Each iteration head needs its tail; both join the feedback's slot sharing group (co-located).
+
+    Flink's ``transformFeedback``: an iteration without feedback edges is an error, and the head and tail
+    take the slot sharing group of the feedback streams, so subtask i of each lands in the same slot.
+    """
+    tails = {n.params["iteration"]: n for n in nodes if n.kind == "sink" and "iteration" in n.params}
+    for head in nodes:
+        if head.kind != "source" or "iteration" not in head.params:
+            continue
+        loop_id = head.params["iteration"]
+        tail = tails.get(loop_id)
+        if tail is None:
+            raise GraphError(f"Iteration FeedbackTransformation{{id={loop_id}, name='Feedback', "
+                             f"parallelism={head.parallelism}}} does not have any feedback edges. Close the loop "
+                             "with it.close_with(feedback_stream) on the IterativeStream returned by iterate().")
+        head.slot_sharing_group = tail.slot_sharing_group

@@ -109,6 +109,10 @@ def watermark_chain(snapshot: dict[str, Any], vertex: str, subtask: int = 0) -> 
 def _generator_text(gen: dict[str, Any], now_ms: float | None) -> tuple[str, dict[str, Any]]:
     where = f"{gen['vertex']}[{gen['subtask']}]"
     facts: dict[str, Any] = {"generator": where, "idle": gen["idle"], "finished": gen["finished"]}
+    if gen["name"].startswith("IterationSource-"):
+        return (f"{where} ({gen['name']}) is the head of an iteration: it emits the records fed back to it without "
+                "watermarks, so event time inside the loop waits until the head ends (after max_wait_time_ms "
+                "without feedback; never with iterate()).", facts)
     if not gen["strategy"]:
         return (f"{where} ({gen['name']}) has no watermark strategy: it emits no watermark until its input ends "
                 "(then Long.MAX_VALUE). Give the source a WatermarkStrategy.", facts)

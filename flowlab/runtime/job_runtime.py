@@ -7,6 +7,7 @@ connections, and the sinks' results. ``copy.deepcopy`` of it is a complete, inde
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from typing import Any
 
 from flowlab.graph import build_execution_graph
@@ -71,6 +72,9 @@ class JobRuntime:
         self.sinks: dict[int, SinkResults] = {}
         self.printed: list[str] = []
         self.tasks: dict[str, list[StreamTask]] = {}
+        # iterations: (loop id, subtask) -> the in-memory queue from tail to head, and the head task
+        self.feedback_queues: dict[tuple[int, int], deque[tuple[Any, int | None]]] = {}
+        self.iteration_heads: dict[tuple[int, int], StreamTask] = {}
         self.inline = False   # fast-forward: tasks continue inline (same order of events, fewer kernel calls)
         self._create_tasks()
 
@@ -117,6 +121,13 @@ class JobRuntime:
         if res is None:
             res = self.sinks[node.id] = SinkResults(node.id, node.name)
         return res
+
+    def feedback_queue(self, loop_id: int, subtask: int) -> deque[tuple[Any, int | None]]:
+        """The queue iteration tail subtask i fills and head subtask i empties (Flink's ``BlockingQueueBroker``)."""
+        q = self.feedback_queues.get((loop_id, subtask))
+        if q is None:
+            q = self.feedback_queues[(loop_id, subtask)] = deque()
+        return q
 
     def channel_count(self) -> int:
         return sum(w.channel_count for w in self.exec_graph.wirings)

@@ -224,42 +224,6 @@ def test_interval_join_needs_timestamps() -> None:
         _collect(out)
 
 
-# -- iterations (API only: the loop is not simulated) -----------------------------------------------------
-def test_iterate_builds_the_api_and_close_with_explains_it_is_not_simulated() -> None:
-    """close_with checks the loop, then says plainly that flowlab does not simulate iterations."""
-    from flowlab.datastream import IterationNotSimulatedError
-    env = _env()
-    ds = env.from_collection([1, 2, 3])
-    it = ds.map(lambda v: v).iterate(max_wait_time_ms=5)
-    body = it.map(lambda v: v - 1)
-    with pytest.raises(IterationNotSimulatedError, match="not simulated"):
-        it.close_with(body.filter(lambda v: v > 0))
-
-
-def test_iterate_feedback_must_come_from_the_iteration() -> None:
-    """A feedback stream not built on the IterativeStream is rejected (Flink's check)."""
-    env = _env()
-    ds = env.from_collection([1, 2, 3]).map(lambda v: v)
-    it = ds.iterate()
-    with pytest.raises(ValueError, match="does not originate"):
-        it.close_with(ds.map(lambda v: v))
-
-
-def test_iterate_feedback_parallelism_must_match() -> None:
-    """Head and tail are co-located: the feedback stream needs the head's parallelism."""
-    env = _env()
-    it = env.from_collection([1, 2, 3]).map(lambda v: v).iterate()
-    with pytest.raises(ValueError, match="Parallelism of the feedback stream"):
-        it.close_with(it.map(lambda v: v).set_parallelism(1))
-
-
-def test_unclosed_iteration_leaves_an_acyclic_job_unchanged() -> None:
-    """Building on an IterativeStream without close_with runs the body as a plain stream."""
-    env = _env()
-    it = env.from_collection([1, 2, 3]).map(lambda v: v).iterate()
-    assert sorted(_collect(it.map(lambda v: v * 10))) == [10, 20, 30]
-
-
 def test_joins_replay_identically_after_time_travel() -> None:
     """Stepping back and re-running a join job reproduces the same outputs and trace."""
     def build() -> StreamExecutionEnvironment:

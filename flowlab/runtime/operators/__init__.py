@@ -6,6 +6,7 @@ from typing import Any
 from flowlab.runtime.operators.base import StreamOperator
 from flowlab.runtime.operators.co import CoProcessOperator, KeyedCoProcessOperator
 from flowlab.runtime.operators.interval_join import IntervalJoinOperator
+from flowlab.runtime.operators.iteration import IterationTailOperator
 from flowlab.runtime.operators.process import KeyedProcessOperator, ProcessOperator
 from flowlab.runtime.operators.rolling import RollingReduceOperator
 from flowlab.runtime.operators.simple import FilterOperator, FlatMapOperator, MapOperator
@@ -37,6 +38,8 @@ def create_operator(node: Any, task: Any, output: Any) -> StreamOperator:
     kind = node.kind
     if kind in ("co_map", "co_flat_map") and "key_selectors" in node.params:
         return KeyedCoProcessOperator(node, task, output)
+    if kind == "sink" and node.params.get("sink") == "iteration_tail":
+        return IterationTailOperator(node, task, output)
     cls = OPERATORS.get(kind)
     if cls is None:
         raise ValueError(f"no runtime operator for '{kind}'")

@@ -22,6 +22,9 @@ class SourceOperator(StreamOperator):
         task = self.task
         self.reader = source.create_reader(task.index, task.vertex.parallelism,
                                            task.rng(f"source/{self.id}[{task.index}]"))
+        bind = getattr(self.reader, "bind", None)
+        if bind is not None:            # a reader fed by the job runtime (the iteration head's queue)
+            bind(task)
         strategy = params.get("watermark_strategy")
         self.emitter = None
         if strategy is not None and (strategy.emits_watermarks or strategy.timestamp_assigner is not None
