@@ -337,7 +337,7 @@ class StreamTask:
         rec = self.recorder
         if rec.enabled:
             rec.emit(EventKind.SOURCE_EMIT, self.vertex.id, self.index, src.id,
-                     describe((value, ts)), {"position": src.position()})
+                     describe((value, ts)), {"position": src.position(), "timestamp": ts})
         else:
             rec.tick()
         return now
@@ -377,7 +377,7 @@ class StreamTask:
             self.cost += head.cost
             if rec.enabled:
                 rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id,
-                         describe(element), {"from": channel.producer, "input": n})
+                         describe(element), {"from": channel.producer, "input": n, "timestamp": ts})
             else:
                 rec.tick()
             if n == 1:
@@ -406,9 +406,11 @@ class StreamTask:
             self._apply_valve(outs, n)
             return
         if isinstance(element, WatermarkStatus):
-            outs = self.valves[n].input_status(element.idle, channel)
+            valve = self.valves[n]
+            outs = valve.input_status(element.idle, channel)
             rec.emit(EventKind.WATERMARK, self.vertex.id, self.index, head.id,
-                     f"{element!r} from {self.job_channel_name(channel)}", {"idle": element.idle, "input": n})
+                     f"{element!r} from {self.job_channel_name(channel)}",
+                     {"idle": element.idle, "input": n, "combined": valve.last_output})
             self._apply_valve(outs, n)
             return
         if isinstance(element, EndOfPartition):
