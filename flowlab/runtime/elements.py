@@ -6,6 +6,8 @@ changed, which is what makes watermarks and checkpoint barriers correct.
 """
 from __future__ import annotations
 
+from flowlab.trace.timefmt import event_time_text
+
 LONG_MIN = -(2 ** 63)
 LONG_MAX = 2 ** 63 - 1
 
@@ -61,14 +63,8 @@ END_OF_PARTITION = EndOfPartition()
 
 
 def fmt_ts(ts: int | None) -> str:
-    """Timestamps for people: Long.MIN/MAX spelled out, everything else in ms."""
-    if ts is None:
-        return "no timestamp"
-    if ts == LONG_MIN:
-        return "Long.MIN_VALUE"
-    if ts == LONG_MAX:
-        return "Long.MAX_VALUE"
-    return f"{ts}"
+    """Timestamps in trace details: Long.MIN/MAX spelled out, everything else as the bare number (ms)."""
+    return event_time_text(ts, unit="", none="no timestamp")
 
 
 def describe(element: object, limit: int = 60) -> str:

@@ -13,20 +13,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-LONG_MIN = -(2 ** 63)
-LONG_MAX = 2 ** 63 - 1
+from flowlab.trace.timefmt import event_time_text
+
 _CHANNEL = re.compile(r"^(.*)\[(\d+)\]$")
 
 
 def fmt_ms(ts: int | float | None) -> str:
     """An event time for people: ``Long.MIN_VALUE``/``Long.MAX_VALUE`` spelled out, else ``<n> ms``."""
-    if ts is None:
-        return "none"
-    if ts == LONG_MIN:
-        return "Long.MIN_VALUE"
-    if ts == LONG_MAX:
-        return "Long.MAX_VALUE"
-    return f"{ts:g} ms" if isinstance(ts, float) else f"{ts} ms"
+    return event_time_text(ts)
 
 
 @dataclass

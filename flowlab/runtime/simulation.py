@@ -17,6 +17,7 @@ from flowlab.runtime.job_runtime import JobRuntime
 from flowlab.runtime.simulation_backpressure import BackpressureMixin
 from flowlab.runtime.snapshot import build_snapshot
 from flowlab.trace import Trace, TraceEvent
+from flowlab.trace.timefmt import LONG_MIN
 
 
 class JobExecutionException(RuntimeError):
@@ -299,7 +300,7 @@ class Simulation(BackpressureMixin):
         if subtask is not None:
             tasks = [tasks[subtask]]
         marks = [t.operators[pos or 0].current_watermark for t in tasks if t.operators]
-        return min(marks) if marks else explain.LONG_MIN
+        return min(marks) if marks else LONG_MIN
 
     def explain_window(self, key: Any, window_start: int | None, window_end: int | None = None,
                        vertex: str | None = None) -> explain.Explanation:

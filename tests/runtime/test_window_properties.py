@@ -80,7 +80,7 @@ def test_tumbling_sums_do_not_depend_on_parallelism_interleaving_or_seed(
 def _window_infos(sim: flowlab.Simulation) -> list[dict[str, Any]]:
     """``snapshot_info()`` of every window operator subtask."""
     return [op.snapshot_info() for task in sim.runtime.all_tasks() for op in task.operators
-            if hasattr(op, "num_late_records_dropped")]
+            if op.node.kind == "window"]
 
 
 @settings(max_examples=10, deadline=None)

@@ -15,6 +15,7 @@ from flowlab.graph.key_groups import key_group_range_for_operator
 from flowlab.runtime.elements import LONG_MIN
 from flowlab.runtime.state import HeapKeyedStateBackend
 from flowlab.runtime.timer_service import InternalTimerService
+from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
     from flowlab.graph.stream_graph import StreamNode
@@ -39,6 +40,7 @@ class StreamOperator:
         self.records_in = 0
         self.records_out = 0
         self.current_watermark = LONG_MIN
+        self.num_late_records_dropped = 0
         self.timer_service: InternalTimerService | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
@@ -76,6 +78,22 @@ class StreamOperator:
                 out.collect_side(item[0], item[1], ts)
             else:
                 out.collect(item, ts)
+
+    def route_late(self, value: Any, ts: int | None, tag: OutputTag | None, why: str, data: dict[str, Any]) -> None:
+        """A late record goes to the late-data side output, or is dropped and counted
+        (``numLateRecordsDropped``); either way the trace says so — nothing is dropped silently."""
+        if tag is not None:
+            self.output.collect_side(tag, value, ts)
+            what = f"to side output '{tag.tag_id}'"
+        else:
+            self.num_late_records_dropped += 1
+            what = "dropped"
+        rec = self.task.recorder
+        if rec.enabled:
+            rec.emit(EventKind.LATE_RECORD, self.task.vertex.id, self.task.index, self.id,
+                     f"{self.name}: {why} {what}", {**data, "timestamp": ts, "side_output": tag is not None})
+        else:
+            rec.tick()
 
     def snapshot_info(self) -> dict[str, Any]:
         return {}

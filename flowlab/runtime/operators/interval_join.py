@@ -24,7 +24,6 @@ from flowlab.datastream.state import MapStateDescriptor
 from flowlab.runtime.elements import LONG_MIN, fmt_ts
 from flowlab.runtime.operators.base import KeyedUdfOperator
 from flowlab.runtime.operators.co import _TwoInputWatermarks
-from flowlab.trace.events import EventKind
 
 CLEANUP_LEFT = "CLEANUP_LEFT"
 CLEANUP_RIGHT = "CLEANUP_RIGHT"
@@ -116,21 +115,10 @@ class IntervalJoinOperator(_TwoInputWatermarks, KeyedUdfOperator):
         self.emit_all(self.function.process_element(left, right, ctx), ctx._ts)
 
     def _late(self, value: Any, ts: int, wm: int, is_left: bool) -> None:
-        tag = self.late_tags[0 if is_left else 1]
         side = "left" if is_left else "right"
-        if tag is not None:
-            self.output.collect_side(tag, value, ts)
-            what = f"to side output '{tag.tag_id}'"
-        else:
-            self.num_late_records_dropped += 1
-            what = "dropped"
-        rec = self.task.recorder
-        if rec.enabled:
-            rec.emit(EventKind.LATE_RECORD, self.task.vertex.id, self.task.index, self.id,
-                     f"{self.name}: late {side} record {value!r} (ts {fmt_ts(ts)} < watermark {fmt_ts(wm)}) {what}",
-                     {"timestamp": ts, "watermark": wm, "side": side, "side_output": tag is not None})
-        else:
-            rec.tick()
+        self.route_late(value, ts, self.late_tags[0 if is_left else 1],
+                        f"late {side} record {value!r} (ts {fmt_ts(ts)} < watermark {fmt_ts(wm)})",
+                        {"watermark": wm, "side": side})
 
     # -- cleanup timers ---------------------------------------------------------------------------
     def on_event_time(self, ts: int, key: Any, namespace: Any) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from flowlab.common.watermark_strategy import LONG_MAX, LONG_MIN, WatermarkOutput, WatermarkStrategy
 from flowlab.runtime.operators.base import StreamOperator
 from flowlab.trace import EventKind
+from flowlab.trace.timefmt import event_time_text
 
 
 class WatermarkEmitter(WatermarkOutput):
@@ -71,7 +72,7 @@ class WatermarkEmitter(WatermarkOutput):
 
 
 def _fmt(wm: int) -> str:
-    return "Long.MAX_VALUE" if wm == LONG_MAX else str(wm)
+    return event_time_text(wm, unit="")
 
 
 class TimestampsAndWatermarksOperator(StreamOperator):

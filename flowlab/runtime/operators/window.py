@@ -124,22 +124,11 @@ class WindowOperator(KeyedUdfOperator):
         self.history.late_record(self.backend.current_key, value, ts, list(windows), wm, self.allowed_lateness,
                                  self.late_tag.tag_id if self.late_tag is not None else None,
                                  self.task.kernel.now / 1000)
-        if self.late_tag is not None:
-            self.output.collect_side(self.late_tag, value, ts)
-            what = f"to side output '{self.late_tag.tag_id}'"
-        else:
-            self.num_late_records_dropped += 1
-            what = "dropped"
-        rec = self.task.recorder
-        if rec.enabled:
-            rec.emit(EventKind.LATE_RECORD, self.task.vertex.id, self.task.index, self.id,
-                     f"{self.name}: late record {value!r} (ts {fmt_ts(ts)} + lateness {self.allowed_lateness} "
-                     f"<= watermark {fmt_ts(wm)}) {what}",
-                     {"timestamp": ts, "watermark": wm, "side_output": self.late_tag is not None,
-                      "key": self.backend.current_key, "value": short(value),
-                      "allowed_lateness": self.allowed_lateness})
-        else:
-            rec.tick()
+        self.route_late(value, ts, self.late_tag,
+                        f"late record {value!r} (ts {fmt_ts(ts)} + lateness {self.allowed_lateness} "
+                        f"<= watermark {fmt_ts(wm)})",
+                        {"watermark": wm, "key": self.backend.current_key, "value": short(value),
+                         "allowed_lateness": self.allowed_lateness})
 
     # -- timers -----------------------------------------------------------------------------------
     def on_event_time(self, ts: int, key: Any, namespace: Any) -> None:

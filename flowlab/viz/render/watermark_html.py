@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flowlab.trace.timefmt import LONG_MAX, LONG_MIN, event_time_text
 from flowlab.viz.render import palette as pal
 from flowlab.viz.render.svg import FONT_FAMILY, MONO_FAMILY, esc
 
-LONG_MIN = -(2 ** 63)
-LONG_MAX = 2 ** 63 - 1
 HOLD = "#c2410c"
 HOLD_ROW = "#fdebdf"
 IDLE = "#8a94a3"
@@ -18,13 +17,7 @@ BAR = "#4a86c5"
 
 def wm_text(ts: int | float | None) -> str:
     """A watermark or event time with its unit: ``Long.MIN_VALUE``, ``Long.MAX_VALUE`` or ``<n> ms``."""
-    if ts is None:
-        return "–"
-    if ts == LONG_MIN:
-        return "Long.MIN_VALUE"
-    if ts == LONG_MAX:
-        return "Long.MAX_VALUE"
-    return f"{ts:g} ms" if isinstance(ts, float) else f"{ts} ms"
+    return event_time_text(ts, none="–")
 
 
 def _span(value: int, lo: int, hi: int) -> float:
