@@ -6,6 +6,7 @@ bounded out-of-orderness emits ``max_timestamp - delay - 1``.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -15,11 +16,12 @@ LONG_MIN = -(2 ** 63)
 LONG_MAX = 2 ** 63 - 1
 
 
-class TimestampAssigner:
+class TimestampAssigner(ABC):
     """Extracts the event timestamp (ms) from a record (``extract_timestamp(value, record_timestamp)``)."""
 
+    @abstractmethod
     def extract_timestamp(self, value: Any, record_timestamp: int) -> int:
-        raise NotImplementedError("subclasses return the record's event time in milliseconds")
+        """The record's event time in milliseconds."""
 
 
 class WatermarkOutput:

@@ -5,15 +5,19 @@
 from __future__ import annotations
 
 import random
+from abc import ABC, abstractmethod
 from typing import Any
 
 from flowlab.graph.key_groups import assign_key_to_parallel_operator
 from flowlab.graph.partitioners import Partitioner
 
 
-class ChannelSelector:
+class ChannelSelector(ABC):
+    """Picks the output channel(s) of one producer subtask for a record."""
+
+    @abstractmethod
     def select(self, value: Any) -> tuple[int, ...]:
-        raise NotImplementedError
+        """Positions among the producer's connected channels."""
 
 
 class ForwardSelector(ChannelSelector):

@@ -55,7 +55,7 @@ class StreamOperator:
 
     # -- input --------------------------------------------------------------------------------------
     def process_element(self, value: Any, ts: int | None) -> None:
-        raise NotImplementedError
+        raise TypeError(f"{type(self).__name__} ({self.name}) takes no input records")
 
     def process_watermark(self, wm: int) -> None:
         """Fire due event-time timers first, then forward the watermark (``AbstractStreamOperator``)."""
