@@ -45,6 +45,19 @@ def _thin(snaps: list[tuple[int, JobRuntime]], now: int) -> list[tuple[int, JobR
     return keep
 
 
+class Events(list):
+    """The events a ``step()`` performed; once the job is over it is empty and says why when shown."""
+
+    def __init__(self, events: list[TraceEvent], note: str | None = None) -> None:
+        super().__init__(events)
+        self.note = note
+
+    def __repr__(self) -> str:
+        if not self and self.note:
+            return f"[]  # {self.note}"
+        return super().__repr__()
+
+
 class Breakpoint:
     """Stops ``run()`` after a step with a matching event (kind and/or predicate and field filters)."""
 
@@ -191,14 +204,18 @@ class Simulation(BackpressureMixin):
                     self._store_snapshot()
                 return True
 
-    def step(self, n: int = 1) -> list[TraceEvent]:
+    def step(self, n: int = 1) -> Events:
         """Perform the next ``n`` observable events and return them (``[]`` once the job is done)."""
         start = len(self._trace)
         for _ in range(n):
             if not self._advance():
                 break
         self._last_events = self._trace.since(start)
-        return list(self._last_events)
+        note = None
+        if not self._last_events and self.done:
+            note = (f"the job is {self._rt.status or 'over'} at step {self.step_count} "
+                    f"(t = {self.now_ms:g} virtual ms): nothing more happens; back(), goto() or reset() to replay")
+        return Events(self._last_events, note)
 
     def run(self, until_ms: float | None = None, until: Callable[[TraceEvent], bool] | None = None,
             max_steps: int | None = None) -> list[TraceEvent]:

@@ -196,3 +196,18 @@ def test_outputs_by_sink_name():
     sim.run()
     values = sim.outputs("Print to Std. Out")
     assert sorted(values) == list(range(1, 31))
+
+
+def test_step_after_the_end_says_the_job_is_over():
+    """step() on a finished job returns an empty list whose repr says the job is FINISHED and how to replay."""
+    from flowlab.datastream import StreamExecutionEnvironment
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.from_collection([1, 2]).print()
+    sim = flowlab.Simulation(env)
+    sim.run()
+    done = sim.step()
+    assert done == []
+    assert "the job is FINISHED" in repr(done)
+    assert "reset()" in repr(done)
+    sim.back(1)
+    assert "the job is" not in repr(sim.step())
