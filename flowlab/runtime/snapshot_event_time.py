@@ -73,6 +73,9 @@ def _generator(task: Any, op: Any, emitter: Any) -> dict[str, Any]:
         nxt = reader.next_arrival_us() if task.state != "FINISHED" else None
         out["next_arrival_ms"] = None if nxt is None else nxt / 1000
         out["splits"] = _splits(reader)
+        per_split = emitter.split_state() if hasattr(emitter, "split_state") else {}
+        for sp in out["splits"] or []:
+            sp.update(per_split.get(sp["split"], {}))     # per-split watermark / idle / released
     return out
 
 

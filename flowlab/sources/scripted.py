@@ -70,6 +70,7 @@ class ScriptedReader:
         self.split_ids = split_ids
         self.offsets = [0] * len(split_ids)
         self.position = 0
+        self.last_split: int | None = None
         self.end_us = max((source.split_end_us[i] for i in split_ids), default=0)
 
     def _next(self) -> int | None:
@@ -93,4 +94,11 @@ class ScriptedReader:
         _, value, ts = self.source.splits[self.split_ids[k]][self.offsets[k]]
         self.offsets[k] += 1
         self.position += 1
+        self.last_split = self.split_ids[k]
         return value, ts
+
+    def finished_splits(self, now_us: int) -> list[int]:
+        """Splits whose elements are all read and whose end time has come (Flink releases their output)."""
+        src = self.source
+        return [sid for k, sid in enumerate(self.split_ids)
+                if self.offsets[k] >= len(src.splits[sid]) and src.split_end_us[sid] <= now_us]

@@ -10,6 +10,7 @@ from typing import Any
 
 from flowlab.common.watermark_strategy import LONG_MAX
 from flowlab.runtime.operators.base import StreamOperator
+from flowlab.runtime.operators.split_watermarks import SplitWatermarkEmitter
 from flowlab.runtime.operators.timestamps import WatermarkEmitter
 
 
@@ -29,7 +30,11 @@ class SourceOperator(StreamOperator):
         self.emitter = None
         if strategy is not None and (strategy.emits_watermarks or strategy.timestamp_assigner is not None
                                      or strategy.idle_timeout_ms is not None):
-            self.emitter = WatermarkEmitter(self, strategy)
+            splits = getattr(self.reader, "split_ids", None)
+            if splits is not None and len(splits) > 1:        # Flink: one generator per split
+                self.emitter = SplitWatermarkEmitter(self, strategy, list(splits))
+            else:
+                self.emitter = WatermarkEmitter(self, strategy)
             self.emitter.start(task.auto_watermark_interval_ms)
 
     def next_arrival_us(self) -> int | None:
@@ -43,7 +48,10 @@ class SourceOperator(StreamOperator):
         if self.emitter is not None:
             ts = self.emitter.timestamp_of(value, ts)
             self.output.collect(value, ts)
-            self.emitter.on_record(value, ts)
+            if isinstance(self.emitter, SplitWatermarkEmitter):
+                self.emitter.on_record(value, ts, self.reader.last_split)
+            else:
+                self.emitter.on_record(value, ts)
         else:
             self.output.collect(value, ts)
         return value, ts
