@@ -379,10 +379,11 @@ def run_all_and_find(notebook: Path, tmp_path: Path, label: str, selectors: list
 @pytest.mark.parametrize(("lesson", "selectors"), [
     ("03_event_time_and_watermarks.ipynb", [".flowlab-watermarks", ".flowlab-wm-holding", "svg.flowlab-jobgraph"]),
     ("04_windows_and_late_data.ipynb", [".flowlab-windows", ".flowlab-late"]),
+    ("05_joins_and_timers.ipynb", [".flowlab-windows", ".flowlab-watermarks"]),
     ("06_backpressure.ipynb", [".flowlab-bp-table", ".flowlab-bottleneck", "svg.flowlab-jobgraph"]),
 ])
 def test_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[str]) -> None:
-    """Lessons 03, 04 and 06 run in a real browser and their views appear on the page."""
+    """Lessons 03 to 06 run in a real browser and their views appear on the page."""
     _require_browser()
     notebook = ROOT / "notebooks" / lesson
     counts = run_all_and_find(notebook, tmp_path, lesson.split("_")[0], selectors)
