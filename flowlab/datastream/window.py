@@ -53,11 +53,12 @@ class Window(ABC):
 class TimeWindow(Window):
     """The time interval ``[start, end)`` (Flink's ``TimeWindow``)."""
 
-    __slots__ = ("start", "end")
+    __slots__ = ("start", "end", "_hash")
 
     def __init__(self, start: int, end: int) -> None:
         self.start = start
         self.end = end
+        self._hash = (start * 1_000_003 + end) & 0x7FFF_FFFF_FFFF_FFFF   # windows are dict keys in hot paths
 
     def max_timestamp(self) -> int:
         return self.end - 1
@@ -94,10 +95,11 @@ class TimeWindow(Window):
         return result
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, TimeWindow) and self.start == other.start and self.end == other.end
+        return other is self or (isinstance(other, TimeWindow) and self.start == other.start
+                                 and self.end == other.end)
 
     def __hash__(self) -> int:
-        return hash((self.start, self.end))
+        return self._hash
 
     def __lt__(self, other: TimeWindow) -> bool:
         return (self.start, self.end) < (other.start, other.end)
