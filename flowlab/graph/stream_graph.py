@@ -116,7 +116,9 @@ def generate_stream_graph(transformations: list[Transformation], job_name: str,
     physical = _reachable_physical(transformations)
     if not physical:
         raise GraphError("No operators defined in streaming topology. Cannot execute. "
-                         "Add a source, some operators and a sink (e.g. ds.print()) before executing.")
+                         "Add a source, some operators and a sink (e.g. ds.print()) before executing. "
+                         "(Like Flink, env.execute() and execute_and_collect() clear the environment's "
+                         "operators: build the job again, or create flowlab.Simulation(env) before executing.)")
     env_max_p = settings.get("max_parallelism", -1)
     nodes: dict[int, StreamNode] = {}
     for t in physical:
