@@ -45,6 +45,9 @@ def _thin(snaps: list[tuple[int, JobRuntime]], now: int) -> list[tuple[int, JobR
     return keep
 
 
+QUIET_LIMIT = 100_000   # internal (non-observable) calls in a row before stepping says the job is waiting
+
+
 class Events(list):
     """The events a ``step()`` performed; once the job is over it is empty and says why when shown."""
 
@@ -137,6 +140,7 @@ class Simulation(BackpressureMixin):
         self._rt.start()
         self._install_metrics()
         self.step_count = 0
+        self.waiting_note: str | None = None
         self._last_events: list[TraceEvent] = []
         self._snapshots: list[tuple[int, JobRuntime]] = []
         if self._time_travel:
@@ -146,6 +150,11 @@ class Simulation(BackpressureMixin):
     def done(self) -> bool:
         """The job reached FINISHED, FAILED or CANCELED (or nothing is left to happen)."""
         return self._rt.terminal or self._rt.kernel.peek_time() is None
+
+    @property
+    def waiting(self) -> bool:
+        """The last ``step()`` found nothing observable to do although the job is not over (see ``step()``)."""
+        return self.waiting_note is not None
 
     @property
     def now_ms(self) -> float:
@@ -190,6 +199,7 @@ class Simulation(BackpressureMixin):
             return False
         kernel, rec = rt.kernel, rt.recorder
         rec.step = self.step_count + 1
+        quiet = 0
         while True:
             if limit_us is not None:
                 nxt = kernel.peek_time()
@@ -203,16 +213,26 @@ class Simulation(BackpressureMixin):
                 if self._time_travel and self.step_count % self._interval == 0:
                     self._store_snapshot()
                 return True
+            quiet += 1
+            if quiet >= QUIET_LIMIT and limit_us is None:
+                self.waiting_note = (f"nothing observable happened in {QUIET_LIMIT:,} internal calls up to "
+                                     f"t = {kernel.now / 1000:g} virtual ms: the job is waiting (for example a "
+                                     "source that never ends, or an iteration without a max wait); "
+                                     "use run(until_ms=...) to let virtual time pass")
+                return False
 
     def step(self, n: int = 1) -> Events:
         """Perform the next ``n`` observable events and return them (``[]`` once the job is done)."""
+        self.waiting_note = None
         start = len(self._trace)
         for _ in range(n):
             if not self._advance():
                 break
         self._last_events = self._trace.since(start)
         note = None
-        if not self._last_events and self.done:
+        if not self._last_events and not self.done:
+            note = self.waiting_note
+        elif not self._last_events and self.done:
             note = (f"the job is {self._rt.status or 'over'} at step {self.step_count} "
                     f"(t = {self.now_ms:g} virtual ms): nothing more happens; back(), goto() or reset() to replay")
         return Events(self._last_events, note)
@@ -221,6 +241,7 @@ class Simulation(BackpressureMixin):
             max_steps: int | None = None) -> list[TraceEvent]:
         """Step until virtual time ``until_ms``, an event matching ``until`` or a breakpoint, ``max_steps``,
         or the end. Returns the events of the last step taken."""
+        self.waiting_note = None
         until_us = None if until_ms is None else round(until_ms * 1000)
         watch = bool(self._breakpoints) or until is not None
         if watch and not self._record:
@@ -427,6 +448,7 @@ class Simulation(BackpressureMixin):
         rt = self._rt
         rt.inline = not self._record      # step numbers are only meaningful when the trace is recorded
         kernel, rec = rt.kernel, rt.recorder
+        quiet = 0
         while not rt.terminal:
             before = rec.count
             rec.step = self.step_count + 1
@@ -434,6 +456,13 @@ class Simulation(BackpressureMixin):
                 break
             if rec.count != before:
                 self.step_count += 1
+                quiet = 0
+            else:
+                quiet += 1
+                if quiet >= QUIET_LIMIT:
+                    raise JobNotBoundedError(
+                        f"The job made no progress in {QUIET_LIMIT:,} internal calls (up to t = {kernel.now / 1000:g} "
+                        f"virtual ms) although it is {rt.status}: it waits for something that never comes.")
         self._raise_if_failed()
         return JobExecutionResult(rt.job_id, kernel.now // 1000, {}, simulation=self)
 

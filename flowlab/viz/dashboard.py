@@ -57,7 +57,7 @@ class Dashboard(Displayable):
                                     lambda: self.step(10))
         self.run_button = button("Run to end", "fast-forward", f"Step until the job is done (at most "
                                  f"{RUN_LIMIT:,} steps)", self.run_to_end)
-        self.playback = Playback(lambda n: self._run(lambda: self._advance(n)), lambda: bool(self.sim.done),
+        self.playback = Playback(lambda n: self._run(lambda: self._advance(n)), lambda: bool(self.sim.done or getattr(self.sim, "waiting", False)),
                                  speed=speed)
         self.play_button = self.playback.button
         self.goto_button = button("Go to step", "crosshairs", "Travel to the step in the box on the right",

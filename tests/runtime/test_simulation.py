@@ -211,3 +211,21 @@ def test_step_after_the_end_says_the_job_is_over():
     assert "reset()" in repr(done)
     sim.back(1)
     assert "the job is" not in repr(sim.step())
+
+
+def test_a_job_that_waits_forever_does_not_hang_step_or_run():
+    """An iteration without a max wait never ends: run() and step() return, and step() says the job is waiting."""
+    from flowlab.datastream import StreamExecutionEnvironment
+    env = StreamExecutionEnvironment.get_execution_environment()
+    it = env.from_collection([2]).iterate()
+    minus = it.map(lambda x: x - 1)
+    it.close_with(minus.filter(lambda x: x > 0))
+    minus.filter(lambda x: x <= 0).print()
+    sim = flowlab.Simulation(env)
+    sim.run()
+    assert sim.printed_lines() == ["0"]
+    assert sim.job_status == "RUNNING" and not sim.done
+    assert sim.waiting
+    events = sim.step()
+    assert events == []
+    assert "the job is waiting" in repr(events)
