@@ -15,6 +15,7 @@ from flowlab.graph.job_graph import JobGraph
 from flowlab.runtime import explain
 from flowlab.runtime.job_runtime import JobRuntime
 from flowlab.runtime.simulation_backpressure import BackpressureMixin
+from flowlab.runtime.simulation_faults import FaultsMixin
 from flowlab.runtime.snapshot import build_snapshot
 from flowlab.trace import Trace, TraceEvent
 from flowlab.trace.timefmt import LONG_MIN
@@ -118,7 +119,7 @@ class WatermarkBreakpoint(Breakpoint):
         return f"WatermarkBreakpoint(watermark of {on} passes {self.passes})"
 
 
-class Simulation(BackpressureMixin):
+class Simulation(BackpressureMixin, FaultsMixin):
     """A job built from ``env`` on a simulated MiniCluster, not yet running; step it, run it, rewind it."""
 
     def __init__(self, env: Any, seed: int = 0, job_name: str | None = None, record_trace: bool = True,
@@ -139,6 +140,7 @@ class Simulation(BackpressureMixin):
         self._rt = JobRuntime(self._job_graph, self.seed, self._trace)
         self._rt.start()
         self._install_metrics()
+        self._apply_faults()
         self.step_count = 0
         self.waiting_note: str | None = None
         self._last_events: list[TraceEvent] = []
@@ -378,6 +380,7 @@ class Simulation(BackpressureMixin):
         at, snap = max(((s, r) for s, r in self._snapshots if s <= step), key=lambda sr: sr[0])
         self._rt = copy.deepcopy(snap)
         self._apply_stalls()
+        self._apply_faults()
         self.step_count = at
         self._trace.truncate_after(at)
         while self.step_count < step and self._advance():

@@ -34,6 +34,7 @@ class EventKind:
     LATE_RECORD = "late_record"
     # failures
     TASK_FAILED = "task_failed"
+    FAULT = "fault"
     # backpressure and stalls
     BACKPRESSURE = "backpressure"
     STALL = "stall"

@@ -1,0 +1,62 @@
+"""Injected faults (``sim.fail``, ``sim.kill_taskmanager``): a subtask or a whole TaskManager fails at a
+given virtual time, deterministically, so a lesson can script "what happens when this breaks here".
+
+Without a restart strategy (checkpointing is off: Flink's ``restart-strategy: none``) the failed task
+fails the job, every other task is canceled and the job ends FAILED — exactly what the trace shows.
+The fault is a ``fault`` trace event followed by ``task_failed``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flowlab.runtime.stall import find_vertex
+from flowlab.trace import EventKind
+
+if TYPE_CHECKING:
+    from flowlab.runtime.job_runtime import JobRuntime
+
+PHASE_FAULT = -1      # before anything else at that time, so re-scheduling after time travel keeps the order
+ALIVE = ("SCHEDULED", "DEPLOYING", "INITIALIZING", "RUNNING")
+
+
+class InjectedFailure(RuntimeError):
+    """A failure injected by ``sim.fail`` / ``sim.kill_taskmanager`` (not a bug in the job)."""
+
+
+def schedule_fault(rt: JobRuntime, number: int, kind: str, target: str, subtask: int, at_ms: float,
+                   message: str) -> None:
+    """Schedule fault ``number`` (its index in the Simulation's plan) unless this runtime already has it."""
+    applied: set[int] = rt.__dict__.setdefault("faults_applied", set())
+    if number in applied:
+        return
+    applied.add(number)
+    at_us = round(at_ms * 1000)
+    if kind == "task":
+        vid = find_vertex(rt, target)
+        if not 0 <= subtask < len(rt.tasks[vid]):
+            raise IndexError(f"{vid} has {len(rt.tasks[vid])} subtasks; no subtask {subtask}")
+        rt.kernel.schedule(at_us, _fail_task, rt, vid, subtask, message, phase=PHASE_FAULT)
+    else:
+        rt.kernel.schedule(at_us, _kill_taskmanager, rt, target, message, phase=PHASE_FAULT)
+
+
+def _fail_task(rt: JobRuntime, vid: str, subtask: int, message: str) -> None:
+    task = rt.tasks[vid][subtask]
+    if task.state not in ALIVE:
+        rt.recorder.emit(EventKind.FAULT, vid, subtask, None,
+                         f"injected fault skipped: the subtask is already {task.state}", {"skipped": True})
+        return
+    rt.recorder.emit(EventKind.FAULT, vid, subtask, None, f"injected fault: {message}", {"skipped": False})
+    rt.task_failed(task, InjectedFailure(message), f"InjectedFailure: {message} (injected by the lesson)\n")
+
+
+def _kill_taskmanager(rt: JobRuntime, tm_id: str, message: str) -> None:
+    names = next((sum(tm.slots, []) for tm in rt.rm.taskmanagers if tm.id == tm_id), None)
+    if names is None:
+        raise KeyError(f"no TaskManager {tm_id!r}; TaskManagers: {[tm.id for tm in rt.rm.taskmanagers]}")
+    rt.recorder.emit(EventKind.FAULT, None, None, None, f"TaskManager {tm_id} lost: {message}",
+                     {"taskmanager": tm_id, "subtasks": list(names)})
+    for task in rt.all_tasks():
+        if task.name in names and task.state in ALIVE:
+            rt.task_failed(task, InjectedFailure(f"TaskManager {tm_id} lost: {message}"),
+                           f"InjectedFailure: TaskManager {tm_id} lost ({message})\n")
