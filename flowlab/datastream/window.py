@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from flowlab.datastream.state import ValueStateDescriptor
 from flowlab.datastream.triggers import (
     LONG_MAX,
     ContinuousEventTimeTrigger,
@@ -374,40 +375,76 @@ class GlobalWindows(WindowAssigner):
         return "GlobalWindows()"
 
 
-class CountTumblingWindowAssigner(GlobalWindows):
-    """``count_window(n)``: fire and purge every ``n`` elements of a key.
-
-    Simplification: modelled like Java's ``countWindow`` (``GlobalWindow`` + purging ``CountTrigger``)
-    rather than PyFlink's numbered ``CountWindow``s; the emitted groups are the same.
-    """
+class CountTumblingWindowAssigner(WindowAssigner):
+    """``count_window(n)``: the i-th element of a key (counted from 0) goes to ``CountWindow(i // n)``,
+    which fires when it holds ``n`` elements (PyFlink's assigner; default trigger ``CountTrigger(n)``)."""
 
     def __init__(self, window_size: int) -> None:
         if window_size <= 0:
             raise ValueError(f"count_window size must be > 0, got {window_size}")
         self.window_size = window_size
+        self._count_descriptor = ValueStateDescriptor("tumble-count-assigner")
 
     @staticmethod
     def of(window_size: int) -> CountTumblingWindowAssigner:
         return CountTumblingWindowAssigner(window_size)
 
+    def assign_windows(self, element: Any, timestamp: int | None, context: Any) -> list[Window]:
+        count = _next_count(context, self._count_descriptor)
+        return [CountWindow(count // self.window_size)]
+
     def get_default_trigger(self, env: Any = None) -> Trigger:
-        return PurgingTrigger.of(CountTrigger.of(self.window_size))
+        return CountTrigger.of(self.window_size)
+
+    def is_event_time(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"CountTumblingWindowAssigner({self.window_size})"
 
 
-class CountSlidingWindowAssigner(GlobalWindows):
-    """``count_window(n, s)``: every ``s`` elements, fire over the last ``n`` (a ``CountEvictor``)."""
+class CountSlidingWindowAssigner(WindowAssigner):
+    """``count_window(n, s)``: window ``w`` holds the elements counted ``w*s .. w*s + n - 1`` of a key and
+    fires when it holds ``n`` of them (PyFlink's assigner: overlapping ``CountWindow``s, ``CountTrigger(n)``).
+
+    Note: Java's ``countWindow(n, s)`` differs (a global window firing every ``s`` elements over the last
+    ``n``); flowlab follows PyFlink: for n=3, s=2 over 1..7 it fires [1,2,3], [3,4,5], [5,6,7]."""
 
     def __init__(self, window_size: int, window_slide: int) -> None:
         if window_size <= 0 or window_slide <= 0:
             raise ValueError(f"count_window size and slide must be > 0, got {window_size}, {window_slide}")
         self.window_size, self.window_slide = window_size, window_slide
+        self._count_descriptor = ValueStateDescriptor("slide-count-assigner")
 
     @staticmethod
     def of(window_size: int, window_slide: int) -> CountSlidingWindowAssigner:
         return CountSlidingWindowAssigner(window_size, window_slide)
 
-    def get_default_trigger(self, env: Any = None) -> Trigger:
-        return CountTrigger.of(self.window_slide)
+    def assign_windows(self, element: Any, timestamp: int | None, context: Any) -> list[Window]:
+        count = _next_count(context, self._count_descriptor)
+        last_id = count // self.window_slide
+        windows = []
+        while last_id >= 0:
+            start = last_id * self.window_slide
+            if not start <= count <= start + self.window_size - 1:
+                break
+            windows.append(CountWindow(last_id))
+            last_id -= 1
+        return windows
 
-    def default_evictor(self) -> Evictor:
-        return CountEvictor.of(self.window_size)
+    def get_default_trigger(self, env: Any = None) -> Trigger:
+        return CountTrigger.of(self.window_size)
+
+    def is_event_time(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"CountSlidingWindowAssigner({self.window_size}, {self.window_slide})"
+
+
+def _next_count(context: Any, descriptor: Any) -> int:
+    """The key's element counter (0-based) from keyed state, incremented."""
+    state = context.get_runtime_context().get_state(descriptor)
+    count = state.value() or 0
+    state.update(count + 1)
+    return count

@@ -90,10 +90,16 @@ def test_count_window_is_per_key() -> None:
     assert _collect(out) == [("a", 3), ("b", 30)]
 
 
-def test_sliding_count_window_fires_every_slide_over_last_n() -> None:
-    """``count_window(3, 2)``: every 2 elements, the last (up to) 3 elements."""
+def test_sliding_count_window_fires_full_overlapping_windows() -> None:
+    """PyFlink's ``count_window(3, 2)``: CountWindows of 3 elements starting every 2 — [1,2,3], [3,4,5], [5,6,7]."""
     out = _keyed([("a", v) for v in range(1, 8)]).count_window(3, 2).reduce(_add)
-    assert _collect(out) == [("a", 3), ("a", 9), ("a", 15)]
+    assert _collect(out) == [("a", 6), ("a", 12), ("a", 18)]
+
+
+def test_count_windows_are_numbered_per_key() -> None:
+    """Each key counts its own elements: two keys interleaved still fire after 2 of their own."""
+    out = _keyed([("a", 1), ("b", 10), ("a", 2), ("b", 20), ("a", 3)]).count_window(2).reduce(_add)
+    assert _collect(out) == [("a", 3), ("b", 30)]
 
 
 def test_global_windows_with_purging_count_trigger_equals_count_window() -> None:

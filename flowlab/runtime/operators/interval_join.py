@@ -82,8 +82,7 @@ class IntervalJoinOperator(_TwoInputWatermarks, KeyedUdfOperator):
         self._process(value, ts, False)
 
     def _process(self, value: Any, ts: int | None, is_left: bool) -> None:
-        self.set_key_of(value)
-        self.task.cost += self.cost
+        self.set_key_of(value)          # the task already charged this operator's cost for the record
         if ts is None or ts == LONG_MIN:
             raise RuntimeError(
                 "Long.MIN_VALUE timestamp: Elements used in interval stream joins need to have meaningful "

@@ -41,9 +41,9 @@ class WindowOperator(KeyedUdfOperator):
     def __init__(self, node: Any, task: Any, output: Any) -> None:
         super().__init__(node, task, output)
         p = node.params
-        self.assigner = p["assigner"]
-        self.trigger = p["trigger"]
-        self.evictor = p.get("evictor")
+        self.assigner = task.copy_user_function(p["assigner"])      # one copy per subtask, as Flink's
+        self.trigger = task.copy_user_function(p["trigger"])        # deserialized operator has
+        self.evictor = task.copy_user_function(p.get("evictor"))
         self.allowed_lateness = p.get("allowed_lateness", 0)
         self.late_tag = p.get("late_tag")
         self.mode = p["mode"]
@@ -82,8 +82,7 @@ class WindowOperator(KeyedUdfOperator):
 
     # -- elements ---------------------------------------------------------------------------------
     def process_element(self, value: Any, ts: int | None) -> None:
-        self.set_key_of(value)
-        self.task.cost += self.cost
+        self.set_key_of(value)          # the task already charged this operator's cost for the record
         windows = self.assigner.assign_windows(value, ts, self.assigner_ctx)
         skipped = True
         for window in windows:

@@ -84,6 +84,11 @@ class AssignerContext(WindowAssigner.WindowAssignerContext):
     def get_current_processing_time(self) -> int:
         return self._op.task.now_ms()
 
+    def get_runtime_context(self) -> Any:
+        """Keyed state of the current key, as PyFlink's count-window assigners use it."""
+        from flowlab.runtime.operators.base import StreamingRuntimeContext
+        return StreamingRuntimeContext(self._op)
+
 
 class _StateStore:
     """Keyed state of the current key in one namespace (``KeyedStateStore``)."""
@@ -116,6 +121,9 @@ class ProcessWindowContext(F.ProcessWindowFunction.Context):
         return self._op.timer_service.current_watermark
 
     def window_state(self) -> Any:
+        if self._op.merging:
+            raise RuntimeError("Per-window state is not allowed when using merging windows (session windows): "
+                               "their windows merge, and per-window state could not follow. Use global_state().")
         return _StateStore(self._op.backend, self._window)
 
     def global_state(self) -> Any:

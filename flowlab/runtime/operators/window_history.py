@@ -37,7 +37,8 @@ def window_fields(window: Any) -> dict[str, Any]:
     start = getattr(window, "start", None)
     end = getattr(window, "end", None)
     return {"start": start, "end": end, "max_timestamp": window.max_timestamp(),
-            "window": f"[{start}, {end})" if start is not None else "GlobalWindow"}
+            "window": f"[{start}, {end})" if start is not None else repr(window) if hasattr(window, "id")
+            else "GlobalWindow"}
 
 
 class WindowMeta:
