@@ -367,3 +367,22 @@ def test_count_window_size_must_be_positive() -> None:
     """``count_window(0)`` raises."""
     with pytest.raises(ValueError, match="must be > 0"):
         _keyed([("a", 1)]).count_window(0)
+
+
+def test_window_operator_charges_its_cost_once_per_record() -> None:
+    """10 records at 10 ms each + one firing (10 ms) + the chained print (1 µs): 110.001 ms busy."""
+    import flowlab
+    from flowlab.common import Time, WatermarkStrategy
+    from flowlab.datastream import StreamExecutionEnvironment
+    from flowlab.sources import ScriptedSource
+    env = StreamExecutionEnvironment.get_execution_environment()
+    src = env.from_source(ScriptedSource([(i * 100, ("k", i), i) for i in range(10)]),
+                          WatermarkStrategy.for_monotonous_timestamps(), "src")
+    windowed = (src.key_by(lambda v: v[0]).window(TumblingEventTimeWindows.of(Time.milliseconds(1000)))
+                .reduce(lambda a, b: (a[0], a[1] + b[1])))
+    windowed.set_processing_cost(10)
+    windowed.print()
+    sim = flowlab.Simulation(env)
+    sim.run()
+    assert sim.printed_lines() == ["('k', 45)"]
+    assert sim.runtime.tasks["v2"][0].busy_us == 110_001
