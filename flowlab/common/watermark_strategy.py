@@ -6,6 +6,7 @@ bounded out-of-orderness emits ``max_timestamp - delay - 1``.
 """
 from __future__ import annotations
 
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
@@ -113,6 +114,15 @@ class WatermarksWithIdleness(WatermarkGenerator):
 
 class _CallableAssigner(TimestampAssigner):
     def __init__(self, fn: Callable[[Any, int], int]) -> None:
+        try:
+            params = [p for p in inspect.signature(fn).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+            if len(params) == 1 and not any(p.kind == p.VAR_POSITIONAL for p in
+                                            inspect.signature(fn).parameters.values()):
+                raise TypeError("a timestamp assigner is called as f(value, record_timestamp) and returns the event "
+                                "time in ms: write e.g. `lambda value, record_timestamp: value[2]`")
+        except ValueError:
+            pass
         self.fn = fn
 
     def extract_timestamp(self, value: Any, record_timestamp: int) -> int:

@@ -310,8 +310,11 @@ class EventTimeSessionWindows(MergingWindowAssigner):
 
     @classmethod
     def with_dynamic_gap(cls, extractor: Any) -> EventTimeSessionWindows:
-        """``extractor``: a ``SessionWindowTimeGapExtractor`` (``extract(element)``) or a callable."""
-        return cls(0, extractor)
+        """``extractor``: a ``SessionWindowTimeGapExtractor`` (``extract(element)``) or a callable; returns the
+        ``Dynamic…SessionWindows`` twin, as PyFlink does."""
+        if issubclass(cls, ProcessingTimeSessionWindows):
+            return DynamicProcessingTimeSessionWindows(0, extractor)
+        return DynamicEventTimeSessionWindows(0, extractor)
 
     def _gap(self, element: Any) -> int:
         if self.extractor is None:
@@ -353,6 +356,29 @@ class ProcessingTimeSessionWindows(EventTimeSessionWindows):
 
     def is_event_time(self) -> bool:
         return False
+
+
+class SessionWindowTimeGapExtractor(ABC):
+    """Gives each element its own session gap in ms (``extract(element)``), for ``with_dynamic_gap``."""
+
+    @abstractmethod
+    def extract(self, element: Any) -> int: ...
+
+
+class DynamicEventTimeSessionWindows(EventTimeSessionWindows):
+    """Event-time sessions whose gap comes from a ``SessionWindowTimeGapExtractor`` per element."""
+
+    @staticmethod
+    def with_dynamic_gap(extractor: Any) -> DynamicEventTimeSessionWindows:
+        return DynamicEventTimeSessionWindows(0, extractor)
+
+
+class DynamicProcessingTimeSessionWindows(ProcessingTimeSessionWindows):
+    """Processing-time sessions whose gap comes from a ``SessionWindowTimeGapExtractor`` per element."""
+
+    @staticmethod
+    def with_dynamic_gap(extractor: Any) -> DynamicProcessingTimeSessionWindows:
+        return DynamicProcessingTimeSessionWindows(0, extractor)
 
 
 class GlobalWindows(WindowAssigner):

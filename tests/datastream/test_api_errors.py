@@ -131,3 +131,54 @@ def test_custom_partitioner_out_of_range_fails_job():
     sim.run()
     assert sim.job_status == "FAILED"
     assert "returned 7" in sim.failure and "0..1" in sim.failure
+
+
+def test_process_function_returning_a_non_iterable_says_to_yield():
+    """A process_element that returns an int fails the job with a hint to yield, not a bare TypeError."""
+    import flowlab
+    from flowlab.datastream import ProcessFunction, StreamExecutionEnvironment
+
+    class Returns(ProcessFunction):
+        def process_element(self, value, ctx):
+            return value * 2
+
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.from_collection([1, 2]).process(Returns()).print()
+    sim = flowlab.Simulation(env)
+    sim.run()
+    assert sim.job_status == "FAILED"
+    assert "must `yield` their results" in sim.failure
+
+
+def test_flowlab_checks_fail_without_flowlab_frames():
+    """When flowlab's own check fails (no user frame involved) the failure is the message, not a traceback."""
+    import flowlab
+    from flowlab.datastream import StreamExecutionEnvironment
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.from_collection([("a", 1)]).key_by(lambda t: [t[0]]).sum(1).print()
+    sim = flowlab.Simulation(env)
+    sim.run()
+    assert sim.job_status == "FAILED"
+    assert "hashable" in sim.failure
+    assert "flowlab/runtime" not in sim.failure
+
+
+def test_one_argument_timestamp_assigner_is_refused_with_the_signature():
+    """with_timestamp_assigner(lambda v: ...) names the (value, record_timestamp) signature."""
+    import pytest
+
+    from flowlab.common import WatermarkStrategy
+    with pytest.raises(TypeError, match=r"f\(value, record_timestamp\)"):
+        WatermarkStrategy.for_monotonous_timestamps().with_timestamp_assigner(lambda v: v[1])
+
+
+def test_dynamic_session_gap_returns_the_dynamic_assigner():
+    """with_dynamic_gap returns DynamicEventTimeSessionWindows / DynamicProcessingTimeSessionWindows, as in PyFlink."""
+    from flowlab.datastream.window import (
+        DynamicEventTimeSessionWindows,
+        DynamicProcessingTimeSessionWindows,
+        EventTimeSessionWindows,
+        ProcessingTimeSessionWindows,
+    )
+    assert type(EventTimeSessionWindows.with_dynamic_gap(lambda e: 5)) is DynamicEventTimeSessionWindows
+    assert type(ProcessingTimeSessionWindows.with_dynamic_gap(lambda e: 5)) is DynamicProcessingTimeSessionWindows

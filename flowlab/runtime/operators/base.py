@@ -73,6 +73,11 @@ class StreamOperator:
         if results is None:
             return
         out = self.output
+        try:
+            results = iter(results)
+        except TypeError:
+            raise TypeError(f"{self.name}: the function returned {results!r} ({type(results).__name__}), which is not "
+                            "iterable; process-style functions must `yield` their results (or return a list)") from None
         for item in results:
             if type(item) is tuple and len(item) == 2 and isinstance(item[0], OutputTag):
                 out.collect_side(item[0], item[1], ts)
