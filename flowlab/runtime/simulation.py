@@ -451,21 +451,23 @@ class Simulation(BackpressureMixin, FaultsMixin):
         rt = self._rt
         rt.inline = not self._record      # step numbers are only meaningful when the trace is recorded
         kernel, rec = rt.kernel, rt.recorder
-        quiet = 0
-        while not rt.terminal:
-            before = rec.count
-            rec.step = self.step_count + 1
-            if not kernel.step():
+        if self._record:
+            self.run()
+        else:                             # fast-forward: no step bookkeeping, a progress check per chunk
+            step = kernel.step
+            while not rt.terminal:
+                before = rec.count
+                for _ in range(QUIET_LIMIT):
+                    if rt.terminal or not step():
+                        break
+                else:
+                    if rec.count == before:
+                        raise JobNotBoundedError(
+                            f"The job made no progress in {QUIET_LIMIT:,} internal calls (up to t = "
+                            f"{kernel.now / 1000:g} virtual ms) although it is {rt.status}: it waits for "
+                            "something that never comes.")
+                    continue
                 break
-            if rec.count != before:
-                self.step_count += 1
-                quiet = 0
-            else:
-                quiet += 1
-                if quiet >= QUIET_LIMIT:
-                    raise JobNotBoundedError(
-                        f"The job made no progress in {QUIET_LIMIT:,} internal calls (up to t = {kernel.now / 1000:g} "
-                        f"virtual ms) although it is {rt.status}: it waits for something that never comes.")
         self._raise_if_failed()
         return JobExecutionResult(rt.job_id, kernel.now // 1000, {}, simulation=self)
 
