@@ -282,6 +282,60 @@ class ContinuousEventTimeTrigger(Trigger):
             fire.clear()
 
 
+class ContinuousProcessingTimeTrigger(Trigger):
+    """Fires every ``interval`` of processing time while the window is open (and at its end), as
+    Flink's ``ContinuousProcessingTimeTrigger``: the next firing is ``min(last + interval, max_timestamp)``."""
+
+    def __init__(self, interval: int) -> None:
+        if interval <= 0:
+            raise ValueError(f"ContinuousProcessingTimeTrigger needs an interval > 0, got {interval}")
+        self.interval = interval
+        self.descriptor = ReducingStateDescriptor("fire-time", _min)
+
+    @staticmethod
+    def of(interval: Any) -> ContinuousProcessingTimeTrigger:
+        return ContinuousProcessingTimeTrigger(to_millis(interval, "interval"))
+
+    def on_element(self, element: Any, timestamp: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
+        now = ctx.get_current_processing_time()
+        if ctx.get_partitioned_state(self.descriptor).get() is None:
+            self._register_next(now - now % self.interval, window, ctx)
+        return TriggerResult.CONTINUE
+
+    def _register_next(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> None:
+        nxt = min(time + self.interval, window.max_timestamp())
+        ctx.get_partitioned_state(self.descriptor).add(nxt)
+        ctx.register_processing_time_timer(nxt)
+
+    def on_event_time(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
+        return TriggerResult.CONTINUE
+
+    def on_processing_time(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
+        if time == window.max_timestamp():
+            return TriggerResult.FIRE
+        fire = ctx.get_partitioned_state(self.descriptor)
+        if fire.get() == time:
+            fire.clear()
+            self._register_next(time, window, ctx)
+            return TriggerResult.FIRE
+        return TriggerResult.CONTINUE
+
+    def can_merge(self) -> bool:
+        return True
+
+    def on_merge(self, window: Any, ctx: Trigger.OnMergeContext) -> None:
+        ctx.merge_partitioned_state(self.descriptor)
+        nxt = ctx.get_partitioned_state(self.descriptor).get()
+        if nxt is not None:
+            ctx.register_processing_time_timer(nxt)
+
+    def clear(self, window: Any, ctx: Trigger.TriggerContext) -> None:
+        fire = ctx.get_partitioned_state(self.descriptor)
+        if fire.get() is not None:
+            ctx.delete_processing_time_timer(fire.get())
+            fire.clear()
+
+
 class NeverTrigger(Trigger):
     """Never fires (the default trigger of ``GlobalWindows``)."""
 

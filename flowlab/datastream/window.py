@@ -14,6 +14,7 @@ from flowlab.datastream.state import ValueStateDescriptor
 from flowlab.datastream.triggers import (
     LONG_MAX,
     ContinuousEventTimeTrigger,
+    ContinuousProcessingTimeTrigger,
     CountEvictor,
     CountTrigger,
     EventTimeTrigger,
@@ -28,10 +29,11 @@ from flowlab.datastream.triggers import (
 )
 
 __all__ = [
-    "ContinuousEventTimeTrigger", "CountEvictor", "CountSlidingWindowAssigner", "CountTrigger",
-    "CountTumblingWindowAssigner", "CountWindow", "EventTimeSessionWindows", "EventTimeTrigger", "Evictor",
+    "ContinuousEventTimeTrigger", "ContinuousProcessingTimeTrigger", "CountEvictor", "CountSlidingWindowAssigner", "CountTrigger",
+    "CountTumblingWindowAssigner", "CountWindow", "DynamicEventTimeSessionWindows",
+    "DynamicProcessingTimeSessionWindows", "EventTimeSessionWindows", "EventTimeTrigger", "Evictor",
     "GlobalWindow", "GlobalWindows", "MergingWindowAssigner", "NeverTrigger", "ProcessingTimeSessionWindows",
-    "ProcessingTimeTrigger", "PurgingTrigger", "SlidingEventTimeWindows", "SlidingProcessingTimeWindows",
+    "ProcessingTimeTrigger", "PurgingTrigger", "SessionWindowTimeGapExtractor", "SlidingEventTimeWindows", "SlidingProcessingTimeWindows",
     "TimeEvictor", "TimeWindow", "Trigger", "TriggerResult", "TumblingEventTimeWindows",
     "TumblingProcessingTimeWindows", "Window", "WindowAssigner",
 ]

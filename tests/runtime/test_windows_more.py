@@ -386,3 +386,24 @@ def test_window_operator_charges_its_cost_once_per_record() -> None:
     sim.run()
     assert sim.printed_lines() == ["('k', 45)"]
     assert sim.runtime.tasks["v2"][0].busy_us == 110_001
+
+
+def test_continuous_processing_time_trigger_fires_every_interval_of_virtual_time() -> None:
+    """A 1 s processing-time window with ContinuousProcessingTimeTrigger.of(300): firings at 300, 600, 900, 999."""
+    import flowlab
+    from flowlab.common import Time, WatermarkStrategy
+    from flowlab.datastream import StreamExecutionEnvironment
+    from flowlab.datastream.window import ContinuousProcessingTimeTrigger, TumblingProcessingTimeWindows
+    from flowlab.sources import ScriptedSource
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_buffer_timeout(0)                    # each record reaches the window 1 ms after it arrives
+    src = env.from_source(ScriptedSource([(i * 100, ("k", 1)) for i in range(10)], end_ms=2000),
+                          WatermarkStrategy.no_watermarks(), "src")
+    (src.key_by(lambda v: v[0]).window(TumblingProcessingTimeWindows.of(Time.milliseconds(1000)))
+        .trigger(ContinuousProcessingTimeTrigger.of(Time.milliseconds(300)))
+        .reduce(lambda a, b: (a[0], a[1] + b[1])).print())
+    sim = flowlab.Simulation(env)
+    sim.run()
+    fires = [round(e.time_ms) for e in sim.events() if e.kind == "sink"]
+    assert fires == [300, 600, 900, 999]
+    assert sim.printed_lines() == ["('k', 3)", "('k', 6)", "('k', 9)", "('k', 10)"]
