@@ -14,6 +14,7 @@ from flowlab.graph import build_execution_graph
 from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.stream_graph import StreamEdge
 from flowlab.kernel import Kernel, RandomStreams
+from flowlab.runtime.buffer_debloater import DebloatSettings
 from flowlab.runtime.cluster import JobMaster, ResourceManager
 from flowlab.runtime.network import InputGate, NetworkSettings, ResultPartition
 from flowlab.runtime.network_service import PHASE_CONTROL, NetworkService
@@ -62,6 +63,7 @@ class JobRuntime:
         self.rngs = RandomStreams(seed)
         self.network = NetworkService(self.kernel, self.recorder,
                                       NetworkSettings(self.conf, self.settings["buffer_timeout_ms"]))
+        self.debloat = DebloatSettings(self.conf, self.network.settings.segment_size)
         self.exec_graph = build_execution_graph(job_graph)
         self.rm = ResourceManager()
         self.jobmaster = JobMaster(self)

@@ -60,7 +60,7 @@ def _bytes(text: Any) -> int:
 class Subpartition:
     """The sending end of one channel."""
 
-    __slots__ = ("partition", "position", "consumer_index", "channel", "current", "current_bytes", "current_records",
+    __slots__ = ("partition", "position", "consumer_index", "channel", "buffer_size", "current", "current_bytes", "current_records",
                  "queue", "credit", "buffers_in_use", "sent_buffers", "sent_records", "in_flight",
                  "in_flight_records", "finished")
 
@@ -69,6 +69,7 @@ class Subpartition:
         self.position = position
         self.consumer_index = consumer_index
         self.channel: InputChannel | None = None
+        self.buffer_size = partition.settings.segment_size     # smaller when the consumer debloats
         self.current: list | None = None
         self.current_bytes = 0
         self.current_records = 0
@@ -125,7 +126,7 @@ class ResultPartition:
         sub.current_bytes += size
         if is_record:
             sub.current_records += 1
-        if sub.current_bytes >= self.settings.segment_size:
+        if sub.current_bytes >= sub.buffer_size:
             self._finish_current(sub)
             self.try_send(sub)
 
@@ -230,6 +231,7 @@ class InputGate:
         self.channels = [InputChannel(self, i, p, settings.buffers_per_channel) for i, p in enumerate(producers)]
         self.floating_free = settings.floating_per_gate
         self.waiting: deque[InputChannel] = deque()
+        self.consumed_bytes = 0                 # data bytes fully consumed (buffer debloating measures it)
 
     @property
     def finished(self) -> bool:

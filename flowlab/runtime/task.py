@@ -19,6 +19,7 @@ import traceback
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from flowlab.runtime.buffer_debloater import BufferDebloater
 from flowlab.runtime.elements import (
     LONG_MAX,
     EndOfPartition,
@@ -177,6 +178,9 @@ class StreamTask:
         if self.buffer_timeout_ms > 0 and self.partitions:
             self.kernel.schedule(self.kernel.now + self.buffer_timeout_ms * 1000, self._flush_timer,
                                  phase=PHASE_TASK)
+        debloat = self.job.debloat
+        if debloat.enabled:
+            BufferDebloater(self, debloat).start()
         self.wake()
 
     def _flush_timer(self) -> None:
@@ -357,6 +361,7 @@ class StreamTask:
         if cur[2] >= len(buf.elements):
             self.current = None
             if not buf.is_event:
+                channel.gate.consumed_bytes += buf.size
                 channel.gate.recycle(channel)
             if channel.received and not channel.queued and not channel.blocked:
                 channel.queued = True

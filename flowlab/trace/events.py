@@ -38,6 +38,7 @@ class EventKind:
     # backpressure and stalls
     BACKPRESSURE = "backpressure"
     STALL = "stall"
+    DEBLOAT = "buffer_debloat"
 
     CLUSTER = frozenset({JOB_SUBMITTED, JOB_STATUS, JOBMASTER_STARTED, TASKMANAGER_REGISTERED,
                          SLOT_REQUESTED, SLOT_ALLOCATED, TASK_STATE, TASK_FAILED})
