@@ -226,34 +226,29 @@ def _min(a: int, b: int) -> int:
     return min(a, b)
 
 
-class ContinuousEventTimeTrigger(Trigger):
-    """Fires every ``interval`` of event time inside the window, and at its end."""
+class _ContinuousTrigger(Trigger):
+    """Shared by the continuous triggers: the next firing time lives in a min-reducing state, one timer at a time."""
 
     def __init__(self, interval: int) -> None:
         if interval <= 0:
-            raise ValueError(f"ContinuousEventTimeTrigger needs an interval > 0, got {interval}")
+            raise ValueError(f"{type(self).__name__} needs an interval > 0, got {interval}")
         self.interval = interval
         self.descriptor = ReducingStateDescriptor("fire-time", _min)
 
-    @staticmethod
-    def of(interval: Any) -> ContinuousEventTimeTrigger:
-        return ContinuousEventTimeTrigger(to_millis(interval, "interval"))
+    @abstractmethod
+    def _register(self, ctx: Trigger.TriggerContext, time: int) -> None:
+        """Register a timer in this trigger's time domain."""
 
-    def on_element(self, element: Any, timestamp: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
-        if window.max_timestamp() <= ctx.get_current_watermark():
-            return TriggerResult.FIRE
-        ctx.register_event_time_timer(window.max_timestamp())
-        fire = ctx.get_partitioned_state(self.descriptor)
-        if fire.get() is None:
-            self._register_next(timestamp - timestamp % self.interval + self.interval, window, ctx)
-        return TriggerResult.CONTINUE
+    @abstractmethod
+    def _delete(self, ctx: Trigger.TriggerContext, time: int) -> None:
+        """Delete a timer in this trigger's time domain."""
 
     def _register_next(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> None:
         nxt = min(time, window.max_timestamp())
         ctx.get_partitioned_state(self.descriptor).add(nxt)
-        ctx.register_event_time_timer(nxt)
+        self._register(ctx, nxt)
 
-    def on_event_time(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
+    def _on_timer(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
         if time == window.max_timestamp():
             return TriggerResult.FIRE
         fire = ctx.get_partitioned_state(self.descriptor)
@@ -263,9 +258,6 @@ class ContinuousEventTimeTrigger(Trigger):
             return TriggerResult.FIRE
         return TriggerResult.CONTINUE
 
-    def on_processing_time(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
-        return TriggerResult.CONTINUE
-
     def can_merge(self) -> bool:
         return True
 
@@ -273,67 +265,68 @@ class ContinuousEventTimeTrigger(Trigger):
         ctx.merge_partitioned_state(self.descriptor)
         nxt = ctx.get_partitioned_state(self.descriptor).get()
         if nxt is not None:
-            ctx.register_event_time_timer(nxt)
+            self._register(ctx, nxt)
 
     def clear(self, window: Any, ctx: Trigger.TriggerContext) -> None:
         fire = ctx.get_partitioned_state(self.descriptor)
         if fire.get() is not None:
-            ctx.delete_event_time_timer(fire.get())
+            self._delete(ctx, fire.get())
             fire.clear()
 
 
-class ContinuousProcessingTimeTrigger(Trigger):
+class ContinuousEventTimeTrigger(_ContinuousTrigger):
+    """Fires every ``interval`` of event time inside the window, and at its end."""
+
+    @staticmethod
+    def of(interval: Any) -> ContinuousEventTimeTrigger:
+        return ContinuousEventTimeTrigger(to_millis(interval, "interval"))
+
+    def _register(self, ctx: Trigger.TriggerContext, time: int) -> None:
+        ctx.register_event_time_timer(time)
+
+    def _delete(self, ctx: Trigger.TriggerContext, time: int) -> None:
+        ctx.delete_event_time_timer(time)
+
+    def on_element(self, element: Any, timestamp: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
+        if window.max_timestamp() <= ctx.get_current_watermark():
+            return TriggerResult.FIRE
+        ctx.register_event_time_timer(window.max_timestamp())
+        if ctx.get_partitioned_state(self.descriptor).get() is None:
+            self._register_next(timestamp - timestamp % self.interval + self.interval, window, ctx)
+        return TriggerResult.CONTINUE
+
+    def on_event_time(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
+        return self._on_timer(time, window, ctx)
+
+    def on_processing_time(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
+        return TriggerResult.CONTINUE
+
+
+class ContinuousProcessingTimeTrigger(_ContinuousTrigger):
     """Fires every ``interval`` of processing time while the window is open (and at its end), as
     Flink's ``ContinuousProcessingTimeTrigger``: the next firing is ``min(last + interval, max_timestamp)``."""
-
-    def __init__(self, interval: int) -> None:
-        if interval <= 0:
-            raise ValueError(f"ContinuousProcessingTimeTrigger needs an interval > 0, got {interval}")
-        self.interval = interval
-        self.descriptor = ReducingStateDescriptor("fire-time", _min)
 
     @staticmethod
     def of(interval: Any) -> ContinuousProcessingTimeTrigger:
         return ContinuousProcessingTimeTrigger(to_millis(interval, "interval"))
 
+    def _register(self, ctx: Trigger.TriggerContext, time: int) -> None:
+        ctx.register_processing_time_timer(time)
+
+    def _delete(self, ctx: Trigger.TriggerContext, time: int) -> None:
+        ctx.delete_processing_time_timer(time)
+
     def on_element(self, element: Any, timestamp: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
         now = ctx.get_current_processing_time()
         if ctx.get_partitioned_state(self.descriptor).get() is None:
-            self._register_next(now - now % self.interval, window, ctx)
+            self._register_next(now - now % self.interval + self.interval, window, ctx)
         return TriggerResult.CONTINUE
-
-    def _register_next(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> None:
-        nxt = min(time + self.interval, window.max_timestamp())
-        ctx.get_partitioned_state(self.descriptor).add(nxt)
-        ctx.register_processing_time_timer(nxt)
 
     def on_event_time(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
         return TriggerResult.CONTINUE
 
     def on_processing_time(self, time: int, window: Any, ctx: Trigger.TriggerContext) -> TriggerResult:
-        if time == window.max_timestamp():
-            return TriggerResult.FIRE
-        fire = ctx.get_partitioned_state(self.descriptor)
-        if fire.get() == time:
-            fire.clear()
-            self._register_next(time, window, ctx)
-            return TriggerResult.FIRE
-        return TriggerResult.CONTINUE
-
-    def can_merge(self) -> bool:
-        return True
-
-    def on_merge(self, window: Any, ctx: Trigger.OnMergeContext) -> None:
-        ctx.merge_partitioned_state(self.descriptor)
-        nxt = ctx.get_partitioned_state(self.descriptor).get()
-        if nxt is not None:
-            ctx.register_processing_time_timer(nxt)
-
-    def clear(self, window: Any, ctx: Trigger.TriggerContext) -> None:
-        fire = ctx.get_partitioned_state(self.descriptor)
-        if fire.get() is not None:
-            ctx.delete_processing_time_timer(fire.get())
-            fire.clear()
+        return self._on_timer(time, window, ctx)
 
 
 class NeverTrigger(Trigger):

@@ -5,10 +5,10 @@ its figure once per graph shape and afterwards only updates line data; ``svg()``
 """
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from flowlab.viz.render.layout import display_name
+from flowlab.viz.render.svg import figure_svg
 
 BUSY_COLOUR, BP_COLOUR, IDLE_COLOUR = "#3d5a80", "#d64545", "#aab4c1"
 MAX_PANELS = 6
@@ -72,12 +72,7 @@ class RatioChart:
 
     def svg(self) -> str:
         """The figure as an SVG string (deterministic ids, no date metadata)."""
-        import matplotlib
-        buf = io.StringIO()
-        with matplotlib.rc_context({"svg.hashsalt": "flowlab", "svg.fonttype": "none"}):
-            self.fig.savefig(buf, format="svg", metadata={"Date": None})
-        text = buf.getvalue()
-        return text[text.index("<svg"):]
+        return figure_svg(self.fig)
 
 
 def render_ratio_chart(snapshot: dict[str, Any], chart: RatioChart | None = None) -> str:

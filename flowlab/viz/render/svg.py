@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import Any
 
 FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 MONO_FAMILY = "ui-monospace, 'SF Mono', Menlo, Consolas, 'DejaVu Sans Mono', monospace"
@@ -127,3 +128,15 @@ def _split_long(token: str, width_chars: int) -> list[str]:
         if word:
             out.append(word)
     return out
+
+
+def figure_svg(fig: Any) -> str:
+    """A matplotlib figure as an SVG string: deterministic ids, no date metadata, text kept as text."""
+    import io
+
+    import matplotlib
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "flowlab", "svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return text[text.index("<svg"):]

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from flowlab.viz.render.svg import figure_svg
+
 LONG_MIN = -(2 ** 63)
 LONG_MAX = 2 ** 63 - 1
 _TS = re.compile(r" @(-?\d+)$")
@@ -140,12 +142,7 @@ class EventTimePlot:
 
     def svg(self) -> str:
         """The figure as an SVG string (deterministic ids, no date metadata)."""
-        import matplotlib
-        buf = io.StringIO()
-        with matplotlib.rc_context({"svg.hashsalt": "flowlab", "svg.fonttype": "none"}):
-            self.fig.savefig(buf, format="svg", metadata={"Date": None})
-        text = buf.getvalue()
-        return text[text.index("<svg"):]
+        return figure_svg(self.fig)
 
     def png(self) -> bytes:
         buf = io.BytesIO()
