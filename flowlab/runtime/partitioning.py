@@ -10,6 +10,7 @@ from typing import Any
 
 from flowlab.graph.key_groups import assign_key_to_parallel_operator
 from flowlab.graph.partitioners import Partitioner
+from flowlab.runtime.state.heap_backend import state_key
 
 
 class ChannelSelector(ABC):
@@ -77,7 +78,7 @@ class KeyGroupSelector(ChannelSelector):
 
     def select(self, value: Any) -> tuple[int, ...]:
         key = self.key_selector(value)
-        ck = (key.__class__, key)     # 1, 1.0 and True are equal in Python but hash differently in Java
+        ck = state_key(key)           # 1, 1.0 and True are equal in Python but hash differently in Java
         try:
             return self.cache[ck]
         except KeyError:

@@ -177,3 +177,13 @@ def test_pointwise_targets_3_to_2():
 def test_pointwise_targets_equal_is_identity():
     """3 -> 3: producer i feeds consumer i only."""
     assert [pointwise_targets(i, 3, 3) for i in range(3)] == [[0], [1], [2]]
+
+
+def test_tuple_keys_with_equal_but_differently_typed_fields_route_as_java_would():
+    """(1, 'x') and (1.0, 'x') are equal in Python but hash as Row(LONG, STRING) / Row(DOUBLE, STRING)."""
+    from flowlab.graph.key_groups import assign_key_to_parallel_operator
+    from flowlab.runtime.partitioning import KeyGroupSelector
+    sel = KeyGroupSelector(lambda v: v, None, 128, 4)
+    expected = [assign_key_to_parallel_operator(k, 128, 4) for k in [(1, "x"), (1.0, "x")]]
+    assert expected[0] != expected[1]
+    assert [sel.select((1, "x"))[0], sel.select((1.0, "x"))[0]] == expected

@@ -163,3 +163,25 @@ def test_execute_returns_result_with_virtual_runtime():
     result = env.execute("ok")
     assert result.get_job_id() == result.simulation.job_id
     assert result.simulation.job_status == "FINISHED"
+
+
+def test_keys_equal_in_python_but_not_in_java_keep_separate_state():
+    """1, 1.0 and True are one key to Python's ==, three keys to Java (LONG, DOUBLE, BOOLEAN): three states."""
+    from flowlab.datastream import KeyedProcessFunction, StreamExecutionEnvironment
+
+    class Key(KeyedProcessFunction):
+        def process_element(self, value, ctx):
+            yield (type(ctx.get_current_key()).__name__, value[1])
+
+    env = StreamExecutionEnvironment.get_execution_environment()
+    ds = env.from_collection([(1, "a"), (1.0, "b"), (True, "c"), (1, "d")])
+    ds.key_by(lambda t: t[0]).reduce(lambda x, y: (x[0], x[1] + y[1])).print()
+    sim = flowlab.Simulation(env)
+    sim.run()
+    assert sim.printed_lines() == ["(1, 'a')", "(1.0, 'b')", "(True, 'c')", "(1, 'ad')"]
+
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.from_collection([(1, "a"), (1.0, "b"), (True, "c")]).key_by(lambda t: t[0]).process(Key()).print()
+    sim = flowlab.Simulation(env)
+    sim.run()
+    assert sim.printed_lines() == ["('int', 'a')", "('float', 'b')", "('bool', 'c')"]

@@ -56,7 +56,7 @@ class _KeyedContext(F.KeyedProcessFunction.OnTimerContext):
         return self._timers
 
     def get_current_key(self) -> Any:
-        return self._backend.current_key
+        return self._backend.user_key
 
     def time_domain(self) -> Any:
         return self._domain

@@ -126,7 +126,7 @@ class WindowOperator(KeyedUdfOperator):
         self.route_late(value, ts, self.late_tag,
                         f"late record {value!r} (ts {fmt_ts(ts)} + lateness {self.allowed_lateness} "
                         f"<= watermark {fmt_ts(wm)})",
-                        {"watermark": wm, "key": self.backend.current_key, "value": short(value),
+                        {"watermark": wm, "key": self.backend.user_key, "value": short(value),
                          "allowed_lateness": self.allowed_lateness})
 
     # -- timers -----------------------------------------------------------------------------------
@@ -214,7 +214,7 @@ class WindowOperator(KeyedUdfOperator):
         wf = self.window_function
         if wf is None:
             return results
-        key = self.backend.current_key
+        key = self.backend.user_key
         if isinstance(wf, F.ProcessWindowFunction):
             self.process_ctx._window = window
             return wf.process(key, self.process_ctx, results)

@@ -29,6 +29,7 @@ def short(value: Any) -> str:
 
 def plain_key(key: Any) -> Any:
     """The key as JSON-able data: str/int/float/bool/None as they are, anything else as its repr."""
+    key = getattr(key, "key", key) if type(key).__name__ == "TypedKey" else key
     return key if key is None or isinstance(key, (str, int, float, bool)) else repr(key)
 
 

@@ -15,6 +15,45 @@ from flowlab.graph.key_groups import key_group_for
 VOID = None   # the namespace of non-windowed state
 
 
+class TypedKey:
+    """A key whose Python equality would merge it with a key of another type (``1 == 1.0 == True``).
+
+    Java keeps Long 1, Double 1.0 and Boolean true apart (they even hash to different key groups), so
+    state must too: bool and float keys (and tuples holding them) are stored under their type as well.
+    """
+
+    __slots__ = ("type", "key")
+
+    def __init__(self, key: Any) -> None:
+        self.type = _type_signature(key)
+        self.key = key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TypedKey) and self.type == other.type and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.key))
+
+    def __repr__(self) -> str:
+        return repr(self.key)
+
+
+def _type_signature(key: Any) -> Any:
+    if type(key) is tuple:
+        return tuple(_type_signature(k) for k in key)
+    return type(key).__name__
+
+
+def state_key(key: Any) -> Any:
+    """The identity a key has in state: the key itself, or a ``TypedKey`` where Python would merge types."""
+    t = type(key)
+    if t is str or t is int:
+        return key
+    if t is bool or t is float or (t is tuple and any(type(k) in (bool, float, tuple) for k in key)):
+        return TypedKey(key)
+    return key
+
+
 class HeapKeyedStateBackend:
     """Holds every keyed state of one operator subtask."""
 
@@ -24,12 +63,18 @@ class HeapKeyedStateBackend:
         self.key_groups = key_groups
         self.tables: dict[str, dict[tuple[Any, Any], Any]] = {}
         self.key_group_of: dict[Any, int] = {}
-        self.current_key: Any = None
+        self.current_key: Any = None          # the key's identity in state (see ``state_key``)
+        self.user_key: Any = None             # the key as the user's functions see it
         self.current_key_group = -1
         self.handles: dict[str, Any] = {}
 
     def set_current_key(self, key: Any) -> None:
-        kg = self.key_group_of.get(key)
+        """Scope state to ``key`` (a user key, or a state identity handed back by the timer service)."""
+        if type(key) is TypedKey:
+            ident, key = key, key.key
+        else:
+            ident = state_key(key)
+        kg = self.key_group_of.get(ident)
         if kg is None:
             try:
                 kg = key_group_for(key, self.max_parallelism, self.key_type)
@@ -37,8 +82,9 @@ class HeapKeyedStateBackend:
                 raise TypeError(f"invalid key {key!r}: {exc}") from None
             if kg not in self.key_groups:
                 raise KeyGroupError(key, kg, self.key_groups)
-            self.key_group_of[key] = kg
-        self.current_key = key
+            self.key_group_of[ident] = kg
+        self.current_key = ident
+        self.user_key = key
         self.current_key_group = kg
 
     def table(self, name: str) -> dict[tuple[Any, Any], Any]:
