@@ -51,11 +51,7 @@ def main(out: Path) -> None:
         with lab.jupyterlab(root, work) as (base, token, _log), sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(lab.CHROMIUM), headless=True, args=lab.CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1300, "height": 1100})
-            page.goto(f"{base}/lab/tree/shot.ipynb?token={token}", timeout=lab.PAGE_LOAD_TIMEOUT_MS)
-            page.wait_for_function("() => !!window.jupyterapp", timeout=lab.PAGE_LOAD_TIMEOUT_MS)
-            page.wait_for_function(lab.JS_KERNEL_IDLE, arg="shot.ipynb", timeout=lab.KERNEL_IDLE_TIMEOUT_MS)
-            page.evaluate(lab.JS_RUN_ALL)
-            page.wait_for_function(lab.JS_ALL_CELLS_DONE, timeout=lab.RUN_ALL_TIMEOUT_MS, polling=250)
+            lab.open_and_run_all(page, base, token, "shot.ipynb")
             out_area = page.locator(".jp-OutputArea-output").first
             out_area.locator("svg.flowlab-jobgraph").first.wait_for(state="visible")
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -208,6 +208,19 @@ JS_ERRORS = """() => {
 }"""
 
 
+def open_and_run_all(page, base: str, token: str, name: str) -> None:
+    """Open notebook ``name`` in JupyterLab, wait for an idle kernel, run all cells and wait until they finish.
+
+    Raises Playwright's TimeoutError when a wait runs out."""
+    page.set_default_timeout(WIDGET_TIMEOUT_MS)
+    page.goto(f"{base}/lab/tree/{name}?token={token}", timeout=PAGE_LOAD_TIMEOUT_MS)
+    page.wait_for_function("() => !!window.jupyterapp", timeout=PAGE_LOAD_TIMEOUT_MS)
+    # Running cells before the kernel is idle fails silently: wait for it.
+    page.wait_for_function(JS_KERNEL_IDLE, arg=name, timeout=KERNEL_IDLE_TIMEOUT_MS)
+    page.evaluate(JS_RUN_ALL)
+    page.wait_for_function(JS_ALL_CELLS_DONE, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+
+
 def run_step_back_scenario(notebook: Path, tmp_path: Path, label: str) -> dict:
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect, sync_playwright
@@ -226,15 +239,8 @@ def run_step_back_scenario(notebook: Path, tmp_path: Path, label: str) -> dict:
         page = None
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(WIDGET_TIMEOUT_MS)
-            page.goto(f"{base}/lab/tree/{notebook.name}?token={token}", timeout=PAGE_LOAD_TIMEOUT_MS)
-            page.wait_for_function("() => !!window.jupyterapp", timeout=PAGE_LOAD_TIMEOUT_MS)
-            # Running cells before the kernel is idle fails silently: wait for it.
-            page.wait_for_function(JS_KERNEL_IDLE, arg=notebook.name, timeout=KERNEL_IDLE_TIMEOUT_MS)
-
-            page.evaluate(JS_RUN_ALL)
             try:
-                page.wait_for_function(JS_ALL_CELLS_DONE, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+                open_and_run_all(page, base, token, notebook.name)
             except PlaywrightTimeoutError:
                 shot(page, "99-run-all-timeout")
                 pytest.fail(
@@ -351,12 +357,7 @@ def run_all_and_find(notebook: Path, tmp_path: Path, label: str, selectors: list
                                     timeout=60_000)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(WIDGET_TIMEOUT_MS)
-            page.goto(f"{base}/lab/tree/{notebook.name}?token={token}", timeout=PAGE_LOAD_TIMEOUT_MS)
-            page.wait_for_function("() => !!window.jupyterapp", timeout=PAGE_LOAD_TIMEOUT_MS)
-            page.wait_for_function(JS_KERNEL_IDLE, arg=notebook.name, timeout=KERNEL_IDLE_TIMEOUT_MS)
-            page.evaluate(JS_RUN_ALL)
-            page.wait_for_function(JS_ALL_CELLS_DONE, timeout=RUN_ALL_TIMEOUT_MS, polling=250)
+            open_and_run_all(page, base, token, notebook.name)
             errors = page.evaluate(JS_ERRORS)
             assert not errors, f"{notebook.name}: cells raised errors in the browser: {errors}"
             counts = {}
