@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "viz"))   # the synthetic snapshot fixture
+
+from samples import synthetic_snapshot  # noqa: E402
 
 from flowlab.viz.render import render_job_graph, render_status  # noqa: E402
 from flowlab.viz.render.layout import clear_layout_cache  # noqa: E402
-from flowlab.viz.samples import synthetic_snapshot  # noqa: E402
 
 TARGET_MS = 5.0
 ROUNDS = 200

@@ -13,6 +13,6 @@ __all__ = ["Simulation", "__version__"]
 
 def __getattr__(name: str) -> Any:
     if name == "Simulation":
-        from flowlab.runtime.simulation import Simulation
+        from flowlab.runtime import Simulation
         return Simulation
     raise AttributeError(f"module 'flowlab' has no attribute {name!r}")

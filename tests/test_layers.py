@@ -545,3 +545,84 @@ def test_violation_message_names_module_line_and_rule() -> None:
     (v,) = check_source("flowlab.runtime.task", "import os\n\nimport ipywidgets\n")
     assert str(v).startswith("flowlab/runtime/task.py:3: [layer-third-party]")
     assert "ipywidgets" in str(v)
+
+
+# The runtime's own sub-packages -------------------------------------------------------------------
+# Each part of flowlab/runtime may import (at module level, lazily, or for type hints alike) only the parts
+# listed for it: the arrows point one way, from the Simulation handle down to the stream elements. The
+# network talks to its tasks through ``network.interfaces``; tasks reach the job through
+# ``tasks.environment``; operators reach their task through ``operators.host``.
+RUNTIME_BASE = ("elements", "keys", "phases", "recorder")
+RUNTIME_PARTS: dict[str, tuple[str, ...]] = {
+    "elements": (),
+    "keys": (),
+    "phases": (),
+    "recorder": (),
+    "state": RUNTIME_BASE,
+    "network": RUNTIME_BASE,
+    "operators": (*RUNTIME_BASE, "state"),
+    "tasks": (*RUNTIME_BASE, "state", "network", "operators"),
+    "cluster": (*RUNTIME_BASE, "tasks"),
+    "job_runtime": (*RUNTIME_BASE, "state", "network", "operators", "tasks", "cluster"),
+    "metrics": (*RUNTIME_BASE, "tasks", "job_runtime"),
+    "snapshots": (*RUNTIME_BASE, "tasks", "job_runtime", "metrics"),
+    "simulation": (*RUNTIME_BASE, "tasks", "job_runtime", "metrics", "snapshots", "cluster"),
+    "": ("simulation",),                      # flowlab/runtime/__init__.py re-exports the handle
+}
+
+
+def _runtime_part(module: str) -> str:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 else ""
+
+
+def runtime_arrow_violations(module: str, source: str) -> list[str]:
+    """Imports of ``module`` (in flowlab.runtime) that point at a runtime part it may not use."""
+    me = _runtime_part(module)
+    allowed = RUNTIME_PARTS.get(me)
+    if allowed is None:
+        return [f"{module}: flowlab.runtime.{me} is not in RUNTIME_PARTS; add it with its allowed arrows"]
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        else:
+            continue
+        for target in targets:
+            if not target.startswith("flowlab.runtime."):
+                continue
+            part = _runtime_part(target)
+            if part in RUNTIME_PARTS and part != me and part not in allowed:
+                found.append(f"{module}:{node.lineno}: flowlab.runtime.{me or '(package)'} may not import "
+                             f"flowlab.runtime.{part}")
+                break
+    return found
+
+
+def test_runtime_subpackages_import_one_way() -> None:
+    """Runtime parts import only the parts below them, type-hint imports included."""
+    problems = []
+    for path in sorted((PKG_DIR / "runtime").rglob("*.py")):
+        problems += runtime_arrow_violations(module_name_for(path), path.read_text())
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "bad"),
+    [
+        ("flowlab.runtime.network.service", "from flowlab.runtime.tasks.stream_task import StreamTask\n", 1),
+        (
+            "flowlab.runtime.operators.base",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from flowlab.runtime.tasks import outputs\n",
+            1,
+        ),
+        ("flowlab.runtime.tasks.stream_task", "def f():\n    from flowlab.runtime.job_runtime import JobRuntime\n", 1),
+        ("flowlab.runtime.tasks.stream_task", "from flowlab.runtime.network.buffer import Buffer\n", 0),
+        ("flowlab.runtime.simulation.simulation", "from flowlab.runtime import job_runtime\n", 0),
+        ("flowlab.runtime.state.heap_backend", "from flowlab.runtime.keys import state_key\n", 0),
+    ],
+)
+def test_runtime_arrow_checker_self_test(module: str, source: str, bad: int) -> None:
+    assert len(runtime_arrow_violations(module, source)) == bad

@@ -183,7 +183,7 @@ class StreamExecutionEnvironment:
 
     # -- internals used by DataStream ----------------------------------------------------------------
     def _simulation(self, job_name: str | None, seed: int = 0) -> Any:
-        from flowlab.runtime.simulation import Simulation
+        from flowlab.runtime import Simulation
         return Simulation(self, seed=seed, job_name=job_name, record_trace=False)
 
     def _start_collect(self, job_name: str | None, sink: Transformation) -> Iterator:

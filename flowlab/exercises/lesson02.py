@@ -28,7 +28,7 @@ def check_chaining(build_job: Callable) -> CheckResult:
     """Build ``build_job(env, lines)`` at parallelism 2; check tasks, slot sharing and output."""
     from flowlab.datastream import StreamExecutionEnvironment
     from flowlab.graph.job_graph import chaining_verdict
-    from flowlab.runtime.simulation import Simulation
+    from flowlab.runtime import Simulation
 
     result = CheckResult(TITLE)
     env = StreamExecutionEnvironment.get_execution_environment()

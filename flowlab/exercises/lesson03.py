@@ -88,7 +88,7 @@ def check_watermark_strategy(strategy: Any) -> CheckResult:
     """Run the sensor job with ``strategy`` (a WatermarkStrategy, or an out-of-orderness in ms) and explain."""
     from flowlab.common import Duration, WatermarkStrategy
     from flowlab.datastream import StreamExecutionEnvironment
-    from flowlab.runtime.simulation import Simulation
+    from flowlab.runtime import Simulation
 
     result = CheckResult(TITLE)
     delay: int | None = None

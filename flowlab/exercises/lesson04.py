@@ -64,7 +64,7 @@ def _norm(row: Any) -> Any:
 def _run(build_job: Callable, parallelism: int) -> tuple[list | None, list | None, str | None]:
     from flowlab.common import Types
     from flowlab.datastream import DataStream, KeyedStream, OutputTag, StreamExecutionEnvironment
-    from flowlab.runtime.simulation import Simulation
+    from flowlab.runtime import Simulation
 
     env = StreamExecutionEnvironment.get_execution_environment()
     env.set_parallelism(parallelism)

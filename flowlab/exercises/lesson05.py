@@ -59,7 +59,7 @@ def expected_alerts(events: list[tuple[str, int]] | None = None) -> list[tuple[t
 def _run(function: Any, events: list[tuple[str, int]]) -> tuple[list | None, str | None]:
     from flowlab.common import Duration, Types, WatermarkStrategy
     from flowlab.datastream import KeyedProcessFunction, ProcessFunction, StreamExecutionEnvironment
-    from flowlab.runtime.simulation import Simulation
+    from flowlab.runtime import Simulation
     from flowlab.sources import ScriptedSource
 
     if isinstance(function, type):

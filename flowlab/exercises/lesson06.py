@@ -44,7 +44,7 @@ def simulate(build_job: Callable[[Any, Any], Any], seed: int = 0, record_trace: 
     """A Simulation of ``build_job`` on the exercise's source (1 KiB network buffers), not yet run."""
     from flowlab.common import Configuration, WatermarkStrategy
     from flowlab.datastream import StreamExecutionEnvironment
-    from flowlab.runtime.simulation import Simulation
+    from flowlab.runtime import Simulation
     from flowlab.sources import GeneratorSource
 
     conf = Configuration()

@@ -14,16 +14,18 @@ from flowlab.graph import build_execution_graph
 from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.stream_graph import StreamEdge
 from flowlab.kernel import Kernel, RandomStreams
-from flowlab.runtime.buffer_debloater import DebloatSettings
-from flowlab.runtime.cluster import JobMaster, ResourceManager
-from flowlab.runtime.network import InputGate, NetworkSettings, ResultPartition
-from flowlab.runtime.network_service import PHASE_CONTROL, NetworkService
-from flowlab.runtime.partitioning import ChannelSelector, make_selector
+from flowlab.runtime.cluster.job_master import JobMaster
+from flowlab.runtime.cluster.resource_manager import ResourceManager
+from flowlab.runtime.network.debloater import DebloatSettings
+from flowlab.runtime.network.input_gate import InputGate
+from flowlab.runtime.network.partitioning import ChannelSelector, make_selector
+from flowlab.runtime.network.result_partition import ResultPartition
+from flowlab.runtime.network.service import NetworkService
+from flowlab.runtime.network.settings import NetworkSettings
+from flowlab.runtime.phases import PHASE_CONTROL
 from flowlab.runtime.recorder import Recorder
-from flowlab.runtime.task import StreamTask
-from flowlab.trace import EventKind, Trace
-
-TERMINAL = ("FINISHED", "FAILED", "CANCELED")
+from flowlab.runtime.tasks.stream_task import StreamTask
+from flowlab.trace import Trace
 
 
 class SinkResults:
@@ -66,14 +68,11 @@ class JobRuntime:
         self.debloat = DebloatSettings(self.conf, self.network.settings.segment_size)
         self.exec_graph = build_execution_graph(job_graph)
         self.rm = ResourceManager()
-        self.jobmaster = JobMaster(self)
-        self.status: str | None = None          # not yet submitted
-        self.status_history: list[tuple[int, str]] = []
-        self.failure: str | None = None
-        self.failure_exception: BaseException | None = None
+        self.tasks: dict[str, list[StreamTask]] = {}
+        self.jobmaster = JobMaster(self.kernel, self.recorder, job_graph, self.conf, self.rm, self.tasks, self.job_id,
+                                   self.channel_count)
         self.sinks: dict[int, SinkResults] = {}
         self.printed: list[str] = []
-        self.tasks: dict[str, list[StreamTask]] = {}
         # iterations: (loop id, subtask) -> the in-memory queue from tail to head, and the head task
         self.feedback_queues: dict[tuple[int, int], deque[tuple[Any, int | None]]] = {}
         self.iteration_heads: dict[tuple[int, int], StreamTask] = {}
@@ -90,8 +89,9 @@ class JobRuntime:
             e = w.edge
             producers = self.tasks[e.source.id]
             consumers = self.tasks[e.target.id]
-            parts = [ResultPartition(t, e.index, w.targets[t.index], settings) for t in producers]
-            gates = [InputGate(t, e.index, e.stream_edge.input_number, w.sources[t.index], settings)
+            net = self.network
+            parts = [ResultPartition(t, net, e.index, w.targets[t.index], settings) for t in producers]
+            gates = [InputGate(t, net, e.index, e.stream_edge.input_number, w.sources[t.index], settings)
                      for t in consumers]
             for t, p in zip(producers, parts, strict=True):
                 t.partitions.append(p)
@@ -134,61 +134,42 @@ class JobRuntime:
     def channel_count(self) -> int:
         return sum(w.channel_count for w in self.exec_graph.wirings)
 
+    def find_vertex(self, vertex: str) -> str:
+        """A job vertex id from an id (``v2``), a task name or the name or id of one of its operators."""
+        for v in self.job_graph.vertices:
+            if vertex in (v.id, v.name) or any(vertex in (n.name, n.operator_id) for n in v.operators):
+                return v.id
+        raise KeyError(f"no job vertex {vertex!r}; vertices: {[(v.id, v.name) for v in self.job_graph.vertices]}")
+
     def all_tasks(self) -> list[StreamTask]:
         return [t for v in self.job_graph.vertices for t in self.tasks[v.id]]
 
-    # -- status ----------------------------------------------------------------------------------------
-    def set_status(self, new: str) -> None:
-        old = self.status
-        if new == old:
-            return
-        self.status = new
-        self.status_history.append((self.kernel.now, new))
-        self.recorder.emit(EventKind.JOB_STATUS, detail=f"job '{self.job_name}' {old or 'submitted'} -> {new}",
-                           data={"from": old, "to": new})
+    # -- status (owned by the JobMaster) ----------------------------------------------------------------
+    @property
+    def status(self) -> str | None:
+        return self.jobmaster.status
+
+    @property
+    def status_history(self) -> list[tuple[int, str]]:
+        return self.jobmaster.status_history
+
+    @property
+    def failure(self) -> str | None:
+        return self.jobmaster.failure
+
+    @property
+    def failure_exception(self) -> BaseException | None:
+        return self.jobmaster.failure_exception
 
     @property
     def terminal(self) -> bool:
-        return self.status in TERMINAL
+        return self.jobmaster.terminal
 
     def task_finished(self, task: StreamTask) -> None:
         self.jobmaster.task_finished(task)
 
     def task_failed(self, task: StreamTask, exc: BaseException, user_traceback: str) -> None:
-        """A task failed: no restart strategy yet, so the job fails (Flink: ``restart-strategy: none``)."""
-        old = task.state
-        task.state = "FAILED"
-        task.failure = user_traceback
-        task.cancel()
-        self.recorder.emit(EventKind.TASK_FAILED, task.vertex.id, task.index, None,
-                           f"{old} -> FAILED: {type(exc).__name__}: {exc}",
-                           {"from": old, "to": "FAILED", "traceback": user_traceback})
-        msg = (f"Task {task.vertex.name} ({task.index + 1}/{task.vertex.parallelism}) failed with "
-               f"{type(exc).__name__}: {exc}\n\n{user_traceback}")
-        self.kernel.schedule(self.kernel.now, self.fail_job, exc, msg, phase=PHASE_CONTROL)
-
-    def fail_job(self, exc: BaseException, message: str) -> None:
-        if self.terminal:
-            return
-        self.failure = message
-        self.failure_exception = exc
-        if self.status == "RUNNING":
-            self.set_status("FAILING")
-        self._cancel_unfinished_tasks()
-        self.set_status("FAILED")
+        self.jobmaster.task_failed(task, exc, user_traceback)
 
     def cancel(self) -> None:
-        if self.terminal:
-            return
-        self.set_status("CANCELLING")
-        self._cancel_unfinished_tasks()
-        self.set_status("CANCELED")
-
-    def _cancel_unfinished_tasks(self) -> None:
-        for t in self.all_tasks():
-            if t.state not in ("FINISHED", "FAILED", "CANCELED"):
-                old = t.state
-                t.state = "CANCELED"
-                t.cancel()
-                self.recorder.emit(EventKind.TASK_STATE, t.vertex.id, t.index, None, f"{old} -> CANCELED",
-                                   {"from": old, "to": "CANCELED"})
+        self.jobmaster.cancel()

@@ -182,7 +182,7 @@ def test_pointwise_targets_equal_is_identity():
 def test_tuple_keys_with_equal_but_differently_typed_fields_route_as_java_would():
     """(1, 'x') and (1.0, 'x') are equal in Python but hash as Row(LONG, STRING) / Row(DOUBLE, STRING)."""
     from flowlab.graph.key_groups import assign_key_to_parallel_operator
-    from flowlab.runtime.partitioning import KeyGroupSelector
+    from flowlab.runtime.network.partitioning import KeyGroupSelector
     sel = KeyGroupSelector(lambda v: v, None, 128, 4)
     expected = [assign_key_to_parallel_operator(k, 128, 4) for k in [(1, "x"), (1.0, "x")]]
     assert expected[0] != expected[1]

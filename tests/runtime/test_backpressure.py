@@ -4,7 +4,7 @@ from __future__ import annotations
 import flowlab
 from flowlab.common import Configuration, WatermarkStrategy
 from flowlab.datastream import StreamExecutionEnvironment
-from flowlab.runtime.metrics import find_bottleneck, level
+from flowlab.runtime.metrics.sampler import find_bottleneck, level
 from flowlab.sources import GeneratorSource
 
 SOURCE_RATE = 10_000          # records/s over both source subtasks

@@ -2,7 +2,7 @@
 import flowlab
 from flowlab.common import Configuration, WatermarkStrategy
 from flowlab.datastream import StreamExecutionEnvironment
-from flowlab.runtime.buffer_debloater import DebloatSettings
+from flowlab.runtime.network.debloater import DebloatSettings
 from flowlab.sources import GeneratorSource
 
 

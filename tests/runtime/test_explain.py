@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from flowlab.runtime.explain import explain_watermark, explain_window, fmt_ms
+from flowlab.runtime.simulation.explain import explain_watermark, explain_window, fmt_ms
 from tests.runtime.event_time_jobs import WINDOW, late_job, silent_partition_job
 
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flowlab.runtime.elements import LONG_MIN
-from flowlab.runtime.network import InputChannel
-from flowlab.runtime.watermark_valve import StatusWatermarkValve
+from flowlab.runtime.network.input_gate import InputChannel
+from flowlab.runtime.tasks.watermark_valve import StatusWatermarkValve
 
 
 def _valve(n: int = 2) -> tuple[StatusWatermarkValve, list[InputChannel]]:

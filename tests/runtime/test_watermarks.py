@@ -10,7 +10,7 @@ from flowlab.common import Duration, TimestampAssigner, Types, WatermarkStrategy
 from flowlab.datastream import StreamExecutionEnvironment
 from flowlab.datastream.functions import CoMapFunction, ProcessWindowFunction
 from flowlab.datastream.window import TumblingEventTimeWindows
-from flowlab.runtime.simulation import JobExecutionException
+from flowlab.runtime import JobExecutionException
 from flowlab.sources import ScriptedSource
 
 MAX = 2**63 - 1

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from samples import sample_snapshot, synthetic_snapshot
 
 from flowlab.viz import render_job_graph
 from flowlab.viz.render import layout as layout_mod
-from flowlab.viz.samples import sample_snapshot, synthetic_snapshot
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,13 +148,14 @@ def test_same_snapshot_gives_byte_identical_svg(snapshot):
 
 def test_svg_is_identical_across_processes_with_different_hash_seeds():
     """No output depends on str hashing (PYTHONHASHSEED) or other per-process state."""
-    code = ("import hashlib; from flowlab.viz import render_job_graph; from flowlab.viz.samples import "
+    code = ("import hashlib; from flowlab.viz import render_job_graph; from samples import "
             "synthetic_snapshot as s; print(hashlib.sha256((render_job_graph(s()) + "
             "render_job_graph(s(), chained=False)).encode()).hexdigest())")
     digests = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed,
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), str(Path(__file__).parent),
+                                                           os.environ.get("PYTHONPATH")]))}
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                              check=True)
         digests.add(out.stdout.strip())

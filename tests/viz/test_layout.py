@@ -5,9 +5,9 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from samples import sample_snapshot, synthetic_snapshot
 
 from flowlab.viz.render.layout import compute_layout, graph_signature
-from flowlab.viz.samples import sample_snapshot, synthetic_snapshot
 
 
 def _overlap(a: dict, b: dict) -> bool:

@@ -13,14 +13,13 @@ from flowlab.datastream.functions import Function, RuntimeContext, TimerService
 from flowlab.datastream.output_tag import OutputTag
 from flowlab.graph.key_groups import key_group_range_for_operator
 from flowlab.runtime.elements import LONG_MIN
+from flowlab.runtime.operators.timer_service import InternalTimerService
 from flowlab.runtime.state import HeapKeyedStateBackend
-from flowlab.runtime.timer_service import InternalTimerService
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
     from flowlab.graph.stream_graph import StreamNode
-    from flowlab.runtime.outputs import OperatorOutput
-    from flowlab.runtime.task import StreamTask
+    from flowlab.runtime.operators.host import OperatorHost, Output
 
 DEFAULT_COST_US = 1
 
@@ -30,7 +29,7 @@ class StreamOperator:
 
     keyed = False
 
-    def __init__(self, node: StreamNode, task: StreamTask, output: OperatorOutput) -> None:
+    def __init__(self, node: StreamNode, task: OperatorHost, output: Output) -> None:
         self.node = node
         self.task = task
         self.output = output
@@ -112,7 +111,7 @@ def user_method(func: Any, cls: type, method: str) -> Any:
 class UdfOperator(StreamOperator):
     """An operator wrapping a user function: ``open(runtime_context)`` / ``close()`` are forwarded."""
 
-    def __init__(self, node: StreamNode, task: StreamTask, output: OperatorOutput) -> None:
+    def __init__(self, node: StreamNode, task: OperatorHost, output: Output) -> None:
         super().__init__(node, task, output)
         self.function = task.copy_user_function(node.params.get("function"))
 
@@ -130,7 +129,7 @@ class KeyedUdfOperator(UdfOperator):
 
     keyed = True
 
-    def __init__(self, node: StreamNode, task: StreamTask, output: OperatorOutput,
+    def __init__(self, node: StreamNode, task: OperatorHost, output: Output,
                  key_selector: Any = None) -> None:
         super().__init__(node, task, output)
         self.key_selector = key_selector or node.params["key_selector"]

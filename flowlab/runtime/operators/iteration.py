@@ -66,9 +66,8 @@ class IterationHeadReader:
 
     def bind(self, task: Any) -> None:
         """Use the runtime's queue for (loop, subtask) and register ``task`` so the tail can wake it."""
-        key = (self.source.loop_id, self.subtask)
-        self.queue = task.job.feedback_queue(*key)
-        task.job.iteration_heads[key] = task
+        self.queue = task.feedback_queue(self.source.loop_id)
+        task.register_iteration_head(self.source.loop_id)
         self.kernel = task.kernel
         self.last_poll_us = task.kernel.now
 
@@ -97,11 +96,9 @@ class IterationTailOperator(StreamOperator):
 
     def process_element(self, value: Any, ts: int | None) -> None:
         task = self.task
-        job = task.job
-        key = (self.loop_id, task.index)
-        head = job.iteration_heads.get(key)
+        head = task.iteration_head(self.loop_id)
         alive = head is None or head.state not in ("FINISHED", "FAILED", "CANCELED")
-        queue = job.feedback_queue(*key)
+        queue = task.feedback_queue(self.loop_id)
         if alive:
             queue.append((value, ts))
             self.handed_over += 1

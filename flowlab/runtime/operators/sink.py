@@ -78,7 +78,7 @@ class SinkOperator(UdfOperator):
                 self.invoke(value)
         self.results.append(task.index, value, ts, line, task.kernel.now)
         if line is not None:
-            task.job.printed.append(line)
+            task.print_line(line)
         rec = task.recorder
         if rec.enabled:
             rec.emit(EventKind.SINK, task.vertex.id, task.index, self.id,

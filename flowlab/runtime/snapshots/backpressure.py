@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowlab.runtime.job_runtime import JobRuntime
-from flowlab.runtime.metrics import (
+from flowlab.runtime.metrics.sampler import (
     BP,
     BUSY,
     IDLE,

@@ -15,12 +15,15 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from flowlab.runtime.network import _bytes
-from flowlab.runtime.network_service import PHASE_NETWORK, PHASE_TASK
+from flowlab.kernel import Kernel
+from flowlab.runtime.network.settings import parse_bytes
+from flowlab.runtime.phases import PHASE_NETWORK, PHASE_TASK
+from flowlab.runtime.recorder import Recorder
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
-    from flowlab.runtime.task import StreamTask
+    from flowlab.runtime.network.interfaces import DebloatingReader
+    from flowlab.runtime.network.service import NetworkService
 
 PREFIX = "taskmanager.network.memory.buffer-debloat."
 
@@ -38,7 +41,7 @@ class DebloatSettings:
         self.period_ms = _millis(conf.get("taskmanager.network.memory.buffer-debloat.period", "200 ms"))
         self.samples = int(conf.get(PREFIX + "samples", 20))
         self.threshold = int(conf.get(PREFIX + "threshold-percentages", 25)) / 100
-        self.min_size = _bytes(conf.get("taskmanager.memory.min-segment-size", "256b"))
+        self.min_size = parse_bytes(conf.get("taskmanager.memory.min-segment-size", "256b"))
         self.max_size = segment_size
 
 
@@ -53,8 +56,12 @@ def _millis(text: Any) -> int:
 class BufferDebloater:
     """One per consumer task: measures each input gate's throughput and announces buffer sizes upstream."""
 
-    def __init__(self, task: StreamTask, settings: DebloatSettings) -> None:
+    def __init__(self, task: DebloatingReader, settings: DebloatSettings, kernel: Kernel, recorder: Recorder,
+                 network: NetworkService) -> None:
         self.task = task
+        self.kernel = kernel
+        self.recorder = recorder
+        self.network = network
         self.settings = settings
         self.last_bytes = [0 for _ in task.gates]
         self.history: list[deque[int]] = [deque(maxlen=settings.samples) for _ in task.gates]
@@ -65,7 +72,7 @@ class BufferDebloater:
             self._schedule()
 
     def _schedule(self) -> None:
-        kernel = self.task.kernel
+        kernel = self.kernel
         kernel.schedule(kernel.now + self.settings.period_ms * 1000, self._tick, phase=PHASE_TASK)
 
     def _tick(self) -> None:
@@ -79,18 +86,18 @@ class BufferDebloater:
             self.history[i].append(consumed)
             window_ms = len(self.history[i]) * st.period_ms
             throughput = sum(self.history[i]) / window_ms                  # bytes per ms
-            buffers = len(gate.channels) * gate.channels[0].exclusive + task.network.settings.floating_per_gate
+            buffers = len(gate.channels) * gate.channels[0].exclusive + self.network.settings.floating_per_gate
             desired = max(st.min_size, min(st.max_size, int(throughput * st.target_ms / buffers)))
             current = self.sizes[i]
             if abs(desired - current) > st.threshold * current:
                 self.sizes[i] = desired
-                task.recorder.emit(EventKind.DEBLOAT, task.vertex.id, task.index, None,
+                self.recorder.emit(EventKind.DEBLOAT, task.vertex_id, task.index, None,
                                    f"buffer debloating: input {i + 1} consumes {throughput * 1000:,.0f} bytes/s, "
                                    f"asks its producers for {desired:,} byte buffers (was {current:,})",
                                    {"gate": i, "buffer_size": desired, "throughput_bytes_per_s": throughput * 1000})
                 for channel in gate.channels:
                     sub = channel.subpartition
-                    task.kernel.schedule(task.kernel.now + task.network.settings.latency_us, _resize, sub, desired,
+                    self.kernel.schedule(self.kernel.now + self.network.settings.latency_us, _resize, sub, desired,
                                          phase=PHASE_NETWORK)
         self._schedule()
 

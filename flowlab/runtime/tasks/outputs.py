@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowlab.runtime.network import ResultPartition
-from flowlab.runtime.partitioning import ChannelSelector
+from flowlab.runtime.network.partitioning import ChannelSelector
+from flowlab.runtime.network.result_partition import ResultPartition
 
 
 class ChainedOutput:

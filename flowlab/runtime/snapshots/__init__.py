@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from flowlab.runtime.job_runtime import JobRuntime
-from flowlab.runtime.snapshot_backpressure import backpressure_snapshot
-from flowlab.runtime.snapshot_event_time import event_time_snapshot
+from flowlab.runtime.snapshots.backpressure import backpressure_snapshot
+from flowlab.runtime.snapshots.event_time import event_time_snapshot
 
 
 def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[str, Any]:

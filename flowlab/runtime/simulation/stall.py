@@ -10,21 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flowlab.runtime.phases import PHASE_FAULT
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
     from flowlab.runtime.job_runtime import JobRuntime
-    from flowlab.runtime.task import StreamTask
+    from flowlab.runtime.tasks.stream_task import StreamTask
 
-PHASE_STALL = -1     # before anything else at the same time: re-scheduling it after time travel keeps the order
-
-
-def find_vertex(rt: JobRuntime, vertex: str) -> str:
-    """A job vertex id from an id (``v2``), a task name or the name of one of its operators."""
-    for v in rt.job_graph.vertices:
-        if vertex in (v.id, v.name) or any(vertex in (n.name, n.operator_id) for n in v.operators):
-            return v.id
-    raise KeyError(f"no job vertex {vertex!r}; vertices: {[(v.id, v.name) for v in rt.job_graph.vertices]}")
 
 
 def schedule_stall(rt: JobRuntime, number: int, vertex: str, subtask: int, at_ms: float,
@@ -34,10 +26,10 @@ def schedule_stall(rt: JobRuntime, number: int, vertex: str, subtask: int, at_ms
     if number in applied:
         return
     applied.add(number)
-    vid = find_vertex(rt, vertex)
+    vid = rt.find_vertex(vertex)
     if not 0 <= subtask < len(rt.tasks[vid]):
         raise IndexError(f"{vid} has {len(rt.tasks[vid])} subtasks; no subtask {subtask}")
-    rt.kernel.schedule(round(at_ms * 1000), _due, rt, vid, subtask, round(duration_ms * 1000), phase=PHASE_STALL)
+    rt.kernel.schedule(round(at_ms * 1000), _due, rt, vid, subtask, round(duration_ms * 1000), phase=PHASE_FAULT)
 
 
 def _due(rt: JobRuntime, vid: str, subtask: int, duration_us: int) -> None:

@@ -1,6 +1,6 @@
-"""The network stack: result partitions, input gates, buffers and credit-based flow control.
+"""The sending side of the network: result partitions and their subpartitions, credit-based.
 
-Sender side (``ResultPartition`` → one ``Subpartition`` per consumer channel): records are
+The network stack (this package) moves buffers between tasks with credit-based flow control. Sender side (``ResultPartition`` → one ``Subpartition`` per consumer channel): records are
 serialized into the subpartition's current buffer; a buffer is finished when full, on the buffer
 timeout, or when an event follows; finished buffers leave only with credit from the receiver.
 Receiver side (``InputGate`` → one ``InputChannel`` per producer subpartition): each channel owns
@@ -19,42 +19,13 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from flowlab.runtime.elements import EndOfPartition
+from flowlab.runtime.network.buffer import Buffer
+from flowlab.runtime.network.settings import NetworkSettings
 
 if TYPE_CHECKING:
-    from flowlab.runtime.task import StreamTask
-
-
-class Buffer:
-    """A network buffer: either data (records and watermarks) or a single event."""
-
-    __slots__ = ("elements", "size", "is_event", "records")
-
-    def __init__(self, elements: list, size: int, is_event: bool, records: int) -> None:
-        self.elements = elements
-        self.size = size
-        self.is_event = is_event
-        self.records = records
-
-
-class NetworkSettings:
-    """Buffer sizes, pool sizes and latency for one job (Flink's option names in comments)."""
-
-    def __init__(self, conf: dict[str, Any], buffer_timeout_ms: int) -> None:
-        self.segment_size = _bytes(conf.get("taskmanager.memory.segment-size", "32kb"))
-        self.buffers_per_channel = int(conf.get("taskmanager.network.memory.buffers-per-channel", 2))
-        self.floating_per_gate = int(conf.get("taskmanager.network.memory.floating-buffers-per-gate", 8))
-        self.max_buffers_per_channel = int(conf.get("taskmanager.network.memory.max-buffers-per-channel", 10))
-        self.record_size = int(conf.get("flowlab.network.record-size", 64))           # flowlab: modelled bytes
-        self.latency_us = round(float(conf.get("flowlab.network.latency-ms", 1)) * 1000)  # flowlab
-        self.buffer_timeout_ms = buffer_timeout_ms
-
-
-def _bytes(text: Any) -> int:
-    s = str(text).strip().lower().replace(" ", "")
-    for suffix, mult in (("kb", 1024), ("k", 1024), ("mb", 1024 ** 2), ("m", 1024 ** 2), ("b", 1)):
-        if s.endswith(suffix):
-            return int(float(s[: -len(suffix)]) * mult)
-    return int(s)
+    from flowlab.runtime.network.input_gate import InputChannel
+    from flowlab.runtime.network.interfaces import PartitionWriter
+    from flowlab.runtime.network.service import NetworkService
 
 
 class Subpartition:
@@ -90,9 +61,10 @@ class Subpartition:
 class ResultPartition:
     """What one producer subtask writes for one job edge: one subpartition per connected consumer."""
 
-    def __init__(self, task: StreamTask, edge_index: int, consumer_indices: list[int],
-                 settings: NetworkSettings) -> None:
-        self.task = task
+    def __init__(self, task: PartitionWriter, network: NetworkService, edge_index: int,
+                 consumer_indices: list[int], settings: NetworkSettings) -> None:
+        self.task = task                  # the producing task, seen only through ``PartitionWriter``
+        self.network = network
         self.edge_index = edge_index
         self.settings = settings
         self.subpartitions = [Subpartition(self, i, c) for i, c in enumerate(consumer_indices)]
@@ -167,7 +139,7 @@ class ResultPartition:
     # -- sending ------------------------------------------------------------------------------------
     def try_send(self, sub: Subpartition) -> None:
         """Send queued buffers while credit allows (events need none)."""
-        network = self.task.network
+        network = self.network
         queue = sub.queue
         while queue and (queue[0].is_event or sub.credit > 0):
             buf = queue.popleft()
@@ -188,87 +160,3 @@ class ResultPartition:
         sub.credit += credit
         self.try_send(sub)
 
-
-class InputChannel:
-    """The receiving end of one channel, with its exclusive buffers and borrowed floating ones."""
-
-    __slots__ = ("gate", "index", "producer", "subpartition", "received", "exclusive", "floating",
-                 "announced", "used", "backlog", "finished", "queued", "blocked", "watermark",
-                 "idle", "aligned", "records_received")
-
-    def __init__(self, gate: InputGate, index: int, producer: int, exclusive: int) -> None:
-        self.gate = gate
-        self.index = index
-        self.producer = producer
-        self.subpartition: Subpartition | None = None
-        self.received: deque[Buffer] = deque()
-        self.exclusive = exclusive
-        self.floating = 0
-        self.announced = exclusive       # the initial credit, granted at deployment
-        self.used = 0
-        self.backlog = 0
-        self.finished = False
-        self.queued = False              # in the task's "channels with data" queue
-        self.blocked = False             # held back by checkpoint alignment
-        self.watermark: int | None = None
-        self.idle = False
-        self.aligned = True
-        self.records_received = 0
-
-    @property
-    def queued_records(self) -> int:
-        return sum(b.records for b in self.received)
-
-
-class InputGate:
-    """All channels of one job edge into one consumer subtask, sharing floating buffers."""
-
-    def __init__(self, task: StreamTask, edge_index: int, input_number: int, producers: list[int],
-                 settings: NetworkSettings) -> None:
-        self.task = task
-        self.edge_index = edge_index
-        self.input_number = input_number
-        self.channels = [InputChannel(self, i, p, settings.buffers_per_channel) for i, p in enumerate(producers)]
-        self.floating_free = settings.floating_per_gate
-        self.waiting: deque[InputChannel] = deque()
-        self.consumed_bytes = 0                 # data bytes fully consumed (buffer debloating measures it)
-
-    @property
-    def finished(self) -> bool:
-        return all(c.finished for c in self.channels)
-
-    def on_buffer(self, channel: InputChannel, buf: Buffer, backlog: int) -> None:
-        if not buf.is_event:
-            channel.announced -= 1
-            channel.used += 1
-            channel.records_received += buf.records
-        channel.received.append(buf)
-        channel.backlog = backlog
-        self._request_floating(channel)
-
-    def _request_floating(self, channel: InputChannel) -> None:
-        need = channel.backlog + channel.exclusive - channel.announced
-        granted = 0
-        while need > 0 and self.floating_free > 0:
-            self.floating_free -= 1
-            channel.floating += 1
-            channel.announced += 1
-            granted += 1
-            need -= 1
-        if granted:
-            self.task.network.announce_credit(channel, granted)
-        if need > 0 and channel not in self.waiting:
-            self.waiting.append(channel)
-
-    def recycle(self, channel: InputChannel) -> None:
-        """A data buffer of ``channel`` was fully consumed: keep it as credit or release a floating one."""
-        channel.used -= 1
-        if channel.floating > 0 and channel.announced >= channel.backlog + channel.exclusive:
-            channel.floating -= 1
-            self.floating_free += 1
-            while self.waiting and self.floating_free > 0:
-                waiter = self.waiting.popleft()
-                self._request_floating(waiter)
-        else:
-            channel.announced += 1
-            self.task.network.announce_credit(channel, 1)

@@ -20,13 +20,14 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING, Any
 
+from flowlab.runtime.phases import PHASE_METRICS
+
 if TYPE_CHECKING:
     from flowlab.runtime.job_runtime import JobRuntime
-    from flowlab.runtime.task import StreamTask
+    from flowlab.runtime.tasks.stream_task import StreamTask
 
 SAMPLE_INTERVAL_KEY = "flowlab.metrics.sample-interval-ms"
 DEFAULT_SAMPLE_INTERVAL_MS = 100
-PHASE_METRICS = 9            # after everything else at the same virtual time: a sample sees the settled state
 LEVEL_LOW, LEVEL_HIGH = 0.10, 0.5
 LEVELS = ("OK", "LOW", "HIGH")
 BUSY_BOTTLENECK = 0.5        # a bottleneck candidate is busy at least half of the time

@@ -10,7 +10,7 @@ from typing import Any
 
 from flowlab.graph.key_groups import assign_key_to_parallel_operator
 from flowlab.graph.partitioners import Partitioner
-from flowlab.runtime.state.heap_backend import state_key
+from flowlab.runtime.keys import state_key
 
 
 class ChannelSelector(ABC):

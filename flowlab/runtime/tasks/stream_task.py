@@ -15,11 +15,9 @@ for work (Flink checks output availability first and would count it back-pressur
 from __future__ import annotations
 
 import copy
-import traceback
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from flowlab.runtime.buffer_debloater import BufferDebloater
 from flowlab.runtime.elements import (
     LONG_MAX,
     EndOfPartition,
@@ -28,17 +26,20 @@ from flowlab.runtime.elements import (
     describe,
     fmt_ts,
 )
-from flowlab.runtime.network import InputChannel, InputGate, ResultPartition
-from flowlab.runtime.network_service import PHASE_TASK
+from flowlab.runtime.network.debloater import BufferDebloater
+from flowlab.runtime.network.input_gate import InputChannel, InputGate
+from flowlab.runtime.network.result_partition import ResultPartition
 from flowlab.runtime.operators import create_operator
 from flowlab.runtime.operators.source import SourceOperator
-from flowlab.runtime.outputs import ChainedOutput, NetworkOutput, OperatorOutput
-from flowlab.runtime.watermark_valve import StatusWatermarkValve
+from flowlab.runtime.phases import PHASE_TASK
+from flowlab.runtime.tasks.outputs import ChainedOutput, NetworkOutput, OperatorOutput
+from flowlab.runtime.tasks.user_traceback import format_user_traceback
+from flowlab.runtime.tasks.watermark_valve import StatusWatermarkValve
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
     from flowlab.graph.job_graph import JobVertex
-    from flowlab.runtime.job_runtime import JobRuntime
+    from flowlab.runtime.tasks.environment import TaskEnvironment
 
 RUNNING = "RUNNING"
 
@@ -46,7 +47,7 @@ RUNNING = "RUNNING"
 class StreamTask:
     """One parallel instance of a job vertex."""
 
-    def __init__(self, job: JobRuntime, vertex: JobVertex, index: int, attempt: int = 0) -> None:
+    def __init__(self, job: TaskEnvironment, vertex: JobVertex, index: int, attempt: int = 0) -> None:
         self.job = job
         self.kernel = job.kernel
         self.recorder = job.recorder
@@ -54,6 +55,7 @@ class StreamTask:
         self.vertex = vertex
         self.index = index
         self.attempt = attempt
+        self.vertex_id = vertex.id
         self.name = f"{vertex.id}[{index}]"
         self.state = "CREATED"
         self.slot: tuple[str, int] | None = None
@@ -140,6 +142,19 @@ class StreamTask:
     def sink_results(self, node: Any) -> Any:
         return self.job.sink_results(node)
 
+    def print_line(self, line: str) -> None:
+        """A print sink wrote ``line`` to the TaskManager's stdout."""
+        self.job.printed.append(line)
+
+    def feedback_queue(self, loop_id: int) -> deque[tuple[Any, int | None]]:
+        return self.job.feedback_queue(loop_id, self.index)
+
+    def iteration_head(self, loop_id: int) -> StreamTask | None:
+        return self.job.iteration_heads.get((loop_id, self.index))
+
+    def register_iteration_head(self, loop_id: int) -> None:
+        self.job.iteration_heads[(loop_id, self.index)] = self
+
     def schedule_processing_time(self, ts_ms: int, callback: Any) -> None:
         """Run ``callback(now_ms)`` as a mail once virtual processing time reaches ``ts_ms``."""
         self.kernel.schedule(max(ts_ms, 0) * 1000, self._timer_due, callback, phase=PHASE_TASK)
@@ -180,7 +195,7 @@ class StreamTask:
                                  phase=PHASE_TASK)
         debloat = self.job.debloat
         if debloat.enabled:
-            BufferDebloater(self, debloat).start()
+            BufferDebloater(self, debloat, self.kernel, self.recorder, self.network).start()
         self.wake()
 
     def _flush_timer(self) -> None:
@@ -473,15 +488,3 @@ class StreamTask:
     def watermark(self) -> int:
         ops = self.operators
         return ops[0].current_watermark if ops else LONG_MAX
-
-
-def format_user_traceback(exc: BaseException) -> str:
-    """The exception with its traceback, without flowlab's own frames: what the user wrote failed where."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    user = [f for f in frames if "/flowlab/" not in f.filename.replace("\\", "/")]
-    if not user:        # flowlab's own check failed: its message says it all, its frames would only distract
-        return "".join(traceback.format_exception_only(type(exc), exc))
-    lines = ["Traceback (most recent call last):\n"]
-    lines += traceback.format_list(user)
-    lines += traceback.format_exception_only(type(exc), exc)
-    return "".join(lines)

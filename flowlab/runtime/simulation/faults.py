@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flowlab.runtime.stall import find_vertex
+from flowlab.runtime.phases import PHASE_FAULT
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
     from flowlab.runtime.job_runtime import JobRuntime
 
-PHASE_FAULT = -1      # before anything else at that time, so re-scheduling after time travel keeps the order
 ALIVE = ("SCHEDULED", "DEPLOYING", "INITIALIZING", "RUNNING")
 
 
@@ -32,7 +31,7 @@ def schedule_fault(rt: JobRuntime, number: int, kind: str, target: str, subtask:
     applied.add(number)
     at_us = round(at_ms * 1000)
     if kind == "task":
-        vid = find_vertex(rt, target)
+        vid = rt.find_vertex(target)
         if not 0 <= subtask < len(rt.tasks[vid]):
             raise IndexError(f"{vid} has {len(rt.tasks[vid])} subtasks; no subtask {subtask}")
         rt.kernel.schedule(at_us, _fail_task, rt, vid, subtask, message, phase=PHASE_FAULT)

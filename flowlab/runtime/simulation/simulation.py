@@ -12,11 +12,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from flowlab.graph.job_graph import JobGraph
-from flowlab.runtime import explain
 from flowlab.runtime.job_runtime import JobRuntime
-from flowlab.runtime.simulation_backpressure import BackpressureMixin
-from flowlab.runtime.simulation_faults import FaultsMixin
-from flowlab.runtime.snapshot import build_snapshot
+from flowlab.runtime.simulation import backpressure as bp
+from flowlab.runtime.simulation import explain
+from flowlab.runtime.simulation.breakpoints import Breakpoint, WatermarkBreakpoint
+from flowlab.runtime.simulation.fault_plan import FaultPlan
+from flowlab.runtime.simulation.time_travel import thin
+from flowlab.runtime.snapshots import build_snapshot
 from flowlab.trace import Trace, TraceEvent
 from flowlab.trace.timefmt import LONG_MIN
 
@@ -27,23 +29,6 @@ class JobExecutionException(RuntimeError):
 
 class JobNotBoundedError(RuntimeError):
     """``execute()`` on a job that never ends."""
-
-
-def _thin(snaps: list[tuple[int, JobRuntime]], now: int) -> list[tuple[int, JobRuntime]]:
-    """Keep step 0, the 16 newest snapshots, and one per power-of-two distance band further back.
-
-    Going back a little stays cheap (dense recent snapshots); going back far costs a replay roughly
-    proportional to the distance, never to the whole run.
-    """
-    keep = snaps[:1] + snaps[-16:]
-    bands: dict[int, tuple[int, JobRuntime]] = {}
-    for s, rt in snaps[1:-16]:
-        band = (now - s).bit_length()
-        if band not in bands or s > bands[band][0]:
-            bands[band] = (s, rt)
-    keep += bands.values()
-    keep.sort(key=lambda sr: sr[0])
-    return keep
 
 
 QUIET_LIMIT = 100_000   # internal (non-observable) calls in a row before stepping says the job is waiting
@@ -62,64 +47,7 @@ class Events(list):
         return super().__repr__()
 
 
-class Breakpoint:
-    """Stops ``run()`` after a step with a matching event (kind and/or predicate and field filters)."""
-
-    def __init__(self, what: str | Callable[[TraceEvent], bool], filters: dict[str, Any]) -> None:
-        self.what = what
-        self.filters = filters
-
-    def matches(self, e: TraceEvent) -> bool:
-        if isinstance(self.what, str):
-            if e.kind != self.what:
-                return False
-        elif not self.what(e):
-            return False
-        for field, want in self.filters.items():
-            if getattr(e, field, None) != want and (e.data or {}).get(field) != want:
-                return False
-        return True
-
-    def arm(self, sim: Simulation) -> None:
-        """Called when ``run()`` starts (state-based breakpoints read the current state here)."""
-
-    def hit(self, events: list[TraceEvent], sim: Simulation) -> bool:
-        """Whether the step that produced ``events`` should stop ``run()``."""
-        return any(self.matches(e) for e in events)
-
-    def __repr__(self) -> str:
-        return f"Breakpoint({self.what!r}, {self.filters})"
-
-
-class WatermarkBreakpoint(Breakpoint):
-    """Stops ``run()`` after the step in which the watermark of ``vertex`` reaches ``passes`` (``>=``).
-
-    The watermark of a vertex is the smallest over its subtasks (Flink's Web UI shows this "low watermark"),
-    or one subtask's when ``subtask`` is given; an operator name or id picks that operator's watermark.
-    """
-
-    def __init__(self, vertex: str, passes: int, subtask: int | None = None) -> None:
-        super().__init__("watermark", {"vertex": vertex, "passes": passes, "subtask": subtask})
-        self.vertex, self.passes, self.subtask = vertex, passes, subtask
-        self._before: int | None = None
-
-    def matches(self, e: TraceEvent) -> bool:
-        return False
-
-    def arm(self, sim: Simulation) -> None:
-        self._before = sim.current_watermark(self.vertex, self.subtask)
-
-    def hit(self, events: list[TraceEvent], sim: Simulation) -> bool:
-        now = sim.current_watermark(self.vertex, self.subtask)
-        before, self._before = self._before, now
-        return before is not None and before < self.passes <= now
-
-    def __repr__(self) -> str:
-        on = self.vertex if self.subtask is None else f"{self.vertex}[{self.subtask}]"
-        return f"WatermarkBreakpoint(watermark of {on} passes {self.passes})"
-
-
-class Simulation(BackpressureMixin, FaultsMixin):
+class Simulation:
     """A job built from ``env`` on a simulated MiniCluster, not yet running; step it, run it, rewind it."""
 
     def __init__(self, env: Any, seed: int = 0, job_name: str | None = None, record_trace: bool = True,
@@ -131,6 +59,7 @@ class Simulation(BackpressureMixin, FaultsMixin):
         self._interval = max(1, snapshot_interval)
         self._breakpoints: list[Breakpoint] = []
         self.stopped_by: Breakpoint | None = None
+        self._plan = FaultPlan()
         self.reset()
 
     # -- state -------------------------------------------------------------------------------------------
@@ -139,8 +68,8 @@ class Simulation(BackpressureMixin, FaultsMixin):
         self._trace = Trace(enabled=self._record)
         self._rt = JobRuntime(self._job_graph, self.seed, self._trace)
         self._rt.start()
-        self._install_metrics()
-        self._apply_faults()
+        bp.install_metrics(self._rt)
+        self._plan.apply(self._rt)
         self.step_count = 0
         self.waiting_note: str | None = None
         self._last_events: list[TraceEvent] = []
@@ -360,7 +289,7 @@ class Simulation(BackpressureMixin, FaultsMixin):
             return                                # replaying: this step's snapshot already exists
         snaps.append((self.step_count, copy.deepcopy(self._rt)))
         if len(snaps) > 48:
-            self._snapshots = _thin(snaps, self.step_count)
+            self._snapshots = thin(snaps, self.step_count)
 
     def back(self, n: int = 1) -> None:
         """Go back ``n`` steps."""
@@ -379,13 +308,61 @@ class Simulation(BackpressureMixin, FaultsMixin):
             raise RuntimeError("this Simulation was created with time_travel=False")
         at, snap = max(((s, r) for s, r in self._snapshots if s <= step), key=lambda sr: sr[0])
         self._rt = copy.deepcopy(snap)
-        self._apply_stalls()
-        self._apply_faults()
+        self._plan.apply(self._rt)
         self.step_count = at
         self._trace.truncate_after(at)
         while self.step_count < step and self._advance():
             pass
         self._last_events = self._events_of_step(self.step_count)
+
+    # -- faults and stalls (the plan is replayed by reset/back/goto) ---------------------------------------
+    def fail(self, vertex: str, subtask: int = 0, at_ms: float | None = None,
+             message: str = "injected failure") -> None:
+        """Fail one subtask at virtual ``at_ms`` (default: now). With no restart strategy the job fails, as
+        Flink's would; kept across ``reset``/``back``; ``fault`` and ``task_failed`` trace events show it."""
+        self._plan.add_fault(self._rt, "task", vertex, int(subtask), self._future_ms(at_ms), message)
+
+    def kill_taskmanager(self, taskmanager: str = "tm-1", at_ms: float | None = None,
+                         message: str = "the TaskManager process died") -> None:
+        """Lose a whole TaskManager at virtual ``at_ms`` (default: now): every subtask in its slots fails."""
+        self._plan.add_fault(self._rt, "taskmanager", taskmanager, 0, self._future_ms(at_ms), message)
+
+    def pause_task(self, vertex: str, subtask: int, at_ms: float, duration_ms: float) -> None:
+        """A GC-like stall (flowlab extension): at virtual ``at_ms`` the subtask stops making progress for
+        ``duration_ms``. ``vertex`` is a vertex id, task name or operator name. Kept across ``reset``/``back``;
+        a ``stall`` trace event shows it."""
+        if duration_ms <= 0:
+            raise ValueError("duration_ms must be > 0")
+        self._plan.add_stall(self._rt, vertex, int(subtask), self._future_ms(at_ms), float(duration_ms))
+
+    def _future_ms(self, at_ms: float | None) -> float:
+        at = self.now_ms if at_ms is None else float(at_ms)
+        if at < self.now_ms:
+            raise ValueError(f"at_ms={at_ms} lies in the past (now is {self.now_ms:g} ms)")
+        return at
+
+    # -- metrics and backpressure ------------------------------------------------------------------------
+    def backpressure(self, window_ms: float = 1000) -> Any:
+        """Flink's backpressure view over the recent ``window_ms`` of virtual time, as a pandas DataFrame.
+
+        One row per vertex and subtask: ``vertex``, ``subtask``, ``level`` (OK/LOW/HIGH on
+        backPressuredTimeMsPerSecond / 1000: OK <= 0.10 < LOW <= 0.5 < HIGH), ``vertex_level`` (the highest over
+        the vertex's subtasks), ``backPressuredTimeMsPerSecond``, ``busyTimeMsPerSecond``, ``idleTimeMsPerSecond``,
+        ``isBackPressured_ratio`` (the share of the periodic samples in the window that found no output buffer
+        available, as the JobManager's sampling did), records in/out per second and pool usages."""
+        return bp.backpressure_frame(self._rt, window_ms)
+
+    def metrics(self, window_ms: float | None = None) -> Any:
+        """The sampled task metrics over time as a pandas DataFrame: one row per sample (every
+        ``flowlab.metrics.sample-interval-ms``, default 100 virtual ms) and subtask, the figures measured over
+        the interval before the sample (or over ``window_ms``)."""
+        return bp.metrics_frame(self._rt, window_ms)
+
+    def throughput(self, vertex: str | None = None, window_ms: float | None = None) -> float:
+        """Records per second of virtual time that reached the sinks (or the sink named ``vertex``), over the
+        last ``window_ms`` (default: since the sink's first record). Counts sink arrivals, so it works whether
+        or not the sink is chained into another task."""
+        return bp.throughput(self._rt, vertex, window_ms)
 
     # -- results -----------------------------------------------------------------------------------------
     @property

@@ -1,14 +1,18 @@
 """Moves buffers and credit announcements between tasks through the kernel, with latency."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flowlab.kernel import Kernel
-from flowlab.runtime.network import Buffer, InputChannel, NetworkSettings, Subpartition
+from flowlab.runtime.network.settings import NetworkSettings
+from flowlab.runtime.phases import PHASE_NETWORK
 from flowlab.runtime.recorder import Recorder
 from flowlab.trace import EventKind
 
-PHASE_CONTROL = 0
-PHASE_NETWORK = 1
-PHASE_TASK = 2
+if TYPE_CHECKING:
+    from flowlab.runtime.network.buffer import Buffer
+    from flowlab.runtime.network.input_gate import InputChannel
+    from flowlab.runtime.network.result_partition import Subpartition
 
 
 class NetworkService:
@@ -25,7 +29,7 @@ class NetworkService:
         rec = self.recorder
         if rec.enabled:
             what = repr(buf.elements[0]) if buf.is_event else f"{buf.records} records, {len(buf.elements)} elements"
-            rec.emit(EventKind.BUFFER_SENT, task.vertex.id, task.index, None,
+            rec.emit(EventKind.BUFFER_SENT, task.vertex_id, task.index, None,
                      f"to {channel.gate.task.name} ({what})",
                      {"edge": sub.partition.edge_index, "to": channel.gate.task.index, "records": buf.records})
         else:
@@ -41,7 +45,7 @@ class NetworkService:
         if rec.enabled:
             what = repr(buf.elements[0]) if buf.is_event else f"{buf.records} records"
             src = sub.partition.task
-            rec.emit(EventKind.BUFFER_DELIVERED, task.vertex.id, task.index, None,
+            rec.emit(EventKind.BUFFER_DELIVERED, task.vertex_id, task.index, None,
                      f"from {src.name} ({what})", {"edge": sub.partition.edge_index, "from": src.index,
                                                    "records": buf.records})
         else:

@@ -8,7 +8,7 @@ minimum once it has caught up with the last output watermark.
 from __future__ import annotations
 
 from flowlab.runtime.elements import LONG_MIN
-from flowlab.runtime.network import InputChannel
+from flowlab.runtime.network.input_gate import InputChannel
 
 
 class StatusWatermarkValve:

@@ -1,0 +1,1 @@
+"""The simulated cluster: the JobMaster (with the Dispatcher's part), the ResourceManager, TaskManagers."""

@@ -1,0 +1,1 @@
+"""Task metrics and backpressure monitoring, sampled on virtual time."""

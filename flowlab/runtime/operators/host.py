@@ -1,0 +1,65 @@
+"""What an operator may use of the task that runs it (Flink's ``StreamTask`` services: the processing-time
+service, the mailbox, metrics, the iteration broker), as a protocol, so operators never import tasks."""
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import random
+
+    from flowlab.graph.job_graph import JobVertex
+    from flowlab.kernel import Kernel
+    from flowlab.runtime.recorder import Recorder
+
+
+class OperatorHost(Protocol):
+    """The subtask an operator runs in."""
+
+    index: int
+    attempt: int
+    vertex: JobVertex
+    state: str
+    kernel: Kernel
+    recorder: Recorder
+    cost: int                          # virtual µs the element being processed has cost so far
+    auto_watermark_interval_ms: int
+    job_parameters: dict[str, str]
+
+    def now_ms(self) -> int: ...
+
+    def rng(self, name: str) -> random.Random: ...
+
+    def sink_results(self, node: Any) -> Any: ...
+
+    def print_line(self, line: str) -> None: ...
+
+    def schedule_processing_time(self, ts_ms: int, callback: Any) -> None: ...
+
+    def schedule_periodic(self, interval_ms: int, callback: Any) -> None: ...
+
+    def note_timer(self, op: Any, domain: str, ts: int, key: Any) -> None: ...
+
+    def copy_user_function(self, fn: Any) -> Any: ...
+
+    def wake(self, at: int | None = None) -> None: ...
+
+    def feedback_queue(self, loop_id: int) -> deque[tuple[Any, int | None]]:
+        """The queue from this subtask's iteration tail to its co-located head (Flink's ``BlockingQueueBroker``)."""
+
+    def iteration_head(self, loop_id: int) -> OperatorHost | None:
+        """The head subtask of loop ``loop_id`` co-located with this one, once it runs."""
+
+    def register_iteration_head(self, loop_id: int) -> None: ...
+
+
+class Output(Protocol):
+    """Where an operator emits (Flink's ``Output``): the next chained operator, the network, side outputs."""
+
+    def collect(self, value: Any, ts: int | None) -> None: ...
+
+    def collect_side(self, tag: Any, value: Any, ts: int | None) -> None: ...
+
+    def emit_watermark(self, wm: int) -> None: ...
+
+    def emit_status(self, idle: bool) -> None: ...

@@ -1,0 +1,34 @@
+"""The Simulation's plan of scripted faults and stalls, re-applied to every fresh or restored runtime.
+
+``sim.fail``, ``sim.kill_taskmanager`` and ``sim.pause_task`` add to the plan; ``reset``, ``back`` and
+``goto`` hand each new runtime to ``apply``, which schedules every planned item that runtime does not
+have yet, so time travel replays the same faults at the same virtual moments.
+"""
+from __future__ import annotations
+
+from flowlab.runtime.job_runtime import JobRuntime
+from flowlab.runtime.simulation.faults import schedule_fault
+from flowlab.runtime.simulation.stall import schedule_stall
+
+
+class FaultPlan:
+    """Scripted failures of a subtask or a TaskManager, and GC-like stalls, each at a virtual time."""
+
+    def __init__(self) -> None:
+        self.faults: list[tuple[str, str, int, float, str]] = []
+        self.stalls: list[tuple[str, int, float, float]] = []
+
+    def add_fault(self, rt: JobRuntime, kind: str, target: str, subtask: int, at_ms: float, message: str) -> None:
+        self.faults.append((kind, target, subtask, at_ms, message))
+        self.apply(rt)
+
+    def add_stall(self, rt: JobRuntime, vertex: str, subtask: int, at_ms: float, duration_ms: float) -> None:
+        self.stalls.append((vertex, subtask, at_ms, duration_ms))
+        self.apply(rt)
+
+    def apply(self, rt: JobRuntime) -> None:
+        """Schedule every planned fault and stall that ``rt`` lacks (after a reset or a restored snapshot)."""
+        for number, (kind, target, subtask, at_ms, message) in enumerate(self.faults):
+            schedule_fault(rt, number, kind, target, subtask, at_ms, message)
+        for number, (vertex, subtask, at_ms, duration_ms) in enumerate(self.stalls):
+            schedule_stall(rt, number, vertex, subtask, at_ms, duration_ms)

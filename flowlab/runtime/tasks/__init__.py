@@ -1,0 +1,1 @@
+"""Tasks: the mailbox loop of one subtask (``StreamTask``), its chained outputs and watermark valves."""

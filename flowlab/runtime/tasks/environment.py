@@ -1,0 +1,41 @@
+"""What a task gets from the job and the TaskManager it runs in (Flink's ``Environment``), as a protocol.
+
+``JobRuntime`` provides it; the task never imports the runtime root, so the arrows point one way:
+job runtime -> cluster -> tasks -> operators / network / state.
+"""
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from flowlab.graph.stream_graph import StreamEdge
+    from flowlab.kernel import Kernel, RandomStreams
+    from flowlab.runtime.network.debloater import DebloatSettings
+    from flowlab.runtime.network.partitioning import ChannelSelector
+    from flowlab.runtime.network.service import NetworkService
+    from flowlab.runtime.recorder import Recorder
+
+
+class TaskEnvironment(Protocol):
+    """Services of the job and TaskManager a ``StreamTask`` uses; the JobMaster hears of its end here."""
+
+    kernel: Kernel
+    recorder: Recorder
+    network: NetworkService
+    rngs: RandomStreams
+    settings: dict[str, Any]
+    debloat: DebloatSettings
+    inline: bool                  # fast-forward: tasks may continue inline
+    printed: list[str]            # the lines print sinks wrote (the TaskManager's stdout)
+    iteration_heads: dict[tuple[int, int], Any]
+
+    def make_selector(self, edge: StreamEdge, task: Any, n_channels: int) -> ChannelSelector: ...
+
+    def sink_results(self, node: Any) -> Any: ...
+
+    def feedback_queue(self, loop_id: int, subtask: int) -> deque[tuple[Any, int | None]]: ...
+
+    def task_finished(self, task: Any) -> None: ...
+
+    def task_failed(self, task: Any, exc: BaseException, user_traceback: str) -> None: ...
