@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowlab.trace import Trace, TraceEvent
+from flowlab.trace import Trace
 
 
 class Recorder:
@@ -25,7 +25,7 @@ class Recorder:
              operator: str | None = None, detail: str = "", data: dict[str, Any] | None = None) -> None:
         self.count += 1
         if self.trace.enabled:
-            self.trace.append(TraceEvent(self.step, self.clock.now, kind, vertex, subtask, operator, detail, data))
+            self.trace.record(self.step, self.clock.now, kind, vertex, subtask, operator, detail, data)
 
     def tick(self) -> None:
         """An observable event whose details were not built because the trace is off."""

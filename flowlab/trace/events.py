@@ -5,7 +5,10 @@ The runtime emits them; nothing else writes them. Columns of ``Simulation.trace`
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
+import sys
+from array import array
 from typing import Any
 
 
@@ -86,35 +89,135 @@ class TraceEvent:
 
 
 class Trace:
-    """Append-only list of events, truncatable for time travel; ``digest()`` fingerprints a run."""
+    """The run's log of events, stored by column; truncatable for time travel; ``digest()`` fingerprints a run.
+
+    Millions of events fit: steps and times are machine-integer arrays, kinds, vertices and operators are
+    interned to small codes, and ``data`` is kept as a tuple of values under an interned tuple of keys (a
+    dict per event would cost several times the memory). ``TraceEvent`` objects are built on demand.
+    """
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
-        self.events: list[TraceEvent] = []
+        self._step = array("q")
+        self._time = array("q")
+        self._kind = array("H")
+        self._vertex = array("H")
+        self._subtask = array("i")            # -1: no subtask
+        self._operator = array("H")
+        self._detail: list[str] = []
+        self._schema = array("H")             # 0: no data
+        self._values: list[tuple | None] = []
+        self._names: list[str | None] = [None]            # code -> kind / vertex / operator name
+        self._codes: dict[str | None, int] = {None: 0}
+        self._schemas: list[tuple[str, ...]] = [()]       # code -> keys of ``data``
+        self._schema_codes: dict[tuple[str, ...], int] = {(): 0}
 
     def __deepcopy__(self, memo: dict) -> Trace:
         """A snapshot of the runtime shares its trace: the trace is the run's log, not its state."""
         return self
 
+    def _code(self, name: str | None) -> int:
+        code = self._codes.get(name)
+        if code is None:
+            code = self._codes[name] = len(self._names)
+            self._names.append(name)
+        return code
+
+    def record(self, step: int, time_us: int, kind: str, vertex: str | None, subtask: int | None,
+               operator: str | None, detail: str, data: dict[str, Any] | None) -> None:
+        """Append one event (the runtime's ``Recorder`` calls this; no ``TraceEvent`` object is made)."""
+        codes = self._codes
+        self._step.append(step)
+        self._time.append(time_us)
+        self._kind.append(codes.get(kind) or self._code(kind))
+        self._vertex.append(codes.get(vertex) if vertex in codes else self._code(vertex))
+        self._subtask.append(-1 if subtask is None else subtask)
+        self._operator.append(codes.get(operator) if operator in codes else self._code(operator))
+        self._detail.append(detail)
+        if data:
+            keys = tuple(data)
+            sc = self._schema_codes.get(keys)
+            if sc is None:
+                sc = self._schema_codes[keys] = len(self._schemas)
+                self._schemas.append(keys)
+            self._schema.append(sc)
+            self._values.append(tuple(data.values()))
+        else:
+            self._schema.append(0)
+            self._values.append(None if data is None else ())
+
     def append(self, event: TraceEvent) -> None:
-        self.events.append(event)
+        self.record(event.step, event.time_us, event.kind, event.vertex, event.subtask, event.operator,
+                    event.detail, event.data)
+
+    def event(self, i: int) -> TraceEvent:
+        names = self._names
+        sub = self._subtask[i]
+        values = self._values[i]
+        data = None if values is None else dict(zip(self._schemas[self._schema[i]], values, strict=True))
+        return TraceEvent(self._step[i], self._time[i], names[self._kind[i]], names[self._vertex[i]],
+                          None if sub < 0 else sub, names[self._operator[i]], self._detail[i], data)
+
+    def since(self, index: int) -> list[TraceEvent]:
+        return [self.event(i) for i in range(max(index, 0), len(self._detail))]
+
+    @property
+    def events(self) -> list[TraceEvent]:
+        """Every event, as objects (built on each call: prefer ``since`` or ``of_step`` for a few)."""
+        return self.since(0)
+
+    def first_index_of_step(self, step: int) -> int:
+        """Index of the first event of a step later than or equal to ``step`` (steps never decrease)."""
+        return bisect.bisect_left(self._step, step)
+
+    def of_step(self, step: int) -> list[TraceEvent]:
+        lo = self.first_index_of_step(step)
+        hi = bisect.bisect_right(self._step, step, lo)
+        return [self.event(i) for i in range(lo, hi)]
+
+    @property
+    def last_step(self) -> int:
+        return self._step[-1] if self._step else 0
 
     def truncate_after(self, step: int) -> None:
         """Drop events of steps later than ``step`` (used by ``back``/``goto``)."""
-        ev = self.events
-        while ev and ev[-1].step > step:
-            ev.pop()
-
-    def since(self, index: int) -> list[TraceEvent]:
-        return self.events[index:]
+        cut = bisect.bisect_right(self._step, step)
+        for col in (self._step, self._time, self._kind, self._vertex, self._subtask, self._operator,
+                    self._detail, self._schema, self._values):
+            del col[cut:]
 
     def __len__(self) -> int:
-        return len(self.events)
+        return len(self._detail)
+
+    def columns(self) -> dict[str, Any]:
+        """The trace as plain columns (``TraceEvent.COLUMNS`` + ``data``) for a DataFrame."""
+        names = self._names
+        schemas = self._schemas
+        return {
+            "step": self._step, "time_us": self._time,
+            "kind": [names[c] for c in self._kind], "vertex": [names[c] for c in self._vertex],
+            "subtask": self._subtask, "operator": [names[c] for c in self._operator], "detail": self._detail,
+            "data": [None if v is None else dict(zip(schemas[s], v, strict=True))
+                     for s, v in zip(self._schema, self._values, strict=True)],
+        }
 
     def digest(self) -> str:
-        """SHA-256 over a canonical text form of every event: equal digests mean equal runs."""
+        """SHA-256 over every event's step, time, kind, place and detail: equal digests mean equal runs.
+
+        Columns are hashed as little-endian machine integers, codes through the name table, details as
+        UTF-8 text, so the digest is the same in any process (names are interned in the order they occur).
+        """
         h = hashlib.sha256()
-        for e in self.events:
-            h.update(repr(e.row()).encode())
-            h.update(b"\n")
+        for col in (self._step, self._time, self._kind, self._vertex, self._subtask, self._operator):
+            h.update(_little_endian(col))
+        h.update(repr(self._names).encode())
+        h.update("\x1e".join(self._detail).encode("utf-8", "surrogatepass"))
         return h.hexdigest()
+
+
+def _little_endian(col: array) -> bytes:
+    if sys.byteorder == "little":
+        return col.tobytes()
+    swapped = array(col.typecode, col)
+    swapped.byteswap()
+    return swapped.tobytes()

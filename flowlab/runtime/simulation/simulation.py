@@ -208,12 +208,7 @@ class Simulation:
         return list(last)
 
     def _events_of_step(self, step: int) -> list[TraceEvent]:
-        out: list[TraceEvent] = []
-        for e in reversed(self._trace.events):
-            if e.step != step:
-                break
-            out.append(e)
-        return out[::-1]
+        return self._trace.of_step(step)
 
     def break_on(self, what: str | Callable[[TraceEvent], bool], **filters: Any) -> Breakpoint:
         """Stop ``run()`` after a step with an event of kind ``what`` (or matching the predicate) whose fields
@@ -367,15 +362,20 @@ class Simulation:
     # -- results -----------------------------------------------------------------------------------------
     @property
     def trace(self) -> Any:
-        """All events so far as a pandas DataFrame (columns: ``TraceEvent.COLUMNS`` + ``data``)."""
+        """All events so far as a pandas DataFrame (columns: ``TraceEvent.COLUMNS`` + ``data``), built on demand."""
         import pandas as pd
-        rows = [e.row() + (e.data,) for e in self._trace.events]
-        df = pd.DataFrame(rows, columns=[*TraceEvent.COLUMNS, "data"])
-        df["subtask"] = df["subtask"].astype("Int64")    # cluster events have no subtask: <NA>, not NaN
+        cols = self._trace.columns()
+        df = pd.DataFrame({
+            "step": pd.array(cols["step"], dtype="int64"), "time_us": pd.array(cols["time_us"], dtype="int64"),
+            "time_ms": [t / 1000 for t in cols["time_us"]], "kind": cols["kind"], "vertex": cols["vertex"],
+            # cluster events have no subtask: <NA>, not NaN
+            "subtask": pd.array([None if s < 0 else s for s in cols["subtask"]], dtype="Int64"),
+            "operator": cols["operator"], "detail": cols["detail"], "data": cols["data"],
+        })
         return df
 
     def events(self) -> list[TraceEvent]:
-        return list(self._trace.events)
+        return self._trace.events
 
     def trace_digest(self) -> str:
         return self._trace.digest()
