@@ -116,7 +116,7 @@ def bench_deep(deep: int, backs: int) -> None:
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"p=4 job stepped to step {sim.step_count:,} (t = {sim.now_ms:,.0f} ms virtual) in {run_s:.1f} s "
           f"({sim.step_count / run_s:,.0f} steps/s with trace + snapshots); "
-          f"{len(sim.events()):,} trace events, {len(sim._snapshots)} snapshots kept")
+          f"{len(sim.events()):,} trace events, {len(sim._travel)} snapshots kept")
     print(f"  peak RSS growth     {(rss1 - rss0) / 1024:7.1f} MiB (ru_maxrss, Simulation + trace + snapshots)")
 
     times = []

@@ -24,6 +24,7 @@ from flowlab.runtime.network.service import NetworkService
 from flowlab.runtime.network.settings import NetworkSettings
 from flowlab.runtime.phases import PHASE_CONTROL
 from flowlab.runtime.recorder import Recorder
+from flowlab.runtime.shared_log import SharedLog
 from flowlab.runtime.tasks.stream_task import StreamTask
 from flowlab.trace import Trace
 
@@ -34,13 +35,7 @@ class SinkResults:
     def __init__(self, node_id: int, name: str) -> None:
         self.node_id = node_id
         self.name = name
-        self.rows: list[tuple[int, Any, int | None, str | None, int]] = []
-
-    def __deepcopy__(self, memo: dict) -> SinkResults:
-        """Rows are immutable records of what arrived: a snapshot copies the list, not the values."""
-        twin = SinkResults(self.node_id, self.name)
-        twin.rows = self.rows[:]
-        return twin
+        self.rows: SharedLog = SharedLog()    # (subtask, value, timestamp, printed line, arrival µs)
 
     def append(self, subtask: int, value: Any, ts: int | None, line: str | None, now_us: int) -> None:
         self.rows.append((subtask, value, ts, line, now_us))
@@ -72,7 +67,7 @@ class JobRuntime:
         self.jobmaster = JobMaster(self.kernel, self.recorder, job_graph, self.conf, self.rm, self.tasks, self.job_id,
                                    self.channel_count)
         self.sinks: dict[int, SinkResults] = {}
-        self.printed: list[str] = []
+        self.printed: SharedLog = SharedLog()     # what print sinks wrote, shared by snapshots
         # iterations: (loop id, subtask) -> the in-memory queue from tail to head, and the head task
         self.feedback_queues: dict[tuple[int, int], deque[tuple[Any, int | None]]] = {}
         self.iteration_heads: dict[tuple[int, int], StreamTask] = {}

@@ -21,6 +21,7 @@ import bisect
 from typing import TYPE_CHECKING, Any
 
 from flowlab.runtime.phases import PHASE_METRICS
+from flowlab.runtime.shared_log import SharedLog
 
 if TYPE_CHECKING:
     from flowlab.runtime.job_runtime import JobRuntime
@@ -67,20 +68,8 @@ class MetricsSampler:
         self.rt = rt
         self.interval_us = round(float(rt.conf.get(SAMPLE_INTERVAL_KEY, DEFAULT_SAMPLE_INTERVAL_MS)) * 1000)
         self.keys = [(t.vertex.id, t.index) for t in rt.all_tasks()]
-        self.times: list[int] = []
-        self.samples: list[tuple[tuple, ...]] = []
-
-    def __deepcopy__(self, memo: dict) -> MetricsSampler:
-        """Samples are immutable tuples: a snapshot copies the lists, not the rows. (Copied as part of its
-        JobRuntime, which the copy already holds, so the cycle resolves.)"""
-        import copy
-        twin = MetricsSampler.__new__(MetricsSampler)
-        twin.rt = copy.deepcopy(self.rt, memo)
-        twin.interval_us = self.interval_us
-        twin.keys = self.keys
-        twin.times = self.times[:]
-        twin.samples = self.samples[:]
-        return twin
+        self.times: SharedLog = SharedLog()                   # append-only: snapshots share them
+        self.samples: SharedLog = SharedLog()
 
     def start(self) -> None:
         if self.interval_us > 0:

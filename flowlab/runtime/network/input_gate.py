@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
+from flowlab.runtime.deferred_copy import DeferredCopy
 from flowlab.runtime.network.buffer import Buffer
 from flowlab.runtime.network.settings import NetworkSettings
 
@@ -49,7 +50,7 @@ class InputChannel:
         return sum(b.records for b in self.received)
 
 
-class InputGate:
+class InputGate(DeferredCopy):
     """All channels of one job edge into one consumer subtask, sharing floating buffers."""
 
     def __init__(self, task: GateReader, network: NetworkService, edge_index: int, input_number: int,

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from flowlab.runtime.deferred_copy import DeferredCopy
 from flowlab.runtime.elements import EndOfPartition
 from flowlab.runtime.network.buffer import Buffer
 from flowlab.runtime.network.settings import NetworkSettings
@@ -58,7 +59,7 @@ class Subpartition:
         return sum(1 for b in self.queue if not b.is_event)
 
 
-class ResultPartition:
+class ResultPartition(DeferredCopy):
     """What one producer subtask writes for one job edge: one subpartition per connected consumer."""
 
     def __init__(self, task: PartitionWriter, network: NetworkService, edge_index: int,

@@ -7,7 +7,6 @@ exactly the same events. Same program + same seed = identical trace (``trace_dig
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from flowlab.runtime.simulation import backpressure as bp
 from flowlab.runtime.simulation import explain
 from flowlab.runtime.simulation.breakpoints import Breakpoint, WatermarkBreakpoint
 from flowlab.runtime.simulation.fault_plan import FaultPlan
-from flowlab.runtime.simulation.time_travel import thin
+from flowlab.runtime.simulation.time_travel import TimeTravel
 from flowlab.runtime.snapshots import build_snapshot
 from flowlab.trace import Trace, TraceEvent
 from flowlab.trace.timefmt import LONG_MIN
@@ -56,7 +55,7 @@ class Simulation:
         self.seed = seed
         self._record = record_trace
         self._time_travel = record_trace if time_travel is None else time_travel
-        self._interval = max(1, snapshot_interval)
+        self._travel = TimeTravel(snapshot_interval)
         self._breakpoints: list[Breakpoint] = []
         self.stopped_by: Breakpoint | None = None
         self._plan = FaultPlan()
@@ -73,9 +72,8 @@ class Simulation:
         self.step_count = 0
         self.waiting_note: str | None = None
         self._last_events: list[TraceEvent] = []
-        self._snapshots: list[tuple[int, JobRuntime]] = []
         if self._time_travel:
-            self._snapshots.append((0, copy.deepcopy(self._rt)))
+            self._travel.start(self._rt)
 
     @property
     def done(self) -> bool:
@@ -141,8 +139,8 @@ class Simulation:
                 return False
             if rec.count != before:
                 self.step_count += 1
-                if self._time_travel and self.step_count % self._interval == 0:
-                    self._store_snapshot()
+                if self._time_travel and self._travel.due(self.step_count):
+                    self._travel.store(self.step_count, rt)
                 return True
             quiet += 1
             if quiet >= QUIET_LIMIT and limit_us is None:
@@ -278,14 +276,6 @@ class Simulation:
         return explain.explain_watermark(self.snapshot(), self._resolve(vertex)[0], subtask)
 
     # -- time travel -------------------------------------------------------------------------------------
-    def _store_snapshot(self) -> None:
-        snaps = self._snapshots
-        if snaps and snaps[-1][0] >= self.step_count:
-            return                                # replaying: this step's snapshot already exists
-        snaps.append((self.step_count, copy.deepcopy(self._rt)))
-        if len(snaps) > 48:
-            self._snapshots = thin(snaps, self.step_count)
-
     def back(self, n: int = 1) -> None:
         """Go back ``n`` steps."""
         self.goto(max(0, self.step_count - n))
@@ -301,8 +291,7 @@ class Simulation:
             return
         if not self._time_travel:
             raise RuntimeError("this Simulation was created with time_travel=False")
-        at, snap = max(((s, r) for s, r in self._snapshots if s <= step), key=lambda sr: sr[0])
-        self._rt = copy.deepcopy(snap)
+        at, self._rt = self._travel.restore(step)
         self._plan.apply(self._rt)
         self.step_count = at
         self._trace.truncate_after(at)

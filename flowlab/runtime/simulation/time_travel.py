@@ -1,21 +1,62 @@
-"""Time travel: snapshots of the whole runtime, kept sparse, restored and replayed by the Simulation."""
+"""Time travel: sparse snapshots of the whole runtime, restored and replayed by the Simulation.
+
+A snapshot is a deep copy of the ``JobRuntime`` that shares the run's append-only logs (trace, sink rows,
+printed lines, metrics samples: see ``shared_log``). Its cost is measured deterministically, as the
+number of objects the copy visited, and the next snapshot is taken only after a number of steps in
+proportion to it: copying stays a small share of stepping however large the state grows, and going
+back one step replays at most that many steps. Old snapshots are thinned so that their spacing stays
+even over the whole run (going back far replays at most ~1/``KEEP`` of the run), with the most recent
+``RECENT`` kept dense for Back.
+"""
 from __future__ import annotations
 
+from flowlab.runtime.deferred_copy import deep_copy, deep_copy_counted
 from flowlab.runtime.job_runtime import JobRuntime
 
+KEEP = 48             # snapshots spread over the whole run
+RECENT = 8            # the newest ones, never thinned
+STEPS_PER_VISIT = 0.5  # steps between snapshots per object a snapshot copies: copying ~ 10-20 % of stepping
 
-def thin(snaps: list[tuple[int, JobRuntime]], now: int) -> list[tuple[int, JobRuntime]]:
-    """Keep step 0, the 16 newest snapshots, and one per power-of-two distance band further back.
 
-    Going back a little stays cheap (dense recent snapshots); going back far costs a replay roughly
-    proportional to the distance, never to the whole run.
-    """
-    keep = snaps[:1] + snaps[-16:]
-    bands: dict[int, tuple[int, JobRuntime]] = {}
-    for s, rt in snaps[1:-16]:
-        band = (now - s).bit_length()
-        if band not in bands or s > bands[band][0]:
-            bands[band] = (s, rt)
-    keep += bands.values()
-    keep.sort(key=lambda sr: sr[0])
-    return keep
+class TimeTravel:
+    """The snapshots of one Simulation, taken every ``max(min_interval, cost × STEPS_PER_VISIT)`` steps."""
+
+    def __init__(self, min_interval: int) -> None:
+        self.min_interval = max(1, min_interval)
+        self.snapshots: list[tuple[int, JobRuntime]] = []
+        self.next_step = 0
+
+    def __len__(self) -> int:
+        return len(self.snapshots)
+
+    def start(self, rt: JobRuntime) -> None:
+        """Forget every snapshot and take the one of step 0."""
+        self.snapshots = []
+        self.next_step = 0
+        self.store(0, rt)
+
+    def due(self, step: int) -> bool:
+        return step >= self.next_step
+
+    def store(self, step: int, rt: JobRuntime) -> None:
+        if self.snapshots and self.snapshots[-1][0] >= step:
+            return                                     # replaying: this step's snapshot already exists
+        copy, visits = deep_copy_counted(rt)
+        self.snapshots.append((step, copy))
+        self.next_step = step + max(self.min_interval, int(visits * STEPS_PER_VISIT))
+        if len(self.snapshots) > KEEP + RECENT:
+            self._thin()
+
+    def _thin(self) -> None:
+        """Drop every other one of the older snapshots (never step 0): their spacing doubles, stays even."""
+        snaps = self.snapshots
+        old, recent = snaps[:-RECENT], snaps[-RECENT:]
+        self.snapshots = old[:1] + old[2::2] + recent if len(old) > 2 else snaps
+
+    def restore(self, step: int) -> tuple[int, JobRuntime]:
+        """A fresh runtime at the newest snapshot at or before ``step``; later snapshots are dropped (the run
+        after ``step`` may now differ: a fault planned after going back changes it)."""
+        at, snap = max(((s, r) for s, r in self.snapshots if s <= step), key=lambda sr: sr[0])
+        self.snapshots = [(s, r) for s, r in self.snapshots if s <= at]
+        self.next_step = at + self.min_interval
+        return at, deep_copy(snap)

@@ -18,6 +18,7 @@ import copy
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from flowlab.runtime.deferred_copy import DeferredCopy
 from flowlab.runtime.elements import (
     LONG_MAX,
     EndOfPartition,
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 RUNNING = "RUNNING"
 
 
-class StreamTask:
+class StreamTask(DeferredCopy):
     """One parallel instance of a job vertex."""
 
     def __init__(self, job: TaskEnvironment, vertex: JobVertex, index: int, attempt: int = 0) -> None:
