@@ -48,10 +48,13 @@ class TimeTravel:
             self._thin()
 
     def _thin(self) -> None:
-        """Drop every other one of the older snapshots (never step 0): their spacing doubles, stays even."""
+        """Drop the older snapshot whose neighbours lie closest together (never step 0 nor the recent ones):
+        the gaps stay even, so going back anywhere replays at most about 1/KEEP of the run."""
         snaps = self.snapshots
-        old, recent = snaps[:-RECENT], snaps[-RECENT:]
-        self.snapshots = old[:1] + old[2::2] + recent if len(old) > 2 else snaps
+        last_old = len(snaps) - RECENT
+        gaps = [(snaps[i + 1][0] - snaps[i - 1][0], i) for i in range(1, last_old)]
+        if gaps:
+            del snaps[min(gaps)[1]]
 
     def restore(self, step: int) -> tuple[int, JobRuntime]:
         """A fresh runtime at the newest snapshot at or before ``step``; later snapshots are dropped (the run
