@@ -1,8 +1,16 @@
-"""The event loop: one heap ordered by (time, phase, sequence).
+"""The event loop: calls ordered by a key that does not depend on the order in which they were scheduled.
 
-Time is an integer number of microseconds of virtual processing time. Every tie is broken by the
-phase (lower runs first) and then by a sequence number handed out in scheduling order, so the
-order of a run depends only on the program and its seed.
+Time is an integer number of microseconds of virtual processing time. A call's key is
+``(time, phase, origin time, origin actor, origin's counter)``: its time, then its phase (lower runs
+first), then when it was scheduled, by whom, and the how-manieth call that actor scheduled. Every actor
+(an id handed out by ``add_actor``; actor 0 is the global one) counts its own calls, so the key of a call
+depends only on what its actor did before, never on how the actors' work was interleaved. That is what
+lets an actor run ahead of the others (``may_continue``) and still give exactly the run that one-call-
+at-a-time stepping gives.
+
+Each actor has its own queue (the calls that *target* it); a heap of the queues' heads picks the next
+call. ``next_key(actor)`` tells an actor the earliest call still due for it, and ``next_key(0)`` the
+earliest global one.
 """
 from __future__ import annotations
 
@@ -10,21 +18,25 @@ import heapq
 from collections.abc import Callable
 from typing import Any
 
+GLOBAL = 0
+Key = tuple[int, int, int, int, int]
+
 
 class ScheduledCall:
     """A handle to a scheduled call; ``cancel()`` makes the loop skip it."""
 
-    __slots__ = ("time", "phase", "seq", "fn", "args", "cancelled")
+    __slots__ = ("key", "target", "fn", "args", "cancelled")
 
-    def __init__(self, time: int, phase: int, seq: int, fn: Callable[..., Any], args: tuple) -> None:
-        self.time, self.phase, self.seq, self.fn, self.args = time, phase, seq, fn, args
+    def __init__(self, key: Key, target: int, fn: Callable[..., Any], args: tuple) -> None:
+        self.key, self.target, self.fn, self.args = key, target, fn, args
         self.cancelled = False
+
+    @property
+    def time(self) -> int:
+        return self.key[0]
 
     def cancel(self) -> None:
         self.cancelled = True
-
-    def __lt__(self, other: ScheduledCall) -> bool:
-        return (self.time, self.phase, self.seq) < (other.time, other.phase, other.seq)
 
 
 class Kernel:
@@ -32,50 +44,116 @@ class Kernel:
 
     def __init__(self) -> None:
         self.now = 0
-        self._queue: list[tuple[int, int, int, ScheduledCall]] = []
-        self._seq = 0
+        self.current = GLOBAL                   # the actor whose call is running
+        self.current_key: Key = (0, 0, 0, 0, 0)
+        self._queues: list[list[tuple[Key, ScheduledCall]]] = [[]]
+        self._counters: list[int] = [0]
+        self._heads: list[tuple[Key, ScheduledCall]] = []   # each queue's head (and stale entries)
 
-    def schedule(self, at: int, fn: Callable[..., Any], *args: Any, phase: int = 0) -> ScheduledCall:
-        """Call ``fn(*args)`` at virtual time ``at`` (µs, never in the past)."""
-        if at < self.now:
-            at = self.now
-        self._seq += 1
-        call = ScheduledCall(at, phase, self._seq, fn, args)
-        heapq.heappush(self._queue, (at, phase, self._seq, call))
+    def add_actor(self) -> int:
+        """A new actor with its own queue and counter; returns its id."""
+        self._queues.append([])
+        self._counters.append(0)
+        return len(self._queues) - 1
+
+    def schedule(self, at: int, fn: Callable[..., Any], *args: Any, phase: int = 0,
+                 target: int = GLOBAL) -> ScheduledCall:
+        """Call ``fn(*args)`` at virtual time ``at`` (µs, never in the past) as a call for actor ``target``."""
+        now = self.now
+        if at < now:
+            at = now
+        origin = self.current
+        counters = self._counters
+        n = counters[origin] = counters[origin] + 1
+        key = (at, phase, now, origin, n)
+        call = ScheduledCall(key, target, fn, args)
+        entry = (key, call)
+        q = self._queues[target]
+        if not q or key < q[0][0]:
+            heapq.heappush(self._heads, entry)
+        heapq.heappush(q, entry)
         return call
 
-    def peek_time(self) -> int | None:
-        """Time of the next live call, or None when the queue is empty."""
-        q = self._queue
-        while q and q[0][3].cancelled:
+    def next_key(self, actor: int) -> Key | None:
+        """The key of the earliest live call for ``actor`` (``GLOBAL``: of the global actor), or None."""
+        q = self._queues[actor]
+        while q and q[0][1].cancelled:
             heapq.heappop(q)
+            if q:
+                heapq.heappush(self._heads, q[0])
         return q[0][0] if q else None
 
-    def would_run_next(self, at: int, phase: int) -> bool:
-        """True if a call scheduled now at (at, phase) would be the very next one to run.
+    def may_continue(self, at: int, phase: int, horizon: int) -> bool:
+        """May the running actor go on inline with a call it would schedule now at ``(at, phase)``?
 
-        Lets a caller continue inline instead of scheduling itself: the order of every other call is
-        unchanged, because a new call's sequence number is larger than all queued ones.
+        Only if that call would be its very next one: earlier than every call due for it or for the global
+        actor, and earlier than ``horizon`` (µs; what other actors do now reaches it no sooner). Going on
+        counts the call as scheduled and moves the clock, so every later key is as it would have been.
         """
-        q = self._queue
-        while q and q[0][3].cancelled:
+        if at >= horizon:
+            return False
+        origin = self.current
+        key = (at, phase, self.now, origin, self._counters[origin] + 1)
+        mine = self.next_key(origin)
+        if mine is not None and mine < key:
+            return False
+        if origin != GLOBAL:
+            glob = self.next_key(GLOBAL)
+            if glob is not None and glob < key:
+                return False
+        self._counters[origin] += 1
+        self.current_key = key
+        self.now = at
+        return True
+
+    def _pop(self) -> ScheduledCall | None:
+        heads = self._heads
+        queues = self._queues
+        while heads:
+            key, call = heapq.heappop(heads)
+            q = queues[call.target]
+            if not q or q[0][1] is not call:
+                continue                        # stale: already run, or no longer this queue's head
             heapq.heappop(q)
-        return not q or (at, phase) < (q[0][0], q[0][1])
+            if q:
+                heapq.heappush(heads, q[0])
+            if call.cancelled:
+                continue
+            return call
+        return None
+
+    def peek_time(self) -> int | None:
+        """Time of the next live call, or None when nothing is left."""
+        heads = self._heads
+        queues = self._queues
+        while heads:
+            key, call = heads[0]
+            q = queues[call.target]
+            if not q or q[0][1] is not call:
+                heapq.heappop(heads)
+                continue
+            if call.cancelled:
+                heapq.heappop(heads)
+                heapq.heappop(q)
+                if q:
+                    heapq.heappush(heads, q[0])
+                continue
+            return key[0]
+        return None
 
     def step(self) -> bool:
         """Run the next call; return False when nothing is left to run."""
-        q = self._queue
-        while q:
-            at, _, _, call = heapq.heappop(q)
-            if call.cancelled:
-                continue
-            self.now = at
-            call.fn(*call.args)
-            return True
-        return False
+        call = self._pop()
+        if call is None:
+            return False
+        self.now = call.key[0]
+        self.current = call.target
+        self.current_key = call.key
+        call.fn(*call.args)
+        return True
 
     def run(self, until: int | None = None) -> None:
-        """Run calls until the queue is empty or the next call is later than ``until``."""
+        """Run calls until none is left or the next one is later than ``until``."""
         while True:
             nxt = self.peek_time()
             if nxt is None or (until is not None and nxt > until):
@@ -85,4 +163,4 @@ class Kernel:
             self.now = until
 
     def __len__(self) -> int:
-        return sum(1 for entry in self._queue if not entry[3].cancelled)
+        return sum(1 for q in self._queues for _, call in q if not call.cancelled)

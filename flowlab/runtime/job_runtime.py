@@ -24,7 +24,7 @@ from flowlab.runtime.network.service import NetworkService
 from flowlab.runtime.network.settings import NetworkSettings
 from flowlab.runtime.phases import PHASE_CONTROL
 from flowlab.runtime.recorder import Recorder
-from flowlab.runtime.shared_log import SharedLog
+from flowlab.runtime.shared_log import OrderedLog
 from flowlab.runtime.tasks.stream_task import StreamTask
 from flowlab.trace import Trace
 
@@ -32,13 +32,17 @@ from flowlab.trace import Trace
 class SinkResults:
     """What one sink received, in arrival order: values, subtask, timestamp, printed line, time."""
 
-    def __init__(self, node_id: int, name: str) -> None:
+    def __init__(self, node_id: int, name: str, ordered: OrderedLog) -> None:
         self.node_id = node_id
         self.name = name
-        self.rows: SharedLog = SharedLog()    # (subtask, value, timestamp, printed line, arrival µs)
+        self.log = ordered                    # rows (subtask, value, timestamp, printed line, arrival µs)
 
-    def append(self, subtask: int, value: Any, ts: int | None, line: str | None, now_us: int) -> None:
-        self.rows.append((subtask, value, ts, line, now_us))
+    def append(self, subtask: int, value: Any, ts: int | None, line: str | None, now_us: int, key: Any) -> None:
+        self.log.add(subtask, (subtask, value, ts, line, now_us), key)
+
+    @property
+    def rows(self) -> list[tuple[int, Any, int | None, str | None, int]]:
+        return self.log.settle()
 
     @property
     def values(self) -> list[Any]:
@@ -65,13 +69,13 @@ class JobRuntime:
         self.rm = ResourceManager()
         self.tasks: dict[str, list[StreamTask]] = {}
         self.jobmaster = JobMaster(self.kernel, self.recorder, job_graph, self.conf, self.rm, self.tasks, self.job_id,
-                                   self.channel_count)
+                                   self.channel_count, self.network.settings.latency_us)
         self.sinks: dict[int, SinkResults] = {}
-        self.printed: SharedLog = SharedLog()     # what print sinks wrote, shared by snapshots
+        self.printed = OrderedLog()               # what print sinks wrote, shared by snapshots
         # iterations: (loop id, subtask) -> the in-memory queue from tail to head, and the head task
         self.feedback_queues: dict[tuple[int, int], deque[tuple[Any, int | None]]] = {}
         self.iteration_heads: dict[tuple[int, int], StreamTask] = {}
-        self.inline = False   # fast-forward: tasks continue inline (same order of events, fewer kernel calls)
+        self.lookahead_us: int | None = None       # fast-forward: how far a task may run ahead (None: stepping)
         self._create_tasks()
 
     # -- construction -----------------------------------------------------------------------------------
@@ -107,6 +111,24 @@ class JobRuntime:
     def start(self) -> None:
         self.kernel.schedule(0, self.jobmaster.boot, phase=PHASE_CONTROL)
 
+    def fast_forward(self) -> None:
+        """Let tasks run ahead of each other (conservative look-ahead) for a run that is not stepped.
+
+        A task's work can reach another only through the network, which takes ``latency``: so a task may
+        process everything up to its clock + latency before the others catch up, as long as no call is due
+        for it or globally before. The result is the run stepping gives (the kernel's keys do not depend on
+        the interleaving); sink rows and printed lines are merged back into key order when read. Off with
+        zero latency and with iterations (their feedback queue is in memory, without latency).
+        """
+        latency = self.network.settings.latency_us
+        iterations = any("iteration" in n.params for n in self.job_graph.stream_graph.nodes)
+        if latency <= 0 or iterations:
+            return
+        self.lookahead_us = latency
+        self.printed.keyed = {}
+        for res in self.sinks.values():
+            res.log.keyed = {}
+
     # -- services for tasks -----------------------------------------------------------------------------
     def make_selector(self, edge: StreamEdge, task: StreamTask, n_channels: int) -> ChannelSelector:
         target = edge.target
@@ -116,8 +138,24 @@ class JobRuntime:
     def sink_results(self, node: Any) -> SinkResults:
         res = self.sinks.get(node.id)
         if res is None:
-            res = self.sinks[node.id] = SinkResults(node.id, node.name)
+            log = OrderedLog()
+            if self.lookahead_us is not None:
+                log.keyed = {}
+            res = self.sinks[node.id] = SinkResults(node.id, node.name, log)
         return res
+
+    def print_line(self, subtask: int, line: str, key: Any) -> None:
+        """A print sink subtask wrote ``line`` (the TaskManager's stdout)."""
+        self.printed.add(subtask, line, key)
+
+    def printed_lines(self) -> list[str]:
+        return list(self.printed.settle())
+
+    def settle_logs(self, before: Any = None) -> None:
+        """Merge what tasks running ahead wrote (sink rows, printed lines) up to call key ``before``."""
+        self.printed.settle(before)
+        for res in self.sinks.values():
+            res.log.settle(before)
 
     def feedback_queue(self, loop_id: int, subtask: int) -> deque[tuple[Any, int | None]]:
         """The queue iteration tail subtask i fills and head subtask i empties (Flink's ``BlockingQueueBroker``)."""

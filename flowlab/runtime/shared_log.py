@@ -7,6 +7,8 @@ million sink rows, and a replay appends exactly the rows that were cut (the run 
 """
 from __future__ import annotations
 
+import bisect
+import heapq
 from typing import Any
 
 
@@ -31,3 +33,48 @@ class _LogMark:
     def __deepcopy__(self, memo: dict) -> Any:
         del self.log[self.length:]
         return self.log
+
+
+class OrderedLog:
+    """An append-only log written by several subtasks, read in the order of the kernel's call keys.
+
+    While stepping, calls run one at a time in key order, so entries are appended in order. In fast-forward
+    a task runs ahead of the others (see ``Kernel.may_continue``): each writer then keeps its entries with
+    the key of the call that wrote them, and ``settle`` merges them into the log in key order, exactly as
+    stepping would have appended them.
+    """
+
+    def __init__(self) -> None:
+        self.log = SharedLog()
+        self.keyed: dict[int, list[tuple[Any, Any]]] | None = None   # writer -> [(key, entry)] in fast-forward
+
+    def add(self, writer: int, entry: Any, key: Any) -> None:
+        keyed = self.keyed
+        if keyed is None:
+            self.log.append(entry)
+        else:
+            pending = keyed.get(writer)
+            if pending is None:
+                pending = keyed[writer] = []
+            pending.append((key, entry))
+
+    def settle(self, before: Any = None) -> SharedLog:
+        """Merge the writers' entries (with a key below ``before``, or all) into the log, in key order."""
+        keyed = self.keyed
+        if keyed:
+            runs = []
+            for writer in sorted(keyed):
+                pending = keyed[writer]
+                cut = len(pending) if before is None else bisect.bisect_left(pending, (before,))
+                if cut:
+                    runs.append(pending[:cut])
+                    del pending[:cut]
+            if len(runs) == 1:
+                self.log.extend(entry for _, entry in runs[0])
+            elif runs:
+                self.log.extend(entry for _, entry in heapq.merge(*runs, key=_first))
+        return self.log
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]

@@ -31,7 +31,7 @@ class JobMaster:
 
     def __init__(self, kernel: Kernel, recorder: Recorder, job_graph: JobGraph, conf: dict[str, Any],
                  rm: ResourceManager, tasks: dict[str, list[StreamTask]], job_id: str,
-                 channel_count: Callable[[], int]) -> None:
+                 channel_count: Callable[[], int], rpc_latency_us: int = 0) -> None:
         self.kernel = kernel
         self.rec = recorder
         self.job_graph = job_graph
@@ -41,6 +41,9 @@ class JobMaster:
         self.tasks = tasks                        # filled by the job runtime; vertex id -> subtasks
         self.job_id = job_id
         self.channel_count = channel_count
+        # A task's failure reaches the JobMaster as an RPC; flowlab gives it the network latency. (It also keeps
+        # fast-forward exact: no task can have run further ahead than that when the job is failed.)
+        self.rpc_latency_us = rpc_latency_us
         self.status: str | None = None            # not yet submitted
         self.status_history: list[tuple[int, str]] = []
         self.failure: str | None = None
@@ -147,11 +150,14 @@ class JobMaster:
         task.state = "FINISHED"
         self.rec.emit(EventKind.TASK_STATE, task.vertex.id, task.index, detail=f"{old} -> FINISHED",
                       data={"from": old, "to": "FINISHED"})
-        if all(t.state == "FINISHED" for ts in self.tasks.values() for t in ts):
-            self._next(self._job_finished)
+        self._next(self._job_finished)
 
     def _job_finished(self) -> None:
-        if self.status == "RUNNING":
+        """The job is FINISHED once its last task is (a check per finished task, at the time it finished: in
+        fast-forward another task may already have run further, so the check looks at finish times)."""
+        tasks = self.all_tasks()
+        if (self.status == "RUNNING" and all(t.state == "FINISHED" for t in tasks)
+                and max(t.ended_us or 0 for t in tasks) <= self.kernel.now):
             self.set_status("FINISHED")
 
     # -- status --------------------------------------------------------------------------------------------
@@ -182,7 +188,8 @@ class JobMaster:
                       {"from": old, "to": "FAILED", "traceback": user_traceback})
         msg = (f"Task {task.vertex.name} ({task.index + 1}/{task.vertex.parallelism}) failed with "
                f"{type(exc).__name__}: {exc}\n\n{user_traceback}")
-        self._next(self.fail_job, exc, msg)
+        # the failure reaches the JobMaster by RPC, which takes the network latency (see __init__)
+        self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.fail_job, exc, msg, phase=PHASE_CONTROL)
 
     def fail_job(self, exc: BaseException, message: str) -> None:
         if self.terminal:

@@ -73,7 +73,7 @@ class BufferDebloater:
 
     def _schedule(self) -> None:
         kernel = self.kernel
-        kernel.schedule(kernel.now + self.settings.period_ms * 1000, self._tick, phase=PHASE_TASK)
+        kernel.schedule(kernel.now + self.settings.period_ms * 1000, self._tick, phase=PHASE_TASK, target=self.task.actor)
 
     def _tick(self) -> None:
         task = self.task
@@ -98,7 +98,7 @@ class BufferDebloater:
                 for channel in gate.channels:
                     sub = channel.subpartition
                     self.kernel.schedule(self.kernel.now + self.network.settings.latency_us, _resize, sub, desired,
-                                         phase=PHASE_NETWORK)
+                                         phase=PHASE_NETWORK, target=sub.partition.task.actor)
         self._schedule()
 
 

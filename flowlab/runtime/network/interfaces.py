@@ -19,6 +19,7 @@ class NetworkEndpoint(Protocol):
     name: str          # e.g. ``v2[1]``
     vertex_id: str     # the job vertex, e.g. ``v2``
     index: int         # the subtask index
+    actor: int         # its queue in the kernel: calls for it (deliveries, credits) target it
 
 
 class PartitionWriter(NetworkEndpoint, Protocol):

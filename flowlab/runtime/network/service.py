@@ -35,7 +35,7 @@ class NetworkService:
         else:
             rec.tick()
         self.kernel.schedule(self.kernel.now + self.settings.latency_us, self._deliver, sub, channel, buf, backlog,
-                             phase=PHASE_NETWORK)
+                             phase=PHASE_NETWORK, target=channel.gate.task.actor)
 
     def _deliver(self, sub: Subpartition, channel: InputChannel, buf: Buffer, backlog: int) -> None:
         sub.in_flight -= 1
@@ -55,4 +55,4 @@ class NetworkService:
     def announce_credit(self, channel: InputChannel, credit: int) -> None:
         sub = channel.subpartition
         self.kernel.schedule(self.kernel.now + self.settings.latency_us, sub.partition.on_credit,
-                             sub.position, credit, phase=PHASE_NETWORK)
+                             sub.position, credit, phase=PHASE_NETWORK, target=sub.partition.task.actor)

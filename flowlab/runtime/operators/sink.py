@@ -76,7 +76,8 @@ class SinkOperator(UdfOperator):
                 self.invoke(value, None)
             else:
                 self.invoke(value)
-        self.results.append(task.index, value, ts, line, task.kernel.now)
+        kernel = task.kernel
+        self.results.append(task.index, value, ts, line, kernel.now, kernel.current_key)
         if line is not None:
             task.print_line(line)
         rec = task.recorder

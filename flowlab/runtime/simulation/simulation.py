@@ -386,7 +386,7 @@ class Simulation:
 
     def printed_lines(self) -> list[str]:
         """Lines the print sinks wrote, in the order they were written."""
-        return list(self._rt.printed)
+        return self._rt.printed_lines()
 
     def snapshot(self) -> dict[str, Any]:
         """Plain JSON-able state for the views."""
@@ -415,7 +415,8 @@ class Simulation:
         from flowlab.datastream.job_client import JobExecutionResult
         self._check_bounded()
         rt = self._rt
-        rt.inline = not self._record      # step numbers are only meaningful when the trace is recorded
+        if not self._record:              # step numbers are only meaningful when the trace is recorded
+            rt.fast_forward()
         kernel, rec = rt.kernel, rt.recorder
         if self._record:
             self.run()

@@ -26,13 +26,14 @@ class TaskEnvironment(Protocol):
     rngs: RandomStreams
     settings: dict[str, Any]
     debloat: DebloatSettings
-    inline: bool                  # fast-forward: tasks may continue inline
-    printed: list[str]            # the lines print sinks wrote (the TaskManager's stdout)
+    lookahead_us: int | None      # fast-forward: how far ahead a task may run (None: one call at a time)
     iteration_heads: dict[tuple[int, int], Any]
 
     def make_selector(self, edge: StreamEdge, task: Any, n_channels: int) -> ChannelSelector: ...
 
     def sink_results(self, node: Any) -> Any: ...
+
+    def print_line(self, subtask: int, line: str, key: Any) -> None: ...
 
     def feedback_queue(self, loop_id: int, subtask: int) -> deque[tuple[Any, int | None]]: ...
 

@@ -57,6 +57,7 @@ class StreamTask(DeferredCopy):
         self.index = index
         self.attempt = attempt
         self.vertex_id = vertex.id
+        self.actor = self.kernel.add_actor()      # its own queue of calls in the kernel
         self.name = f"{vertex.id}[{index}]"
         self.state = "CREATED"
         self.slot: tuple[str, int] | None = None
@@ -145,7 +146,7 @@ class StreamTask(DeferredCopy):
 
     def print_line(self, line: str) -> None:
         """A print sink wrote ``line`` to the TaskManager's stdout."""
-        self.job.printed.append(line)
+        self.job.print_line(self.index, line, self.kernel.current_key)
 
     def feedback_queue(self, loop_id: int) -> deque[tuple[Any, int | None]]:
         return self.job.feedback_queue(loop_id, self.index)
@@ -158,7 +159,7 @@ class StreamTask(DeferredCopy):
 
     def schedule_processing_time(self, ts_ms: int, callback: Any) -> None:
         """Run ``callback(now_ms)`` as a mail once virtual processing time reaches ``ts_ms``."""
-        self.kernel.schedule(max(ts_ms, 0) * 1000, self._timer_due, callback, phase=PHASE_TASK)
+        self.kernel.schedule(max(ts_ms, 0) * 1000, self._timer_due, callback, phase=PHASE_TASK, target=self.actor)
 
     def _timer_due(self, callback: Any) -> None:
         if self.state == RUNNING:
@@ -166,7 +167,7 @@ class StreamTask(DeferredCopy):
 
     def schedule_periodic(self, interval_ms: int, callback: Any) -> None:
         self.kernel.schedule(self.kernel.now + interval_ms * 1000, self._periodic, interval_ms, callback,
-                             phase=PHASE_TASK)
+                             phase=PHASE_TASK, target=self.actor)
 
     def _periodic(self, interval_ms: int, callback: Any) -> None:
         if self.state == RUNNING:
@@ -193,7 +194,7 @@ class StreamTask(DeferredCopy):
         self.started_us = self.kernel.now
         if self.buffer_timeout_ms > 0 and self.partitions:
             self.kernel.schedule(self.kernel.now + self.buffer_timeout_ms * 1000, self._flush_timer,
-                                 phase=PHASE_TASK)
+                                 phase=PHASE_TASK, target=self.actor)
         debloat = self.job.debloat
         if debloat.enabled:
             BufferDebloater(self, debloat, self.kernel, self.recorder, self.network).start()
@@ -204,7 +205,8 @@ class StreamTask(DeferredCopy):
             return
         for p in self.partitions:
             p.flush_all()
-        self.kernel.schedule(self.kernel.now + self.buffer_timeout_ms * 1000, self._flush_timer, phase=PHASE_TASK)
+        self.kernel.schedule(self.kernel.now + self.buffer_timeout_ms * 1000, self._flush_timer, phase=PHASE_TASK,
+                             target=self.actor)
 
     def cancel(self) -> None:
         self._end_accounting()
@@ -223,7 +225,7 @@ class StreamTask(DeferredCopy):
                 return
             self.wake_call.cancel()
         self.wake_at = t
-        self.wake_call = self.kernel.schedule(t, self._run_once, phase=PHASE_TASK)
+        self.wake_call = self.kernel.schedule(t, self._run_once, phase=PHASE_TASK, target=self.actor)
 
     def on_buffer(self, channel: InputChannel, buf: Any, backlog: int) -> None:
         channel.gate.on_buffer(channel, buf, backlog)
@@ -254,7 +256,8 @@ class StreamTask(DeferredCopy):
         if self.state != RUNNING:
             return
         kernel = self.kernel
-        inline = self.job.inline
+        lookahead = self.job.lookahead_us
+        horizon = -1 if lookahead is None else kernel.now + lookahead
         while True:
             self.cost = 0
             try:
@@ -273,11 +276,12 @@ class StreamTask(DeferredCopy):
                     self.bp_since = self.busy_until
             if again is None or self.state != RUNNING:
                 return
-            # Fast-forward: continue inline when this task would be the next to run anyway.
+            # Fast-forward: go on inline while nothing else can reach this task first (conservative look-ahead:
+            # another task's effect on it travels at least the network latency; ``may_continue`` checks the
+            # calls already due for it and the global ones).
             t = max(again, self.busy_until)
-            if not inline or not kernel.would_run_next(t, PHASE_TASK):
+            if not kernel.may_continue(t, PHASE_TASK, horizon):
                 break
-            kernel.now = t
         self.wake(again)
 
     def _do_work(self) -> int | None:

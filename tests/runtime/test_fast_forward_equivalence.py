@@ -1,0 +1,202 @@
+"""Fast-forward (tasks running ahead of each other) gives exactly the run that stepping gives.
+
+For each job: every sink row (subtask, value, timestamp, virtual arrival time), the printed lines, the end
+time, the job status, the sampled metrics and the number of observable events are identical whether the
+Simulation steps one call at a time with the trace on, or runs with the trace off and look-ahead on.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import flowlab
+from flowlab.common import Configuration, Duration, Time, Types, WatermarkStrategy
+from flowlab.datastream import OutputTag, StreamExecutionEnvironment
+from flowlab.datastream.functions import KeyedProcessFunction
+from flowlab.datastream.window import SlidingEventTimeWindows, TumblingEventTimeWindows
+from flowlab.sources import GeneratorSource, ScriptedSource
+
+
+def _env(parallelism: int = 2, **conf: Any) -> StreamExecutionEnvironment:
+    c = Configuration()
+    for k, v in conf.items():
+        c.set_string(k.replace("_", "."), str(v))
+    env = StreamExecutionEnvironment.get_execution_environment(c)
+    env.set_parallelism(parallelism)
+    return env
+
+
+def rolling(p: int) -> Callable[[], StreamExecutionEnvironment]:
+    def build() -> StreamExecutionEnvironment:
+        env = _env(p)
+        (env.from_collection(range(3000)).map(lambda i: (i % 17, 1)).key_by(lambda t: t[0])
+            .reduce(lambda a, b: (a[0], a[1] + b[1])).print())
+        return env
+    return build
+
+
+def backpressure() -> StreamExecutionEnvironment:
+    env = _env(2)
+    src = env.from_source(GeneratorSource(lambda i, r: (f"k{r.randrange(5)}", i), count=4000,
+                                          records_per_second=20000), WatermarkStrategy.no_watermarks(), "gen")
+    (src.shuffle().map(lambda t: (t[0], t[1] * 10)).set_processing_cost(0.07)
+        .rebalance().key_by(lambda t: t[0]).sum(1).set_processing_cost(0.2).add_sink(lambda v: None))
+    return env
+
+
+def zero_timeout() -> StreamExecutionEnvironment:
+    env = _env(3)
+    env.set_buffer_timeout(0)
+    env.from_collection(range(600)).rebalance().map(lambda x: x * 2).key_by(lambda x: x % 5).sum(0).print()
+    return env
+
+
+def windows() -> StreamExecutionEnvironment:
+    env = _env(2)
+    env.get_config().set_auto_watermark_interval(5)
+    rows = [(i * 3, (f"k{i % 3}", i), (i * 37) % 400) for i in range(300)]
+    strategy = WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(20))
+    late = OutputTag("late", Types.TUPLE([Types.STRING(), Types.INT()]))
+    ws = (env.from_source(ScriptedSource(rows), strategy, "events").key_by(lambda r: r[0], key_type=Types.STRING())
+          .window(SlidingEventTimeWindows.of(Time.milliseconds(50), Time.milliseconds(20)))
+          .allowed_lateness(30).side_output_late_data(late).reduce(lambda a, b: (a[0], a[1] + b[1])))
+    ws.print()
+    ws.get_side_output(late).print("late")
+    return env
+
+
+class Alarm(KeyedProcessFunction):
+    def process_element(self, value, ctx):
+        ctx.timer_service().register_event_time_timer(ctx.timestamp() + 15)
+        ctx.timer_service().register_processing_time_timer(ctx.timer_service().current_processing_time() + 7)
+        yield value
+
+    def on_timer(self, timestamp, ctx):
+        yield (ctx.get_current_key(), timestamp, str(ctx.time_domain()))
+
+
+def timers() -> StreamExecutionEnvironment:
+    env = _env(2)
+    env.get_config().set_auto_watermark_interval(3)
+    rows = [(i * 2, (f"u{i % 4}", i), i * 5) for i in range(120)]
+    (env.from_source(ScriptedSource(rows), WatermarkStrategy.for_monotonous_timestamps(), "clicks")
+        .key_by(lambda r: r[0], key_type=Types.STRING()).process(Alarm()).print())
+    return env
+
+
+def window_join() -> StreamExecutionEnvironment:
+    env = _env(2)
+    env.get_config().set_auto_watermark_interval(5)
+    left = env.from_source(ScriptedSource([(i, (f"k{i % 3}", i), i * 4) for i in range(80)]),
+                           WatermarkStrategy.for_monotonous_timestamps(), "left")
+    right = env.from_source(ScriptedSource([(i, (f"k{i % 2}", -i), i * 3) for i in range(80)]),
+                            WatermarkStrategy.for_monotonous_timestamps(), "right")
+    (left.join(right).where(lambda v: v[0], key_type=Types.STRING()).equal_to(lambda v: v[0], key_type=Types.STRING())
+        .window(TumblingEventTimeWindows.of(Time.milliseconds(40))).apply(lambda a, b: (a[0], a[1], b[1])).print())
+    return env
+
+
+def iteration() -> StreamExecutionEnvironment:
+    env = _env(1)
+    it = env.from_collection(list(range(1, 40))).iterate(max_wait_time_ms=50)
+    body = it.map(lambda x: x - 3)
+    it.close_with(body.filter(lambda x: x > 0))
+    body.filter(lambda x: x <= 0).print()
+    return env
+
+
+def debloat() -> StreamExecutionEnvironment:
+    env = _env(2, **{"taskmanager_network_memory_buffer-debloat_enabled": "true"})
+    src = env.from_source(GeneratorSource(lambda i, r: i, count=6000, records_per_second=8000),
+                          WatermarkStrategy.no_watermarks(), "gen")
+    src.rebalance().map(lambda x: x).set_processing_cost(0.3).add_sink(lambda v: None)
+    return env
+
+
+def failing() -> StreamExecutionEnvironment:
+    env = _env(2)
+    env.from_collection(range(500)).rebalance().map(lambda x: 1 // (x - 300)).print()
+    return env
+
+
+JOBS: dict[str, Callable[[], StreamExecutionEnvironment]] = {
+    "rolling p=1": rolling(1), "rolling p=3": rolling(3), "backpressure": backpressure,
+    "zero buffer timeout": zero_timeout, "windows": windows, "timers": timers, "window join": window_join,
+    "iteration": iteration, "buffer debloating": debloat, "user function fails": failing,
+}
+
+
+def _facts(sim: flowlab.Simulation) -> dict[str, Any]:
+    rt = sim.runtime
+    metrics = sim.metrics()
+    return {
+        "rows": {n: list(s.rows) for n, s in sorted(rt.sinks.items())},
+        "printed": sim.printed_lines(),
+        "end_us": sim.now_us,
+        "status": sim.job_status,
+        "failure": (sim.failure or "").splitlines()[:1],
+        "events": rt.recorder.count,
+        "metrics": metrics.to_dict("records"),
+    }
+
+
+def _run_both(build: Callable[[], StreamExecutionEnvironment],
+              plan: Callable[[flowlab.Simulation], None] | None = None) -> tuple[dict, dict]:
+    stepped = flowlab.Simulation(build(), seed=5)
+    fast = flowlab.Simulation(build(), seed=5, record_trace=False)
+    for sim in (stepped, fast):
+        if plan is not None:
+            plan(sim)
+    stepped.run()
+    try:
+        fast.run_to_result()
+    except flowlab.runtime.JobExecutionException:
+        pass
+    return _facts(stepped), _facts(fast)
+
+
+@pytest.mark.parametrize("name", sorted(JOBS))
+def test_fast_forward_equals_stepping(name: str) -> None:
+    """Rows, printed lines, end time, status, metrics and event count are the same in both modes."""
+    a, b = _run_both(JOBS[name])
+    assert a["events"] > 100
+    for field in a:
+        assert a[field] == b[field], field
+
+
+def test_fast_forward_runs_ahead() -> None:
+    """With look-ahead the rolling job takes far fewer kernel calls than observable events."""
+    sim = flowlab.Simulation(rolling(1)(), seed=5, record_trace=False)
+    calls = 0
+    step = sim.runtime.kernel.step
+
+    def counting() -> bool:
+        nonlocal calls
+        calls += 1
+        return step()
+    sim.runtime.kernel.step = counting
+    sim.run_to_result()
+    assert calls * 20 < sim.runtime.recorder.count
+
+
+@pytest.mark.parametrize(("kind", "target"), [("task", "Map"), ("taskmanager", "tm-1")])
+def test_scripted_faults_give_the_same_run(kind: str, target: str) -> None:
+    """A fault scripted at 1.5 virtual ms strikes the same records in both modes."""
+    def plan(sim: flowlab.Simulation) -> None:
+        if kind == "task":
+            sim.fail(target, 1, at_ms=1.5)
+        else:
+            sim.kill_taskmanager(target, at_ms=1.5)
+    a, b = _run_both(backpressure, plan)
+    assert a["status"] == "FAILED"
+    for field in a:
+        assert a[field] == b[field], field
+
+
+def test_stalls_give_the_same_run() -> None:
+    """A GC-like stall planned with pause_task delays the same records in both modes."""
+    a, b = _run_both(backpressure, lambda sim: sim.pause_task("Map", 0, at_ms=2, duration_ms=30))
+    for field in a:
+        assert a[field] == b[field], field
