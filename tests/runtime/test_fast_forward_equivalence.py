@@ -46,6 +46,17 @@ def backpressure() -> StreamExecutionEnvironment:
     return env
 
 
+def fan_in() -> StreamExecutionEnvironment:
+    """Three producers, one slow consumer, 1 KiB buffers: which channel's buffer comes next is sensitive to
+    every delivery time, so a task that ran ahead too far would read them in another order."""
+    env = _env(3, **{"taskmanager_memory_segment-size": "1kb"})
+    src = env.from_source(GeneratorSource(lambda i, r: i, count=3000, records_per_second=30000),
+                          WatermarkStrategy.no_watermarks(), "gen")
+    (src.map(lambda x: x).set_processing_cost(0.01).rebalance().map(lambda x: x).set_processing_cost(0.15)
+        .set_parallelism(1).print())
+    return env
+
+
 def zero_timeout() -> StreamExecutionEnvironment:
     env = _env(3)
     env.set_buffer_timeout(0)
@@ -123,7 +134,7 @@ def failing() -> StreamExecutionEnvironment:
 
 JOBS: dict[str, Callable[[], StreamExecutionEnvironment]] = {
     "rolling p=1": rolling(1), "rolling p=3": rolling(3), "backpressure": backpressure,
-    "zero buffer timeout": zero_timeout, "windows": windows, "timers": timers, "window join": window_join,
+    "zero buffer timeout": zero_timeout, "fan-in": fan_in, "windows": windows, "timers": timers, "window join": window_join,
     "iteration": iteration, "buffer debloating": debloat, "user function fails": failing,
 }
 
