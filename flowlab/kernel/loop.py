@@ -141,6 +141,10 @@ class Kernel:
             return key[0]
         return None
 
+    def peek_key(self) -> Key | None:
+        """Key of the next live call, or None when nothing is left (every later call has a larger key)."""
+        return None if self.peek_time() is None else self._heads[0][0]
+
     def step(self) -> bool:
         """Run the next call; return False when nothing is left to run."""
         call = self._pop()

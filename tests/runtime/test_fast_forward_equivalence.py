@@ -211,3 +211,28 @@ def test_stalls_give_the_same_run() -> None:
     a, b = _run_both(backpressure, lambda sim: sim.pause_task("Map", 0, at_ms=2, duration_ms=30))
     for field in a:
         assert a[field] == b[field], field
+
+
+def test_execute_and_collect_runs_in_fast_forward_and_gives_stepping_order() -> None:
+    """execute_and_collect() (its collect sink runs at parallelism 1, as PyFlink's) yields the rows in the
+    order a stepped run of the same job delivers them to a parallelism-1 sink."""
+    def job() -> Any:
+        env = _env(3)
+        return env, env.from_collection(range(3000)).map(lambda i: (i % 17, 1)).key_by(lambda t: t[0]).reduce(
+            lambda a, b: (a[0], a[1] + b[1]))
+    env, ds = job()
+    ds.print().set_parallelism(1)
+    stepped = flowlab.Simulation(env, seed=0)
+    stepped.run()
+    _, ds = job()
+    with ds.execute_and_collect() as results:
+        got = [str(v) for v in results]
+    assert got == stepped.printed_lines() and len(got) == 3000
+
+
+def test_execute_and_collect_with_a_limit_stops_an_unbounded_job() -> None:
+    """An unbounded source collected with limit=5 returns the first five records without running forever."""
+    env = _env(1)
+    src = env.from_source(GeneratorSource(lambda i, r: i * 2, records_per_second=1000),
+                          WatermarkStrategy.no_watermarks(), "endless")
+    assert src.map(lambda x: x + 1).execute_and_collect(limit=5) == [1, 3, 5, 7, 9]

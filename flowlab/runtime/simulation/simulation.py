@@ -15,20 +15,13 @@ from flowlab.runtime.job_runtime import JobRuntime
 from flowlab.runtime.simulation import backpressure as bp
 from flowlab.runtime.simulation import explain
 from flowlab.runtime.simulation.breakpoints import Breakpoint, WatermarkBreakpoint
+from flowlab.runtime.simulation.errors import JobExecutionException, JobNotBoundedError
+from flowlab.runtime.simulation.fast_forward import fast_forward
 from flowlab.runtime.simulation.fault_plan import FaultPlan
 from flowlab.runtime.simulation.time_travel import TimeTravel
 from flowlab.runtime.snapshots import build_snapshot
 from flowlab.trace import Trace, TraceEvent
 from flowlab.trace.timefmt import LONG_MIN
-
-
-class JobExecutionException(RuntimeError):
-    """The job failed; the message carries the cause, including the user's own traceback."""
-
-
-class JobNotBoundedError(RuntimeError):
-    """``execute()`` on a job that never ends."""
-
 
 QUIET_LIMIT = 100_000   # internal (non-observable) calls in a row before stepping says the job is waiting
 
@@ -415,28 +408,13 @@ class Simulation:
         from flowlab.datastream.job_client import JobExecutionResult
         self._check_bounded()
         rt = self._rt
-        if not self._record:              # step numbers are only meaningful when the trace is recorded
-            rt.fast_forward()
-        kernel, rec = rt.kernel, rt.recorder
         if self._record:
             self.run()
-        else:                             # fast-forward: no step bookkeeping, a progress check per chunk
-            step = kernel.step
-            while not rt.terminal:
-                before = rec.count
-                for _ in range(QUIET_LIMIT):
-                    if rt.terminal or not step():
-                        break
-                else:
-                    if rec.count == before:
-                        raise JobNotBoundedError(
-                            f"The job made no progress in {QUIET_LIMIT:,} internal calls (up to t = "
-                            f"{kernel.now / 1000:g} virtual ms) although it is {rt.status}: it waits for "
-                            "something that never comes.")
-                    continue
-                break
+        else:                             # step numbers are only meaningful when the trace is recorded
+            for _ in fast_forward(rt):
+                pass
         self._raise_if_failed()
-        return JobExecutionResult(rt.job_id, kernel.now // 1000, {}, simulation=self)
+        return JobExecutionResult(rt.job_id, rt.kernel.now // 1000, {}, simulation=self)
 
     def _raise_if_failed(self) -> None:
         rt = self._rt
@@ -445,18 +423,29 @@ class Simulation:
 
     def iter_collected(self, sink_id: int) -> Iterator[Any]:
         """Yield a collect sink's results as the job produces them (advancing the simulation lazily)."""
+        rt = self._rt
         i = 0
-        while True:
-            res = self._rt.sinks.get(sink_id)
-            rows = res.rows if res is not None else ()
-            while i < len(rows):
-                yield rows[i][1]
-                i += 1
-            if self._rt.terminal or not self._advance():
-                self._raise_if_failed()
-                res = self._rt.sinks.get(sink_id)
-                rows = res.rows if res is not None else ()
-                while i < len(rows):
-                    yield rows[i][1]
+
+        def rows() -> list:
+            res = rt.sinks.get(sink_id)
+            return res.log.log if res is not None else []
+        if self._record:
+            while True:
+                got = rows()
+                while i < len(got):
+                    yield got[i][1]
                     i += 1
-                return
+                if rt.terminal or not self._advance():
+                    break
+        else:
+            for _ in fast_forward(rt):
+                got = rows()
+                while i < len(got):
+                    yield got[i][1]
+                    i += 1
+        self._raise_if_failed()
+        rt.settle_logs()
+        got = rows()
+        while i < len(got):
+            yield got[i][1]
+            i += 1
