@@ -89,3 +89,14 @@ def test_an_all_to_all_job_at_parallelism_32_travels_in_time() -> None:
     sim.goto(sim.step_count // 2)
     sim.run()
     assert sorted(sim.printed_lines()) == sorted(lines) and len(lines) == 2000
+
+
+def test_going_back_keeps_a_snapshot_just_before_the_target() -> None:
+    """After goto(k) a snapshot exists at k - min_interval, so the next back(1) replays fewer than min_interval steps."""
+    sim = flowlab.Simulation(_rolling(4_000), snapshot_interval=50)
+    sim.run(max_steps=6_000)
+    sim.goto(4_321)
+    steps = [s for s, _ in sim._travel.snapshots]
+    assert steps[-1] == 4_271
+    sim.back(1)
+    assert sim.step_count == 4_320 and [s for s, _ in sim._travel.snapshots][-1] == 4_271

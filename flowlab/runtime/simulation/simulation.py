@@ -288,8 +288,10 @@ class Simulation:
         self._plan.apply(self._rt)
         self.step_count = at
         self._trace.truncate_after(at)
-        while self.step_count < step and self._advance():
-            pass
+        near = step - self._travel.min_interval      # keep a snapshot just before the target on the way, so
+        while self.step_count < step and self._advance():   # that pressing Back again replays only a little
+            if self.step_count == near:
+                self._travel.store(near, self._rt)
         self._last_events = self._events_of_step(self.step_count)
 
     # -- faults and stalls (the plan is replayed by reset/back/goto) ---------------------------------------

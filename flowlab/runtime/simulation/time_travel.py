@@ -6,7 +6,8 @@ number of objects the copy visited, and the next snapshot is taken only after a 
 proportion to it: copying stays a small share of stepping however large the state grows, and going
 back one step replays at most that many steps. Old snapshots are thinned so that their spacing stays
 even over the whole run (going back far replays at most ~1/``KEEP`` of the run), with the most recent
-``RECENT`` kept dense for Back.
+``RECENT`` kept dense for Back; a replay to a step also keeps one ``min_interval`` steps before it, so pressing
+Back again and again replays only a little.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from flowlab.runtime.job_runtime import JobRuntime
 
 KEEP = 48             # snapshots spread over the whole run
 RECENT = 8            # the newest ones, never thinned
-STEPS_PER_VISIT = 0.5  # steps between snapshots per object a snapshot copies: copying ~ 10-20 % of stepping
+STEPS_PER_VISIT = 0.25  # steps between snapshots per object a snapshot copies: copying ~ 10-20 % of stepping
 
 
 class TimeTravel:
