@@ -1,11 +1,11 @@
 """The sending side of the network: result partitions and their subpartitions, credit-based.
 
 The network stack (this package) moves buffers between tasks with credit-based flow control. Sender side (``ResultPartition`` → one ``Subpartition`` per consumer channel): records are
-serialized into the subpartition's current buffer; a buffer is finished when full, on the buffer
-timeout, or when an event follows; finished buffers leave only with credit from the receiver. A flush (the buffer timeout) does not end a
-buffer by itself, as in Flink's ``PipelinedSubpartition.flush``: it only asks for the data written so far
-to be sent, which happens when the queue ahead has gone and a credit is there; without credit the records
-keep filling the same buffer, so a back-pressured task still ships full buffers.
+serialized into the subpartition's current buffer; a buffer is finished when full or when an event
+follows; finished buffers leave only with credit from the receiver. A flush (the buffer timeout) only asks
+for the data written so far to be sent, as Flink's ``PipelinedSubpartition.flush`` does: the filling buffer
+leaves once nothing is queued ahead of it and a credit is there; without credit the records keep filling
+the same buffer, so a back-pressured task still ships full buffers, one per credit.
 Receiver side (``InputGate`` → one ``InputChannel`` per producer subpartition): each channel owns
 ``buffers-per-channel`` exclusive buffers and borrows from the gate's ``floating-buffers-per-gate``
 when the sender announces a backlog. A consumed buffer is recycled and its credit announced back.
