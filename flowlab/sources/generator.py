@@ -12,6 +12,11 @@ class GeneratorSource:
 
     ``records_per_second`` is the total rate over all source subtasks (virtual time); ``count=None``
     makes the source unbounded. Subtask *s* of *p* emits indices s, s+p, s+2p, …
+
+    The rate is a limit, as Flink's ``RateLimiterStrategy.perSecond`` (Guava's bursty ``RateLimiter``,
+    ``records_per_second / p`` permits per second and subtask): a subtask that could not emit for a while
+    (back-pressured, stalled) catches up at most one second's worth of records at once, then goes on at
+    its rate; it never emits the whole backlog it "missed".
     """
 
     def __init__(self, generator: Callable[..., Any] | None = None, count: int | None = None,
@@ -40,7 +45,13 @@ class GeneratorSource:
         return GeneratorReader(self, subtask, parallelism, rng)
 
 
+MAX_BURST_US = 1_000_000     # Guava's RateLimiter.create stores at most 1 s of unused permits
+
+
 class GeneratorReader:
+    """One subtask's rate-limited share of the indices: permit *n* falls due ``n`` periods after the start, but
+    never more than ``MAX_BURST_US`` before the moment it is asked for (Guava's stored permits)."""
+
     def __init__(self, source: GeneratorSource, subtask: int, parallelism: int, rng: random.Random) -> None:
         self.source = source
         self.subtask = subtask
@@ -48,16 +59,34 @@ class GeneratorReader:
         self.rng = rng
         self.position = 0
         self.period_us = 1e6 * parallelism / source.records_per_second
+        self.clock: Any = None              # the task's kernel, once bound
+        self.anchor_us = 0                  # permit ``anchor_position`` fell due at ``anchor_us``
+        self.anchor_position = 0
+
+    def bind(self, task: Any) -> None:
+        """The source task opens the reader: its limiter starts now, with no stored permits (as Guava's)."""
+        self.clock = task.kernel
+        self.anchor_us = task.kernel.now
 
     def _index(self) -> int:
         return self.subtask + self.position * self.parallelism
 
+    def _due_us(self) -> int:
+        return self.anchor_us + round((self.position - self.anchor_position) * self.period_us)
+
     def next_arrival_us(self) -> int | None:
         if self.source.count is not None and self._index() >= self.source.count:
             return None
-        return round(self.position * self.period_us)
+        due = self._due_us()
+        if self.clock is not None:
+            due = max(due, self.clock.now - MAX_BURST_US)
+        return due
 
     def poll(self) -> tuple[Any, int | None]:
+        if self.clock is not None:
+            oldest = self.clock.now - MAX_BURST_US
+            if self._due_us() < oldest:          # permits older than 1 s were never stored: drop them
+                self.anchor_us, self.anchor_position = oldest, self.position
         i = self._index()
         self.position += 1
         gen = self.source.generator

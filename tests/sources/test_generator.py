@@ -80,3 +80,31 @@ def test_invalid_arguments_are_refused(kwargs: dict[str, Any], match: str) -> No
     """A non-positive rate or a negative count raises ValueError."""
     with pytest.raises(ValueError, match=match):
         GeneratorSource(**kwargs)
+
+
+def _stalled_emits_per_second(parallelism: int) -> list[int]:
+    """1000 records/s (total) into a sink; source subtask 0 stalls from 1000 to 4000 ms; emits of subtask 0 per
+    second of virtual time up to 6 s."""
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(parallelism)
+    env.from_source(GeneratorSource(records_per_second=1000), WatermarkStrategy.no_watermarks(), "gen") \
+        .add_sink(lambda v: None)
+    sim = flowlab.Simulation(env, seed=0)
+    sim.pause_task("v1", 0, at_ms=1000, duration_ms=3000)
+    sim.run(until_ms=5999)
+    per_second = [0] * 6
+    for e in sim.events():
+        if e.kind == "source_emit" and e.subtask == 0:
+            per_second[int(e.time_ms // 1000)] += 1
+    return per_second
+
+
+def test_a_stalled_generator_catches_up_at_most_one_second() -> None:
+    """Like Flink's rate limiter (Guava's, 1 s of stored permits): after a 3 s stall the subtask emits 1 s of
+    records at once on top of its rate (2000 in the 5th second), not the 3000 it missed."""
+    assert _stalled_emits_per_second(1) == [1000, 0, 0, 0, 2000, 1000]
+
+
+def test_the_catch_up_limit_is_per_subtask_rate() -> None:
+    """At p=2 each subtask's limiter has 500 permits/s: the stalled subtask catches up 500 records at most."""
+    assert _stalled_emits_per_second(2) == [500, 0, 0, 0, 1000, 500]

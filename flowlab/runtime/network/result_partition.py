@@ -1,8 +1,11 @@
 """The sending side of the network: result partitions and their subpartitions, credit-based.
 
 The network stack (this package) moves buffers between tasks with credit-based flow control. Sender side (``ResultPartition`` → one ``Subpartition`` per consumer channel): records are
-serialized into the subpartition's current buffer; a buffer is finished when full, on the buffer
-timeout, or when an event follows; finished buffers leave only with credit from the receiver.
+serialized into the subpartition's current buffer; a buffer is finished when full or when an event
+follows; finished buffers leave only with credit from the receiver. A flush (the buffer timeout) only asks
+for the data written so far to be sent, as Flink's ``PipelinedSubpartition.flush`` does: the filling buffer
+leaves once nothing is queued ahead of it and a credit is there; without credit the records keep filling
+the same buffer, so a back-pressured task still ships full buffers, one per credit.
 Receiver side (``InputGate`` → one ``InputChannel`` per producer subpartition): each channel owns
 ``buffers-per-channel`` exclusive buffers and borrows from the gate's ``floating-buffers-per-gate``
 when the sender announces a backlog. A consumed buffer is recycled and its credit announced back.
@@ -34,7 +37,7 @@ class Subpartition:
 
     __slots__ = ("partition", "position", "consumer_index", "channel", "buffer_size", "current", "current_bytes", "current_records",
                  "queue", "credit", "buffers_in_use", "sent_buffers", "sent_records", "in_flight",
-                 "in_flight_records", "finished")
+                 "in_flight_records", "finished", "flush_requested")
 
     def __init__(self, partition: ResultPartition, position: int, consumer_index: int) -> None:
         self.partition = partition
@@ -53,6 +56,7 @@ class Subpartition:
         self.in_flight = 0
         self.in_flight_records = 0
         self.finished = False
+        self.flush_requested = False     # Flink's flushRequested: send the filling buffer when credit allows
 
     @property
     def backlog(self) -> int:
@@ -118,14 +122,17 @@ class ResultPartition(DeferredCopy):
 
     def flush_all(self) -> None:
         for sub in self.subpartitions:
-            if sub.current:
-                self._finish_current(sub)
-                self.try_send(sub)
+            self._request_flush(sub)
 
     def flush(self, index: int) -> None:
-        sub = self.subpartitions[index]
-        if sub.current:
-            self._finish_current(sub)
+        self._request_flush(self.subpartitions[index])
+
+    def _request_flush(self, sub: Subpartition) -> None:
+        """Make the data written so far sendable; the filling buffer leaves only with a credit and nothing ahead
+        of it (Flink's ``flushRequested``), so a flush never spends a buffer or a credit on a few records while
+        the receiver is full."""
+        if sub.current or sub.queue:
+            sub.flush_requested = True
             self.try_send(sub)
 
     def _finish_current(self, sub: Subpartition) -> None:
@@ -153,6 +160,14 @@ class ResultPartition(DeferredCopy):
             sub.in_flight += 1
             sub.in_flight_records += buf.records
             network.send(sub, buf, sub.backlog)
+        if sub.flush_requested and not queue:
+            if not sub.current:
+                sub.flush_requested = False          # everything flushed has left
+            elif sub.credit > 0:
+                sub.flush_requested = False
+                self._finish_current(sub)
+                self.try_send(sub)
+                return
         if self.task.waiting_for_output and self.is_available():
             self.task.output_available()
 
