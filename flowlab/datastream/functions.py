@@ -151,7 +151,12 @@ class TimerService(ABC):
 
 class BaseContext(ABC):
     @abstractmethod
-    def timestamp(self) -> int | None: ...
+    def timestamp(self) -> int:
+        """The current record's timestamp (ms); in ``on_timer`` the timer's time.
+
+        For a record without a timestamp PyFlink 2.3 returns ``Long.MIN_VALUE`` (-9223372036854775808), not
+        ``None``, and so does flowlab.
+        """
 
     @abstractmethod
     def timer_service(self) -> TimerService: ...
