@@ -230,14 +230,21 @@ class DataStream:
         return DataStream(self._env, t)
 
     def window_all(self, window_assigner: Any) -> Any:
-        """Windows over the whole stream, evaluated at parallelism 1 (``DataStream.window_all``)."""
-        from flowlab.datastream.windowed_stream import AllWindowedStream
-        return AllWindowedStream(self._partition(P.GLOBAL), window_assigner)
+        """Windows over the whole stream (PyFlink's ``DataStream.window_all``).
+
+        As in PyFlink 2.3, this keys the stream by one constant key (``NullByteKeySelector``: 0 for every
+        record) and runs the window operator at the default parallelism: every record goes to the one subtask
+        that owns that key, the other subtasks get only watermarks. Java's ``windowAll`` instead forces the
+        operator to parallelism 1. Simplification: PyFlink hashes the pickled key; flowlab hashes 0 as a LONG,
+        so the subtask that does the work may differ (see "Keys without key_type" in the README).
+        """
+        from flowlab.datastream.windowed_stream import AllWindowedStream, all_key
+        return AllWindowedStream(self.key_by(all_key), window_assigner)
 
     def window(self, *_: Any) -> Any:
         raise TypeError("window() needs a keyed stream: call key_by(...) first, e.g. "
                         "ds.key_by(lambda r: r[0]).window(...), or use window_all(...) to window the whole "
-                        "stream at parallelism 1.")
+                        "stream in one subtask.")
 
     def count_window(self, *_: Any) -> Any:
         raise TypeError("count_window() needs a keyed stream: call key_by(...) first.")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def all_key(value: Any) -> int:
-    """The single key of ``window_all``: every element goes to the same (only) window group."""
+    """The single key of ``window_all`` (PyFlink's ``NullByteKeySelector``): 0 for every element."""
     return 0
 
 
@@ -139,15 +139,15 @@ class WindowedStream:
 
 
 class AllWindowedStream(WindowedStream):
-    """``window_all``: windows over the whole (non-keyed) stream, at parallelism 1 (``AllWindowedStream``)."""
+    """``window_all``: windows over the whole (non-keyed) stream (PyFlink's ``AllWindowedStream``).
+
+    PyFlink builds it on ``key_by(NullByteKeySelector())``: one key, so one subtask does all the work while
+    the operator keeps the default parallelism (Java's ``windowAll`` runs it at parallelism 1 instead).
+    """
 
     _keyed_functions = (F.AllWindowFunction, F.ProcessAllWindowFunction)
 
     def _build(self, mode: str, function: Any, window_function: Any, output_type: Any) -> DataStream:
         name = f"AllWindow({self._assigner!r})"
-        params = dict(self._params(mode, function, window_function), key_selector=all_key, key_type=None,
-                      all_window=True)
-        out = self._stream._one_input(name, "window", params, output_type)
-        t = out._transformation
-        t.parallelism, t.max_parallelism, t.parallelism_fixed = 1, 1, True
-        return out
+        params = dict(self._params(mode, function, window_function), all_window=True)
+        return self._stream._keyed(name, "window", params, output_type)
