@@ -15,6 +15,8 @@ What a PyFlink program never calls — ``flowlab.Simulation``, the views, the an
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +117,24 @@ _ENTRIES = [
 NOT_IN_PYFLINK: dict[str, NotInPyFlink] = {e.name: e for e in _ENTRIES}
 
 
+_recorders: list[list[str]] = []
+
+
+@contextmanager
+def recording() -> Iterator[list[str]]:
+    """Collect, in call order, the names of the non-PyFlink calls made inside the block, strict or not.
+
+    ``with recording() as names: ...`` tells a teacher (or a test) which calls of a notebook would not run
+    on PyFlink, without stopping at the first one as strict mode does.
+    """
+    names: list[str] = []
+    _recorders.append(names)
+    try:
+        yield names
+    finally:
+        _recorders.remove(names)
+
+
 def is_strict(env: Any) -> bool:
     """Whether ``env``'s configuration sets ``flowlab.pyflink-strict`` to true (default false)."""
     return env._configuration.get_boolean(STRICT_KEY, False)
@@ -125,6 +145,8 @@ def check(env: Any, name: str, detail: str | None = None) -> None:
 
     ``detail`` replaces the name in the message (e.g. ``DataStreamSink.map`` for the ``DataStreamSink.*`` entry).
     """
+    for names in _recorders:
+        names.append(name)
     if env is None or not is_strict(env):
         return
     entry = NOT_IN_PYFLINK[name]

@@ -222,3 +222,14 @@ def test_assign_timestamps_with_a_timestamp_assigner_class_is_pyflink() -> None:
     strategy = WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(0)).with_timestamp_assigner(Field1())
     _pairs(env).assign_timestamps_and_watermarks(strategy)
     assert [t.name for t in env._transformations][-1] == "Timestamps/Watermarks"
+
+
+def test_recording_lists_non_pyflink_calls_without_strict_mode() -> None:
+    """recording() collects the marked calls in order, and the program still runs (strict mode off)."""
+    from flowlab.datastream.pyflink_compat import recording
+    env = _env(None)
+    with recording() as names:
+        _keyed(env).interval_join(_keyed(env))
+        _pairs(env).map(lambda r: r).set_processing_cost(1).print()
+    _pairs(env).global_()                                  # outside the block: not recorded
+    assert names == ["KeyedStream.interval_join", "DataStream.set_processing_cost"]
