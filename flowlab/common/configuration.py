@@ -46,6 +46,10 @@ def _to_string(value: Any) -> str:
 class Configuration:
     """Flink's ``Configuration``: a set of key/value settings, each value kept with its type.
 
+    flowlab reads a few keys of its own besides Flink's: ``flowlab.pyflink-strict`` (bool, default false:
+    refuse every call PyFlink 2.3 lacks, see ``flowlab.datastream.pyflink_compat``),
+    ``flowlab.network.record-size``, ``flowlab.network.latency-ms`` and ``flowlab.metrics.sample-interval-ms``.
+
     Simplification: ``key_set()``, ``to_dict()`` and ``str()`` list keys in sorted order (Java's
     ``HashMap`` order is arbitrary); bytes render as base64 in ``to_dict`` (Java prints an object id).
     """

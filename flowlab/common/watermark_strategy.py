@@ -36,7 +36,10 @@ class WatermarkOutput:
 
 
 class WatermarkGenerator:
-    """Flink's ``WatermarkGenerator``: ``on_event`` per record, ``on_periodic_emit`` every interval."""
+    """Flink's ``WatermarkGenerator``: ``on_event`` per record, ``on_periodic_emit`` every interval.
+
+    Java API only (used with ``WatermarkStrategy.for_generator``); not in PyFlink 2.3.
+    """
 
     def on_event(self, event: Any, event_timestamp: int, output: WatermarkOutput) -> None:
         pass
@@ -172,6 +175,10 @@ class WatermarkStrategy:
 
     # -- builders -------------------------------------------------------------------------------
     def with_timestamp_assigner(self, timestamp_assigner: TimestampAssigner | Callable) -> WatermarkStrategy:
+        """Take event timestamps from ``timestamp_assigner.extract_timestamp(value, record_timestamp)``.
+
+        A plain callable is a flowlab extension: PyFlink 2.3 needs a ``TimestampAssigner`` subclass.
+        """
         if not isinstance(timestamp_assigner, TimestampAssigner):
             if not callable(timestamp_assigner):
                 raise TypeError("with_timestamp_assigner expects a TimestampAssigner or a callable "

@@ -12,6 +12,7 @@ from flowlab.common.typeinfo import TypeInformation, Types
 from flowlab.common.watermark_strategy import WatermarkStrategy
 from flowlab.datastream import functions as F
 from flowlab.datastream.output_tag import OutputTag
+from flowlab.datastream.pyflink_compat import SINK_METHODS, check
 from flowlab.graph import partitioners as P
 from flowlab.graph.transformations import (
     HEAD,
@@ -83,6 +84,8 @@ class DataStream:
         return self
 
     def get_parallelism(self) -> int:
+        """The parallelism of the operator that produced this stream (Java's ``getParallelism``; not in PyFlink 2.3)."""
+        check(self._env, "DataStream.get_parallelism")
         return self._transformation.parallelism
 
     def set_max_parallelism(self, max_parallelism: int) -> DataStream:
@@ -114,7 +117,8 @@ class DataStream:
         return self
 
     def set_processing_cost(self, ms_per_record: float) -> DataStream:
-        """flowlab extension (not in PyFlink): virtual time this operator spends per record, in ms."""
+        """flowlab extension (not in PyFlink 2.3): virtual time this operator spends per record, in ms."""
+        check(self._env, "DataStream.set_processing_cost")
         if ms_per_record < 0:
             raise ValueError("the processing cost must be >= 0 ms per record")
         self._physical("set_processing_cost").processing_cost_us = round(ms_per_record * 1000)
@@ -145,6 +149,8 @@ class DataStream:
         if not isinstance(watermark_strategy, WatermarkStrategy):
             raise TypeError("assign_timestamps_and_watermarks expects a WatermarkStrategy, e.g. "
                             "WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(200))")
+        from flowlab.datastream.stream_execution_environment import check_strategy
+        check_strategy(self._env, watermark_strategy)
         return self._one_input("Timestamps/Watermarks", "timestamps", {"watermark_strategy": watermark_strategy},
                                self._transformation.output_type)
 
@@ -200,12 +206,20 @@ class DataStream:
         return ConnectedStreams(self, ds)
 
     def join(self, other_stream: DataStream) -> JoinedStreams:
-        """Window join with ``other_stream``: ``.where(k1).equal_to(k2).window(w).apply(f)`` (``JoinedStreams``)."""
+        """Window join with ``other_stream``: ``.where(k1).equal_to(k2).window(w).apply(f)`` (``JoinedStreams``).
+
+        Java DataStream API only; not in PyFlink 2.3 (write a window join in Flink SQL there).
+        """
+        check(self._env, "DataStream.join")
         from flowlab.datastream.join import JoinedStreams
         return JoinedStreams(self, other_stream)
 
     def co_group(self, other_stream: DataStream) -> CoGroupedStreams:
-        """Windowed coGroup with ``other_stream`` (``CoGroupedStreams``); same builder as ``join``."""
+        """Windowed coGroup with ``other_stream`` (``CoGroupedStreams``); same builder as ``join``.
+
+        Java DataStream API only; not in PyFlink 2.3.
+        """
+        check(self._env, "DataStream.co_group")
         from flowlab.datastream.join import CoGroupedStreams
         return CoGroupedStreams(self, other_stream)
 
@@ -216,6 +230,7 @@ class DataStream:
         ``max_wait_time_ms`` ends the iteration head after that long without feedback; 0 never ends it (the
         job is then unbounded). See ``flowlab.datastream.iterative_stream``.
         """
+        check(self._env, "DataStream.iterate")
         from flowlab.datastream.iterative_stream import IterativeStream
         if isinstance(max_wait_time_ms, bool) or not isinstance(max_wait_time_ms, int) or max_wait_time_ms < 0:
             raise ValueError(f"max_wait_time_ms must be an int >= 0 (0 = wait forever), got {max_wait_time_ms!r}")
@@ -230,14 +245,21 @@ class DataStream:
         return DataStream(self._env, t)
 
     def window_all(self, window_assigner: Any) -> Any:
-        """Windows over the whole stream, evaluated at parallelism 1 (``DataStream.window_all``)."""
-        from flowlab.datastream.windowed_stream import AllWindowedStream
-        return AllWindowedStream(self._partition(P.GLOBAL), window_assigner)
+        """Windows over the whole stream (PyFlink's ``DataStream.window_all``).
+
+        As in PyFlink 2.3, this keys the stream by one constant key (``NullByteKeySelector``: 0 for every
+        record) and runs the window operator at the default parallelism: every record goes to the one subtask
+        that owns that key, the other subtasks get only watermarks. Java's ``windowAll`` instead forces the
+        operator to parallelism 1. Simplification: PyFlink hashes the pickled key; flowlab hashes 0 as a LONG,
+        so the subtask that does the work may differ (see "Keys without key_type" in the README).
+        """
+        from flowlab.datastream.windowed_stream import AllWindowedStream, all_key
+        return AllWindowedStream(self.key_by(all_key), window_assigner)
 
     def window(self, *_: Any) -> Any:
         raise TypeError("window() needs a keyed stream: call key_by(...) first, e.g. "
                         "ds.key_by(lambda r: r[0]).window(...), or use window_all(...) to window the whole "
-                        "stream at parallelism 1.")
+                        "stream in one subtask.")
 
     def count_window(self, *_: Any) -> Any:
         raise TypeError("count_window() needs a keyed stream: call key_by(...) first.")
@@ -262,6 +284,8 @@ class DataStream:
         return self._partition(P.FORWARD)
 
     def global_(self) -> DataStream:
+        """Send every record to subtask 0 of the next operator (Java's ``global()``; not in PyFlink 2.3)."""
+        check(self._env, "DataStream.global_")
         return self._partition(P.GLOBAL)
 
     def partition_custom(self, partitioner: Callable | F.Partitioner,
@@ -279,6 +303,12 @@ class DataStream:
                                                 "type": self._transformation.output_type})
 
     def add_sink(self, sink_func: F.SinkFunction | Callable) -> DataStreamSink:
+        """A sink that calls ``sink_func`` for each record (flowlab extension).
+
+        PyFlink 2.3's ``add_sink`` only takes a ``SinkFunction`` wrapping a Java sink; a Python callable or a
+        Python ``SinkFunction`` with ``invoke`` is flowlab's.
+        """
+        check(self._env, "DataStream.add_sink")
         if not isinstance(sink_func, F.SinkFunction) and not callable(sink_func):
             raise TypeError("add_sink expects a SinkFunction or a callable")
         return self._sink("Sink: Unnamed", {"sink": "function", "function": sink_func})
@@ -298,7 +328,8 @@ class DataStream:
         return it
 
     def wait_for_collect(self) -> None:
-        """flowlab helper: nothing to wait for (collection is synchronous in virtual time)."""
+        """flowlab extension: nothing to wait for (collection is synchronous in virtual time)."""
+        check(self._env, "DataStream.wait_for_collect")
 
     # -- helpers --------------------------------------------------------------------------------
     def _physical(self, method: str) -> Transformation:
@@ -335,13 +366,30 @@ class DataStream:
         return f"<{type(self).__name__} of {self._transformation.name!r}>"
 
 
-# ``global`` is a Python keyword; PyFlink spells the method ``global_`` as well? No: it is ``global``
-# in Java and unreachable as an attribute name in Python source, so expose both spellings.
+# Java's ``global()`` is a keyword in Python; flowlab offers it as ``global_`` and as ``getattr(ds, "global")``.
+# PyFlink 2.3 has neither.
 setattr(DataStream, "global", DataStream.global_)
+
+#: DataStream methods that are not PyFlink DataStreamSink methods (checked on a sink in strict mode).
+_STREAM_ONLY = frozenset(n for n in dir(DataStream) if not n.startswith("_")) - SINK_METHODS
 
 
 class DataStreamSink(DataStream):
-    """The end of a stream (Flink's ``DataStreamSink``): name, uid, parallelism and chaining can be set."""
+    """The end of a stream (Flink's ``DataStreamSink``): name, uid, parallelism and chaining can be set.
+
+    flowlab extension: a sink also has every ``DataStream`` method; PyFlink 2.3's has only name, uid,
+    set_uid_hash, set_parallelism, set_description, disable_chaining and slot_sharing_group, and strict mode
+    (``flowlab.pyflink-strict``) refuses the others.
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _STREAM_ONLY and f"DataStream.{name}" not in _OWN_CHECKS:
+            check(object.__getattribute__(self, "_env"), "DataStreamSink.*", f"DataStreamSink.{name}")
+        return object.__getattribute__(self, name)
+
+
+# Methods that check strict mode themselves (with their own advice) when called on a sink.
+_OWN_CHECKS = frozenset({"DataStream.set_processing_cost"})
 
 
 class CloseableIterator(Iterator):

@@ -17,6 +17,8 @@ class CheckpointingMode(Enum):
 
 
 class TimeCharacteristic(Enum):
+    """Java 1.x's stream time characteristic: removed in Flink 2.0, not in PyFlink 2.3 (event time is the default)."""
+
     ProcessingTime = 0
     IngestionTime = 1
     EventTime = 2

@@ -151,7 +151,12 @@ class TimerService(ABC):
 
 class BaseContext(ABC):
     @abstractmethod
-    def timestamp(self) -> int | None: ...
+    def timestamp(self) -> int:
+        """The current record's timestamp (ms); in ``on_timer`` the timer's time.
+
+        For a record without a timestamp PyFlink 2.3 returns ``Long.MIN_VALUE`` (-9223372036854775808), not
+        ``None``, and so does flowlab.
+        """
 
     @abstractmethod
     def timer_service(self) -> TimerService: ...
@@ -216,7 +221,10 @@ class KeyedCoProcessFunction(Function):
 
 
 class SinkFunction(Function):
-    """A user sink: ``invoke(value, context)`` per record (flowlab calls it with the record only if it takes one)."""
+    """A user sink: ``invoke(value, context)`` per record (flowlab calls it with the record only if it takes one).
+
+    flowlab extension: PyFlink 2.3's ``SinkFunction`` only wraps a Java sink; Python code cannot implement one.
+    """
 
     def invoke(self, value: Any, context: Any = None) -> None:
         pass
@@ -275,14 +283,20 @@ class ProcessAllWindowFunction(Function):
 
 
 class JoinFunction(Function):
-    """Window join: called once per pair of a left and a right element in the same key and window."""
+    """Window join: called once per pair of a left and a right element in the same key and window.
+
+    Java DataStream API only; not in PyFlink 2.3.
+    """
 
     @abstractmethod
     def join(self, first: Any, second: Any) -> Any: ...
 
 
 class CoGroupFunction(Function):
-    """Window coGroup: called once per key and window with both sides' elements (either may be empty)."""
+    """Window coGroup: called once per key and window with both sides' elements (either may be empty).
+
+    Java DataStream API only; not in PyFlink 2.3.
+    """
 
     @abstractmethod
     def co_group(self, first: Iterable[Any], second: Iterable[Any]) -> Iterable[Any]: ...
@@ -291,7 +305,7 @@ class CoGroupFunction(Function):
 class ProcessJoinFunction(Function):
     """Interval join: called once per matching pair, with both timestamps (Flink's ``ProcessJoinFunction``).
 
-    PyFlink 2.3 has no ``interval_join``; this is the Java API with snake_case names.
+    Java DataStream API only: PyFlink 2.3 has no ``interval_join``; this is the Java API with snake_case names.
     """
 
     class Context(ABC):

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flowlab.datastream.data_stream import DataStream
+from flowlab.datastream.pyflink_compat import check
 from flowlab.graph.transformations import NEVER, Transformation, UnionTransformation
 
 if TYPE_CHECKING:
@@ -32,7 +33,10 @@ if TYPE_CHECKING:
 
 
 class IterativeStream(DataStream):
-    """The stream at the head of an iteration; build the loop body on it, then ``close_with(feedback)``."""
+    """The stream at the head of an iteration; build the loop body on it, then ``close_with(feedback)``.
+
+    Java DataStream API of Flink 1.x only (removed in Flink 2.0); not in PyFlink 2.3.
+    """
 
     def __init__(self, env: StreamExecutionEnvironment, input_stream: DataStream, max_wait_time_ms: int) -> None:
         from flowlab.runtime.operators.iteration import IterationHead
@@ -52,7 +56,11 @@ class IterativeStream(DataStream):
         self._tail: Transformation | None = None
 
     def close_with(self, feedback_stream: DataStream) -> DataStream:
-        """Close the loop: ``feedback_stream`` goes back to the head; returns it (``IterativeStream.closeWith``)."""
+        """Close the loop: ``feedback_stream`` goes back to the head; returns it (``IterativeStream.closeWith``).
+
+        Java DataStream API of Flink 1.x only; not in PyFlink 2.3.
+        """
+        check(self._env, "IterativeStream.close_with")
         if not isinstance(feedback_stream, DataStream):
             raise TypeError(f"close_with() expects a DataStream, got {type(feedback_stream).__name__}")
         feedback = feedback_stream._transformation

@@ -102,7 +102,7 @@ def _selector(key_selector: Any) -> Callable[[Any], Any]:
 
 
 class CoGroupedStreams:
-    """``ds1.co_group(ds2)``: the start of a windowed coGroup (Flink's ``CoGroupedStreams``)."""
+    """``ds1.co_group(ds2)``: the start of a windowed coGroup (Flink's ``CoGroupedStreams``; Java API only)."""
 
     _what = "co_group"
 
@@ -119,7 +119,7 @@ class CoGroupedStreams:
 
 
 class JoinedStreams(CoGroupedStreams):
-    """``ds1.join(ds2)``: the start of a window join (Flink's ``JoinedStreams``)."""
+    """``ds1.join(ds2)``: the start of a window join (Flink's ``JoinedStreams``; Java API only)."""
 
     _what = "join"
 

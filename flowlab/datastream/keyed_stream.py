@@ -13,6 +13,7 @@ from flowlab.common.row import Row
 from flowlab.common.typeinfo import TypeInformation
 from flowlab.datastream import functions as F
 from flowlab.datastream.data_stream import DataStream, _check_function
+from flowlab.datastream.pyflink_compat import check
 
 if TYPE_CHECKING:
     from flowlab.datastream.stream_execution_environment import StreamExecutionEnvironment
@@ -208,8 +209,10 @@ class KeyedStream(DataStream):
     def interval_join(self, other_stream: KeyedStream) -> Any:
         """Join with another keyed stream over a time interval (Java's ``KeyedStream.intervalJoin``).
 
-        PyFlink 2.3 has no ``interval_join`` (write it in Flink SQL there); see ``flowlab.datastream.interval_join``.
+        Java DataStream API only: PyFlink 2.3 has no ``interval_join`` (write it in Flink SQL there); see
+        ``flowlab.datastream.interval_join``.
         """
+        check(self._env, "KeyedStream.interval_join")
         from flowlab.datastream.interval_join import IntervalJoin
         return IntervalJoin(self, other_stream)
 

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from flowlab.common.watermark_strategy import WatermarkStrategy
 from flowlab.datastream.data_stream import DataStream
 from flowlab.datastream.execution_config import CheckpointingMode, ExecutionConfig, RuntimeExecutionMode
 from flowlab.datastream.job_client import JobClient, JobExecutionResult
+from flowlab.datastream.pyflink_compat import check
 from flowlab.graph import build_job_graph, generate_stream_graph
 from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.plan_json import execution_plan
@@ -53,6 +55,8 @@ class StreamExecutionEnvironment:
         return self._config
 
     def get_configuration(self) -> Configuration:
+        """The environment's configuration (flowlab extension; PyFlink 2.3's environment has no such getter)."""
+        check(self, "StreamExecutionEnvironment.get_configuration")
         return self._configuration
 
     def configure(self, configuration: Configuration) -> StreamExecutionEnvironment:
@@ -134,7 +138,18 @@ class StreamExecutionEnvironment:
 
     def from_source(self, source: Any, watermark_strategy: WatermarkStrategy, source_name: str,
                     type_info: TypeInformation | None = None) -> DataStream:
-        """A FLIP-27 style source (``flowlab.sources.ScriptedSource`` / ``GeneratorSource``)."""
+        """A FLIP-27 style source (``flowlab.sources.ScriptedSource`` / ``GeneratorSource``).
+
+        Both sources are flowlab's (strict mode refuses them). A ``TimestampAssigner`` in the strategy takes
+        the timestamps here; PyFlink 2.3's ``from_source`` ignores a Python assigner (strict mode refuses it).
+        """
+        from flowlab.sources import GeneratorSource, ScriptedSource
+        if isinstance(source, (ScriptedSource, GeneratorSource)):
+            check(self, type(source).__name__)
+        if isinstance(watermark_strategy, WatermarkStrategy):
+            check_strategy(self, watermark_strategy)
+            if watermark_strategy.timestamp_assigner is not None:
+                check(self, "from_source(strategy with a TimestampAssigner)")
         if not hasattr(source, "create_reader"):
             raise TypeError(f"from_source expects a flowlab source (ScriptedSource, GeneratorSource), got "
                             f"{type(source).__name__}")
@@ -153,15 +168,26 @@ class StreamExecutionEnvironment:
 
     # -- execution ---------------------------------------------------------------------------------
     def get_stream_graph(self, job_name: str | None = None) -> StreamGraph:
-        return generate_stream_graph(self._transformations, job_name or DEFAULT_JOB_NAME, self._all_settings())
+        """flowlab extension (PyFlink's is private): the StreamGraph, one node per operator."""
+        check(self, "StreamExecutionEnvironment.get_stream_graph")
+        return self._stream_graph(job_name)
 
     def get_execution_plan(self) -> str:
         """The StreamGraph as JSON, shaped like Flink's ``getExecutionPlan()``."""
-        return execution_plan(self.get_stream_graph())
+        return execution_plan(self._stream_graph())
 
     def get_job_graph(self, job_name: str | None = None) -> JobGraph:
-        """flowlab helper: the chained JobGraph that would be submitted."""
-        return build_job_graph(self.get_stream_graph(job_name))
+        """flowlab extension (not in PyFlink 2.3): the chained JobGraph that would be submitted.
+
+        Strict mode refuses it when a program calls it; flowlab's own code (``Simulation``, the exercise
+        checkers) builds the job graph through it too, and is not refused.
+        """
+        if not _called_from_flowlab():
+            check(self, "StreamExecutionEnvironment.get_job_graph")
+        return build_job_graph(self._stream_graph(job_name))
+
+    def _stream_graph(self, job_name: str | None = None) -> StreamGraph:
+        return generate_stream_graph(self._transformations, job_name or DEFAULT_JOB_NAME, self._all_settings())
 
     def execute(self, job_name: str | None = None) -> JobExecutionResult:
         """Run the job to completion in virtual time; print-sink output is printed at the end."""
@@ -202,3 +228,20 @@ class StreamExecutionEnvironment:
 
     def _add(self, t: Transformation) -> None:
         self._transformations.append(t)
+
+
+def check_strategy(env: StreamExecutionEnvironment, strategy: WatermarkStrategy) -> None:
+    """Strict mode: refuse the parts of a WatermarkStrategy that PyFlink 2.3 lacks."""
+    from flowlab.common.watermark_strategy import _CallableAssigner
+    if strategy.description == "custom generator":
+        check(env, "WatermarkStrategy.for_generator")
+    if isinstance(strategy.timestamp_assigner, _CallableAssigner):
+        check(env, "WatermarkStrategy.with_timestamp_assigner(callable)")
+
+
+def _called_from_flowlab() -> bool:
+    """Whether the caller of the caller is flowlab's own code (by module name, not by file path).
+
+    ``Simulation`` builds its job graph with ``env.get_job_graph``; only a user program's call is refused.
+    """
+    return sys._getframe(2).f_globals.get("__name__", "").startswith("flowlab.")

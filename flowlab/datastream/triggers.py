@@ -354,6 +354,9 @@ class NeverTrigger(Trigger):
 class Evictor(ABC):
     """Removes elements from a window before and/or after the window function (Flink's ``Evictor``).
 
+    Java DataStream API only: PyFlink 2.3's windows have no evictors (``WindowedStream.evictor`` is refused
+    in strict mode); in PyFlink, skip elements inside a ``ProcessWindowFunction`` instead.
+
     ``elements`` is a list of ``(value, timestamp)`` pairs; each method returns the pairs to keep.
     Simplification: pairs instead of Flink's ``TimestampedValue`` iterator with ``remove()``.
     """
@@ -368,7 +371,10 @@ class Evictor(ABC):
 
 
 class CountEvictor(Evictor):
-    """Keeps only the last ``max_count`` elements (before the function, or after with ``do_evict_after``)."""
+    """Keeps only the last ``max_count`` elements (before the function, or after with ``do_evict_after``).
+
+    Java DataStream API only; not in PyFlink 2.3.
+    """
 
     def __init__(self, max_count: int, do_evict_after: bool = False) -> None:
         self.max_count = max_count
@@ -389,7 +395,10 @@ class CountEvictor(Evictor):
 
 
 class TimeEvictor(Evictor):
-    """Keeps elements whose timestamp is within ``window_size`` of the newest one (``ts > max - size``)."""
+    """Keeps elements whose timestamp is within ``window_size`` of the newest one (``ts > max - size``).
+
+    Java DataStream API only; not in PyFlink 2.3.
+    """
 
     def __init__(self, window_size: int, do_evict_after: bool = False) -> None:
         self.window_size = window_size

@@ -14,6 +14,7 @@ from flowlab.common.typeinfo import TypeInformation
 from flowlab.datastream import functions as F
 from flowlab.datastream.data_stream import DataStream, _check_function
 from flowlab.datastream.output_tag import OutputTag
+from flowlab.datastream.pyflink_compat import check
 from flowlab.datastream.triggers import Evictor, Trigger, to_millis
 from flowlab.datastream.window import WindowAssigner
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def all_key(value: Any) -> int:
-    """The single key of ``window_all``: every element goes to the same (only) window group."""
+    """The single key of ``window_all`` (PyFlink's ``NullByteKeySelector``): 0 for every element."""
     return 0
 
 
@@ -69,6 +70,8 @@ class WindowedStream:
         return self
 
     def evictor(self, evictor: Evictor) -> WindowedStream:
+        """Remove elements before (and after) the window function runs (Java API only; not in PyFlink 2.3)."""
+        check(self.get_execution_environment(), f"{type(self).__name__}.evictor")
         if not isinstance(evictor, Evictor):
             raise TypeError(f"evictor() expects an Evictor such as CountEvictor.of(3), got {evictor!r}")
         self._evictor = evictor
@@ -99,9 +102,12 @@ class WindowedStream:
         return self._build("buffer", None, process_window_function, output_type)
 
     def _field(self, kind: str, position: int | str) -> DataStream:
+        """``sum``/``min``/``max``/``min_by``/``max_by`` on a window: Java API only, not in PyFlink 2.3."""
+        check(self.get_execution_environment(), f"WindowedStream.{kind}", f"{type(self).__name__}.{kind}")
         from flowlab.datastream.keyed_stream import FieldAggregator
         return self.reduce(FieldAggregator(kind, position))
 
+    # Java's WindowedStream aggregations; PyFlink 2.3's WindowedStream has none of them (use reduce).
     def sum(self, position_to_sum: int | str = 0) -> DataStream:
         return self._field("sum", position_to_sum)
 
@@ -139,15 +145,15 @@ class WindowedStream:
 
 
 class AllWindowedStream(WindowedStream):
-    """``window_all``: windows over the whole (non-keyed) stream, at parallelism 1 (``AllWindowedStream``)."""
+    """``window_all``: windows over the whole (non-keyed) stream (PyFlink's ``AllWindowedStream``).
+
+    PyFlink builds it on ``key_by(NullByteKeySelector())``: one key, so one subtask does all the work while
+    the operator keeps the default parallelism (Java's ``windowAll`` runs it at parallelism 1 instead).
+    """
 
     _keyed_functions = (F.AllWindowFunction, F.ProcessAllWindowFunction)
 
     def _build(self, mode: str, function: Any, window_function: Any, output_type: Any) -> DataStream:
         name = f"AllWindow({self._assigner!r})"
-        params = dict(self._params(mode, function, window_function), key_selector=all_key, key_type=None,
-                      all_window=True)
-        out = self._stream._one_input(name, "window", params, output_type)
-        t = out._transformation
-        t.parallelism, t.max_parallelism, t.parallelism_fixed = 1, 1, True
-        return out
+        params = dict(self._params(mode, function, window_function), all_window=True)
+        return self._stream._keyed(name, "window", params, output_type)

@@ -17,6 +17,7 @@ HIDDEN_INPUTS: list[list[str]] = [
     ["to be or not to be", "that is the question", "to be is to do"],
     ["b a", "a a a", "c"],
     ["flink", "stream flink stream", "state", "flink"],
+    ["Flink keeps state", "flink Flink FLINK", "State state"],     # words are case-sensitive
 ]
 PARALLELISMS = (1, 3)
 TITLE = "Exercise 01 — running word counts"
@@ -107,6 +108,11 @@ def _diagnose(got: list[Any], sentences: list[str]) -> str | None:
                     "total for every record, not only the final count per word")
         return (f"expected {len(want)} results (one per word occurrence), got {len(got)}")
     missing = [w for w in per_word_want if w not in per_word_got]
+    folded = [w for w in missing if any(w != x and w.lower() == x.lower() for x in per_word_got)]
+    if folded:
+        w = folded[0]
+        return (f"{w!r} is missing: words are case-sensitive, so {w!r} and {w.lower()!r} are two different words. "
+                "Do not change the words (no lower()): split each sentence with sentence.split() only")
     if missing:
         big = max(per_word_got, key=lambda w: len(per_word_got[w]))
         if len(per_word_got) == 1 or max(c for _, c in got) > max(c for _, c in want):

@@ -14,6 +14,8 @@ from typing import Any
 
 from flowlab.exercises.result import CheckResult
 
+LONG_MIN = -(2 ** 63)        # Java's Long.MIN_VALUE: ctx.timestamp() of a record without a timestamp
+
 TITLE = "Exercise 05 — inactivity alerts with timers"
 #: (user, event time ms), one arriving every 100 virtual ms, in this order
 EVENTS: list[tuple[str, int]] = [
@@ -112,9 +114,9 @@ def _diagnose(got: list, events: list[tuple[str, int]]) -> str | None:
     for value, _ in got:
         if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)):
             return f"each alert must be a (user, last_seen_ms) tuple; got {value!r}"
-    if any(ts is None for _, ts in got):
-        return ("your alerts carry no timestamp: they come from a processing-time timer (Flink erases the timestamp "
-                "of results emitted in a processing-time on_timer). Inactivity in event time needs "
+    if any(ts in (None, LONG_MIN) for _, ts in got):
+        return ("your alerts carry no timestamp (ctx.timestamp() downstream reads Long.MIN_VALUE): they come from a "
+                "processing-time timer, whose results flowlab emits without a timestamp. Inactivity in event time needs "
                 "register_event_time_timer — it fires when the watermark passes, however fast the data arrives")
     want_values = [v for v, _ in want]
     got_values = [v for v, _ in got]

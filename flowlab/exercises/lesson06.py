@@ -41,14 +41,14 @@ def starting_job(env: Any, purchases: Any) -> None:
 
 
 def simulate(build_job: Callable[[Any, Any], Any], seed: int = 0, record_trace: bool = False) -> Any:
-    """A Simulation of ``build_job`` on the exercise's source (1 KiB network buffers), not yet run."""
+    """A Simulation of ``build_job`` on the exercise's source (4 KiB network buffers, Flink's smallest), not yet run."""
     from flowlab.common import Configuration, WatermarkStrategy
     from flowlab.datastream import StreamExecutionEnvironment
     from flowlab.runtime import Simulation
     from flowlab.sources import GeneratorSource
 
     conf = Configuration()
-    conf.set_string("taskmanager.memory.segment-size", "1kb")
+    conf.set_string("taskmanager.memory.segment-size", "4kb")
     env = StreamExecutionEnvironment.get_execution_environment(conf)
     env.set_parallelism(2)
     purchases = env.from_source(GeneratorSource(purchase, count=None, records_per_second=RATE),

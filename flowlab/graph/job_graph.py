@@ -19,6 +19,8 @@ from flowlab.graph.transformations import ALWAYS, HEAD_WITH_SOURCES, NEVER
 def chaining_verdict(edge: StreamEdge, chaining_enabled: bool | None = None) -> str | None:
     """Why ``edge`` cannot be chained, or None when it can (the lessons quote these reasons).
 
+    flowlab extension (an analysis helper; PyFlink 2.3 has no such function).
+
     ``chaining_enabled`` defaults to the job's own setting, recorded on the edge."""
     up, down = edge.source, edge.target
     if chaining_enabled is None:

@@ -20,6 +20,9 @@ INT/SHORT/BYTE the value, LONG ``(int)(v ^ v >>> 32)``, BOOLEAN 1231/1237, DOUBL
 bits, CHAR the code unit, BIG_INT/BIG_DEC as ``BigInteger``/``BigDecimal``, ROW a nested row, TUPLE a
 Java tuple.
 
+Every function here is a flowlab extension (an analysis helper with Flink's Java names in snake_case);
+PyFlink 2.3 has none of them: Flink computes key groups inside the runtime.
+
 Simplification: without a ``key_type`` PyFlink hashes the *pickled bytes* of the key, which depends on
 the pickler and is not reproducible. flowlab instead types an untyped key by its Python type: ``str`` as
 STRING, ``bool`` as BOOLEAN, ``int`` as LONG, ``float`` as DOUBLE, ``None`` as null, and a ``tuple`` or

@@ -10,6 +10,9 @@ from typing import Any
 class GeneratorSource:
     """Element *i* is ``generator(i)`` (or ``generator(i, rng)`` with the run's seeded random stream).
 
+    flowlab extension, not in PyFlink 2.3 (it resembles Java's ``DataGeneratorSource``); on PyFlink use
+    ``NumberSequenceSource`` with a ``map`` or the Table API's ``datagen`` connector.
+
     ``records_per_second`` is the total rate over all source subtasks (virtual time); ``count=None``
     makes the source unbounded. Subtask *s* of *p* emits indices s, s+p, s+2p, …
 

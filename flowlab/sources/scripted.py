@@ -6,7 +6,7 @@ from typing import Any
 
 
 class ScriptedSource:
-    """A bounded source whose elements arrive when the script says (flowlab extension, not in PyFlink).
+    """A bounded source whose elements arrive when the script says (flowlab extension, not in PyFlink 2.3).
 
     ``ScriptedSource([(0, "a"), (50, "b")])`` — one split. ``ScriptedSource(partitions=[[...], [...]])``
     — several splits (like Kafka partitions); split *i* is read by subtask ``i % parallelism``.

@@ -1,4 +1,4 @@
-"""DataStream iterations (reference §4, ``iterate``/``closeWith``): head and tail tasks joined by a queue."""
+"""DataStream iterations (Java 1.x ``iterate``/``closeWith``): head and tail tasks joined by a queue."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,4 @@
-"""Window join, coGroup and interval join (reference §4): exact outputs, bounds, lateness, timestamps."""
+"""Window join, coGroup and interval join (docs/flink-rules.md §6): exact outputs, bounds, lateness, timestamps."""
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,4 @@
-"""Rolling keyed aggregations: reduce/sum/min/max/min_by/max_by, checked against the Flink oracle (§3)."""
+"""Rolling keyed aggregations: reduce/sum/min/max/min_by/max_by, checked against runs of real Flink 2.3."""
 from __future__ import annotations
 
 import json

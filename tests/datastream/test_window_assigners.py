@@ -1,4 +1,4 @@
-"""Window arithmetic and assigner validation (Flink's ``TimeWindow`` and assigners, reference §2)."""
+"""Window arithmetic and assigner validation (Flink's ``TimeWindow`` and assigners, docs/flink-rules.md §2)."""
 from __future__ import annotations
 
 import pytest

@@ -52,6 +52,10 @@ WRONG = {
                        .map(Counting()), "correct at parallelism 1, but wrong at parallelism 3"),
     "final_counts_only": (lambda env, s: env.from_collection(
         sorted({w: c for w, c in expected_counts(s)}.items())), "not only the final count"),
+    "lower_cased": (lambda env, s: env.from_collection(s, type_info=Types.STRING())
+                    .flat_map(lambda line: [(w.lower(), 1) for w in line.split()], output_type=PAIR)
+                    .key_by(lambda t: t[0], key_type=Types.STRING()).sum(1),
+                    "'Flink' is missing: words are case-sensitive, so 'Flink' and 'flink' are two different words"),
 }
 
 
@@ -91,3 +95,20 @@ def test_exception_in_build_job_is_reported():
         raise ValueError("oops")
     result = check_word_count(broken)
     assert not result.passed and "ValueError: oops" in result.messages[0]
+
+
+def test_hidden_inputs_contain_words_that_differ_only_in_case():
+    """The task says words are case-sensitive: some hidden input has 'Flink' and 'flink' as different words."""
+    from flowlab.exercises.lesson01 import HIDDEN_INPUTS
+    words = {w for sentences in HIDDEN_INPUTS for s in sentences for w in s.split()}
+    assert {"Flink", "flink", "FLINK"} <= words
+
+
+def test_lower_casing_solution_is_rejected_with_the_exact_hint():
+    """A solution that lower-cases the words fails on the capitalised hidden input, saying why."""
+    build_job, _ = WRONG["lower_cased"]
+    result = check_word_count(build_job)
+    assert result.messages == [
+        "input ['Flink keeps state', 'flink Flink FLINK', 'State state']: 'Flink' is missing: words are "
+        "case-sensitive, so 'Flink' and 'flink' are two different words. Do not change the words (no lower()): "
+        "split each sentence with sentence.split() only"]

@@ -1,4 +1,4 @@
-"""Operator chaining and slot sharing: ``build_job_graph``, ``chaining_verdict``, ``slots_needed`` (reference §6)."""
+"""Operator chaining and slot sharing: ``build_job_graph``, ``chaining_verdict``, ``slots_needed`` (docs/flink-rules.md §4)."""
 from __future__ import annotations
 
 import json

@@ -29,7 +29,7 @@ from flowlab.graph.key_groups import (
 
 STR, INT, LONG = Types.STRING(), Types.INT(), Types.LONG()
 
-# ---- Java DataStream API vectors (plain hashCode, reference §3) ------------------------------------
+# ---- Java DataStream API vectors (plain hashCode, docs/flink-rules.md §3) ------------------------------------
 
 
 @pytest.mark.parametrize(("code", "expected"), [(0, 593689054), (1, 68075478), (2, 1085422463)])

@@ -1,4 +1,4 @@
-"""Physical partitioning: which consumer subtask receives which record (reference §5)."""
+"""Physical partitioning: which consumer subtask receives which record (docs/flink-rules.md §4)."""
 from __future__ import annotations
 
 import flowlab

@@ -1,4 +1,4 @@
-"""Backpressure emerges from credit-based flow control, and is measured the way Flink measures it (§12)."""
+"""Backpressure emerges from credit-based flow control, and is measured the way Flink measures it (docs/flink-rules.md §5)."""
 from __future__ import annotations
 
 import flowlab

@@ -1,4 +1,4 @@
-"""Job submission, task lifecycle, failures and resources on the simulated cluster (reference §7)."""
+"""Job submission, task lifecycle, failures and resources on the simulated cluster (Flink's JobManager/TaskManager lifecycle)."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Network stack: per-channel order, credit-based flow control, buffer pool bounds, buffer timeout (§12)."""
+"""Network stack: per-channel order, credit-based flow control, buffer pool bounds, buffer timeout (docs/flink-rules.md §5)."""
 from __future__ import annotations
 
 import flowlab

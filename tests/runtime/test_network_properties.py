@@ -1,4 +1,4 @@
-"""Properties of the network stack on random small topologies, rates, costs and buffer settings (§12):
+"""Properties of the network stack on random small topologies, rates, costs and buffer settings (docs/flink-rules.md §5):
 every record arrives exactly once and in channel order, credits stay within the receiver's buffers, the run
 is deterministic for its seed."""
 from __future__ import annotations

@@ -9,7 +9,6 @@ from flowlab.common import Types, WatermarkStrategy
 from flowlab.datastream import OutputTag, StreamExecutionEnvironment
 from flowlab.datastream.functions import (
     AggregateFunction,
-    AllWindowFunction,
     ProcessWindowFunction,
     WindowFunction,
 )
@@ -138,21 +137,7 @@ def test_evictor_with_reduce_reduces_the_kept_elements() -> None:
     assert _collect(out) == [("a", 5)]
 
 
-# -- window_all -----------------------------------------------------------------------------------
-class _AllSum(AllWindowFunction):
-    def apply(self, window: Any, inputs: Any) -> Any:
-        yield (window.start, window.end, sum(v for _, v in inputs))
-
-
-def test_window_all_runs_at_parallelism_one_over_all_keys() -> None:
-    """``window_all`` sums every key together and its operator has parallelism 1 even with env p=2."""
-    env = _env(2)
-    script = [(i * 50, r, ts) for i, (r, ts) in enumerate([(("a", 1), 1), (("b", 2), 5), (("c", 4), 12)])]
-    src = env.from_source(ScriptedSource(script), MONO, "src").set_parallelism(1)
-    out = src.window_all(TumblingEventTimeWindows.of(10)).apply(_AllSum())
-    graph = env.get_job_graph()
-    assert _collect(out) == [(0, 10, 3), (10, 20, 4)]
-    assert [v.parallelism for v in graph.vertices if v.name.startswith("AllWindow")] == [1]
+# -- window_all: see tests/datastream/test_window_all.py -------------------------------------------
 
 
 # -- triggers -------------------------------------------------------------------------------------

@@ -127,6 +127,6 @@ class KeyedCoProcessOperator(_TwoInputWatermarks, KeyedUdfOperator):
 
     def on_processing_time(self, ts: int, key: Any, namespace: Any) -> None:
         self.task.cost += self.cost
-        self.ctx._ts, self.ctx._domain = None, F.TimeDomain.PROCESSING_TIME
+        self.ctx._ts, self.ctx._domain = ts, F.TimeDomain.PROCESSING_TIME
         self.task.note_timer(self, "processing-time", ts, key)
         self.emit_all(self.function.on_timer(ts, self.ctx), None)

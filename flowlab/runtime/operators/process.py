@@ -2,12 +2,21 @@
 
 Output timestamps follow Flink: ``process_element`` keeps the input timestamp; an event-time
 ``on_timer`` emits with the timer's timestamp; a processing-time ``on_timer`` emits without one.
+
+``ctx.timestamp()`` is what PyFlink 2.3 returns: the record's timestamp, ``Long.MIN_VALUE``
+(-9223372036854775808) for a record that never got one (PyFlink's default "process" mode sends Java's
+``StreamRecord.getTimestamp()``, which is ``Long.MIN_VALUE`` then; Java's own ``Context.timestamp()`` returns
+``null``), and the timer's time in ``on_timer`` of either time domain.
+
+Simplification: PyFlink 2.3 also stamps the results of a processing-time ``on_timer`` with the timer's time;
+flowlab erases their timestamp, as Java's ``KeyedProcessOperator`` does.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from flowlab.datastream import functions as F
+from flowlab.runtime.elements import LONG_MIN
 from flowlab.runtime.operators.base import (
     KeyedTimerService,
     KeyedUdfOperator,
@@ -23,8 +32,8 @@ class _Context(F.ProcessFunction.Context):
         self._ts = None
         self._timers = timers
 
-    def timestamp(self) -> int | None:
-        return self._ts
+    def timestamp(self) -> int:
+        return LONG_MIN if self._ts is None else self._ts
 
     def timer_service(self) -> Any:
         return self._timers
@@ -49,8 +58,8 @@ class _KeyedContext(F.KeyedProcessFunction.OnTimerContext):
         self._backend = backend
         self._domain = None
 
-    def timestamp(self) -> int | None:
-        return self._ts
+    def timestamp(self) -> int:
+        return LONG_MIN if self._ts is None else self._ts
 
     def timer_service(self) -> Any:
         return self._timers
@@ -83,6 +92,6 @@ class KeyedProcessOperator(KeyedUdfOperator):
     def on_processing_time(self, ts: int, key: Any, namespace: Any) -> None:
         self.task.cost += self.cost
         ctx = self.ctx
-        ctx._ts, ctx._domain = None, F.TimeDomain.PROCESSING_TIME
+        ctx._ts, ctx._domain = ts, F.TimeDomain.PROCESSING_TIME
         self.task.note_timer(self, "processing-time", ts, key)
         self.emit_all(self.function.on_timer(ts, ctx), None)
