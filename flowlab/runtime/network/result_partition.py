@@ -79,16 +79,19 @@ class ResultPartition(DeferredCopy):
         # a smaller pool would deadlock on the first unflushed buffer).
         self.pool_size = max(n * settings.buffers_per_channel + settings.floating_per_gate, n + 1)
         self.buffers_in_use = 0
+        self.cap = settings.max_buffers_per_channel
+        self.at_cap = 0                   # subpartitions holding ``cap`` buffers (kept as they change)
 
     def is_available(self) -> bool:
         """A free buffer exists and no subpartition is at its cap (``LocalBufferPool`` availability)."""
-        if self.buffers_in_use >= self.pool_size:
-            return False
-        cap = self.settings.max_buffers_per_channel
-        for s in self.subpartitions:
-            if s.buffers_in_use >= cap:
-                return False
-        return True
+        return self.buffers_in_use < self.pool_size and not self.at_cap
+
+    def _release(self, sub: Subpartition) -> None:
+        """One of ``sub``'s buffers went back to the pool (sent, or allocated and left empty)."""
+        if sub.buffers_in_use == self.cap:
+            self.at_cap -= 1
+        sub.buffers_in_use -= 1
+        self.buffers_in_use -= 1
 
     # -- writing ------------------------------------------------------------------------------------
     def emit(self, index: int, element: Any, size: int, is_record: bool) -> None:
@@ -99,6 +102,8 @@ class ResultPartition(DeferredCopy):
             sub.current_records = 0
             sub.buffers_in_use += 1
             self.buffers_in_use += 1
+            if sub.buffers_in_use == self.cap:
+                self.at_cap += 1
         sub.current.append(element)
         sub.current_bytes += size
         if is_record:
@@ -141,8 +146,7 @@ class ResultPartition(DeferredCopy):
             sub.current = None
         elif sub.current is not None:      # an allocated but empty buffer goes back to the pool
             sub.current = None
-            sub.buffers_in_use -= 1
-            self.buffers_in_use -= 1
+            self._release(sub)
 
     # -- sending ------------------------------------------------------------------------------------
     def try_send(self, sub: Subpartition) -> None:
@@ -153,8 +157,7 @@ class ResultPartition(DeferredCopy):
             buf = queue.popleft()
             if not buf.is_event:
                 sub.credit -= 1
-                sub.buffers_in_use -= 1
-                self.buffers_in_use -= 1
+                self._release(sub)
                 sub.sent_records += buf.records
             sub.sent_buffers += 1
             sub.in_flight += 1
