@@ -76,12 +76,12 @@ LAYERS: dict[str, Layer] = {
     "kernel": _layer(internal=["kernel"]),
     "trace": _layer(internal=["trace"]),
     "common": _layer(internal=["common", "trace"]),
-    "graph": _layer(internal=["graph", "common", "trace", "kernel"], third_party=["networkx"]),
+    "graph": _layer(internal=["graph", "common", "trace", "kernel"], third_party=["networkx", "cloudpickle"]),
     "datastream": _layer(internal=["datastream", "sources", "common", "graph", "trace"], lazy=["runtime"]),
     "sources": _layer(internal=["sources", "datastream", "common", "graph", "trace"], lazy=["runtime"]),
     "runtime": _layer(
         internal=["runtime", "kernel", "trace", "common", "graph", "datastream", "sources"],
-        third_party=["networkx", "pandas"],
+        third_party=["networkx", "pandas", "cloudpickle"],
         forbidden=["viz", "exercises"],
     ),
     "exercises": _layer(

@@ -19,6 +19,7 @@ from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.plan_json import execution_plan
 from flowlab.graph.stream_graph import StreamGraph
 from flowlab.graph.transformations import HEAD, Transformation
+from flowlab.graph.user_functions import ship_functions
 
 DEFAULT_JOB_NAME = "Flink Streaming Job"
 
@@ -201,4 +202,5 @@ class StreamExecutionEnvironment:
         return self._ids
 
     def _add(self, t: Transformation) -> None:
+        ship_functions(t.name, t.params)      # PyFlink pickles the user's functions right here
         self._transformations.append(t)

@@ -113,7 +113,7 @@ class UdfOperator(StreamOperator):
 
     def __init__(self, node: StreamNode, task: OperatorHost, output: Output) -> None:
         super().__init__(node, task, output)
-        self.function = task.copy_user_function(node.params.get("function"))
+        self.function = task.user_function(node)
 
     def open(self) -> None:
         if isinstance(self.function, Function):

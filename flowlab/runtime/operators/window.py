@@ -41,14 +41,14 @@ class WindowOperator(KeyedUdfOperator):
     def __init__(self, node: Any, task: Any, output: Any) -> None:
         super().__init__(node, task, output)
         p = node.params
-        self.assigner = task.copy_user_function(p["assigner"])      # one copy per subtask, as Flink's
-        self.trigger = task.copy_user_function(p["trigger"])        # deserialized operator has
-        self.evictor = task.copy_user_function(p.get("evictor"))
+        self.assigner = task.user_function(node, "assigner")      # one copy per subtask, as each
+        self.trigger = task.user_function(node, "trigger")        # PyFlink worker deserialises its own
+        self.evictor = task.user_function(node, "evictor")
         self.allowed_lateness = p.get("allowed_lateness", 0)
         self.late_tag = p.get("late_tag")
         self.mode = p["mode"]
         self.all_window = p.get("all_window", False)
-        self.window_function = task.copy_user_function(p.get("window_function"))
+        self.window_function = task.user_function(node, "window_function")
         self.event_time = self.assigner.is_event_time()
         self.merging = isinstance(self.assigner, MergingWindowAssigner)
         self.num_late_records_dropped = 0

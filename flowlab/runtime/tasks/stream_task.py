@@ -14,10 +14,10 @@ for work (Flink checks output availability first and would count it back-pressur
 """
 from __future__ import annotations
 
-import copy
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from flowlab.graph.user_functions import load_function
 from flowlab.runtime.elements import (
     LONG_MAX,
     EndOfPartition,
@@ -123,14 +123,10 @@ class StreamTask:
         for op in reversed(self.operators):      # Flink opens tail first
             op.open()
 
-    def copy_user_function(self, fn: Any) -> Any:
-        """Each subtask gets its own copy of the user's function object, as Flink deserializes one per task."""
-        if fn is None or not hasattr(fn, "__dict__") or callable(fn) and not hasattr(fn, "open"):
-            return fn
-        try:
-            return copy.deepcopy(fn)
-        except Exception:  # noqa: BLE001 - an uncopyable function object is shared instead
-            return fn
+    def user_function(self, node: Any, key: str = "function") -> Any:
+        """This subtask's own copy of the user code ``node.params[key]``, unpickled from what the job
+        shipped, as each PyFlink worker deserialises its own (see ``flowlab.graph.user_functions``)."""
+        return load_function(node.params, key)
 
     # -- services for operators ---------------------------------------------------------------------
     def now_ms(self) -> int:
