@@ -9,6 +9,7 @@ from typing import Any
 
 from flowlab.runtime.network.partitioning import ChannelSelector
 from flowlab.runtime.network.result_partition import ResultPartition
+from flowlab.runtime.operators.type_conversion import OutputTypeError
 
 
 class ChainedOutput:
@@ -70,12 +71,13 @@ class NetworkOutput:
 class OperatorOutput:
     """All outputs of one operator: main outputs and side outputs by tag id; counts records out."""
 
-    __slots__ = ("main", "side", "owner")
+    __slots__ = ("main", "side", "owner", "side_converters")
 
     def __init__(self, owner: Any) -> None:
         self.main: list[Any] = []
         self.side: dict[str, list[Any]] = {}
         self.owner = owner
+        self.side_converters: dict[str, Any] = {}   # tag id -> conversion to the tag's declared type
 
     def collect(self, value: Any, ts: int | None) -> None:
         self.owner.records_out += 1
@@ -86,6 +88,9 @@ class OperatorOutput:
         outs = self.side.get(tag.tag_id)
         if outs:
             self.owner.records_out += 1
+            convert = self.side_converters.get(tag.tag_id)
+            if convert is not None:
+                value = _converted(convert, value, self.owner, f"side output '{tag.tag_id}'")
             for out in outs:
                 out.collect(value, ts)
 
@@ -102,3 +107,31 @@ class OperatorOutput:
         for outs in self.side.values():
             for out in outs:
                 out.emit_status(idle)
+
+
+class TypedOperatorOutput(OperatorOutput):
+    """The outputs of an operator with a declared ``output_type``: each result first becomes what the
+    type's serializer makes of it (``flowlab.runtime.operators.type_conversion``), or fails clearly."""
+
+    __slots__ = ("convert",)
+
+    def __init__(self, owner: Any, convert: Any) -> None:
+        super().__init__(owner)
+        self.convert = convert
+
+    def collect(self, value: Any, ts: int | None) -> None:
+        value = _converted(self.convert, value, self.owner, "output")
+        self.owner.records_out += 1
+        for out in self.main:
+            out.collect(value, ts)
+
+
+def _converted(convert: Any, value: Any, op: Any, where: str) -> Any:
+    try:
+        return convert(value)
+    except OutputTypeError as exc:
+        declared = op.node.output_type if where == "output" else None
+        what = f"the declared output_type {declared!r}" if declared is not None else f"the type of its {where}"
+        raise OutputTypeError(f"{op.name}: the result {value!r} does not fit {what}: {exc}. Return values "
+                              "of the declared type, or declare the type the function really returns "
+                              "(leave output_type out for any Python object).") from None

@@ -31,8 +31,9 @@ from flowlab.runtime.network.input_gate import InputChannel, InputGate
 from flowlab.runtime.network.result_partition import ResultPartition
 from flowlab.runtime.operators import create_operator
 from flowlab.runtime.operators.source import SourceOperator
+from flowlab.runtime.operators.type_conversion import converter_for
 from flowlab.runtime.phases import PHASE_TASK
-from flowlab.runtime.tasks.outputs import ChainedOutput, NetworkOutput, OperatorOutput
+from flowlab.runtime.tasks.outputs import ChainedOutput, NetworkOutput, OperatorOutput, TypedOperatorOutput
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
 from flowlab.runtime.tasks.watermark_valve import StatusWatermarkValve
 from flowlab.trace import EventKind
@@ -42,6 +43,16 @@ if TYPE_CHECKING:
     from flowlab.runtime.tasks.environment import TaskEnvironment
 
 RUNNING = "RUNNING"
+
+
+# Operators that hand on records of their input's type: their input is already of the declared type.
+_PASS_THROUGH = frozenset({"filter", "timestamps", "sink"})
+
+
+def _operator_output(node: Any) -> OperatorOutput:
+    """The output of one operator; results of a declared ``output_type`` are converted (and checked)."""
+    convert = None if node.kind in _PASS_THROUGH else converter_for(node.output_type)
+    return OperatorOutput(None) if convert is None else TypedOperatorOutput(None, convert)
 
 
 class StreamTask:
@@ -91,7 +102,7 @@ class StreamTask:
     def build_chain(self) -> None:
         """Instantiate the chained operators and wire their outputs (during INITIALIZING)."""
         record_size = self.network.settings.record_size
-        outputs = {n.id: OperatorOutput(None) for n in self.vertex.operators}
+        outputs = {n.id: _operator_output(n) for n in self.vertex.operators}
         ops = {}
         for node in self.vertex.operators:
             op = create_operator(node, self, outputs[node.id])
@@ -110,7 +121,11 @@ class StreamTask:
                 if e.side_output_tag is None:
                     out.main.append(target)
                 else:
-                    out.side.setdefault(e.side_output_tag.tag_id, []).append(target)
+                    tag = e.side_output_tag
+                    out.side.setdefault(tag.tag_id, []).append(target)
+                    convert = converter_for(tag.type_info)
+                    if convert is not None:
+                        out.side_converters[tag.tag_id] = convert
         self.operators = [ops[n.id] for n in self.vertex.operators]
         self.head = self.operators[0]
         self.is_source = isinstance(self.head, SourceOperator)
