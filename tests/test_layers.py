@@ -552,10 +552,11 @@ def test_violation_message_names_module_line_and_rule() -> None:
 # listed for it: the arrows point one way, from the Simulation handle down to the stream elements. The
 # network talks to its tasks through ``network.interfaces``; tasks reach the job through
 # ``tasks.environment``; operators reach their task through ``operators.host``.
-RUNTIME_BASE = ("elements", "keys", "phases", "recorder")
+RUNTIME_BASE = ("elements", "keys", "phases", "recorder", "records")
 RUNTIME_PARTS: dict[str, tuple[str, ...]] = {
     "elements": (),
     "keys": (),
+    "records": (),
     "phases": (),
     "recorder": (),
     "state": RUNTIME_BASE,

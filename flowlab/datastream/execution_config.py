@@ -51,6 +51,25 @@ class ExecutionConfig:
     def get_max_parallelism(self) -> int:
         return self._settings["max_parallelism"]
 
+    def enable_object_reuse(self) -> ExecutionConfig:
+        """Chained operators hand records on without copying them (Flink's object reuse mode).
+
+        By default each chained operator gets its own copy, so a function may change its input in place
+        safely; with object reuse it must not. Records crossing the network are always copies.
+        Simplification: in PyFlink this switch only changes the Java side (each Python operator still
+        unpickles its own input); flowlab applies Java's rule to every chained hand-over.
+        """
+        self._settings["object_reuse"] = True
+        return self
+
+    def disable_object_reuse(self) -> ExecutionConfig:
+        """Chained operators get copies of the records again (the default)."""
+        self._settings["object_reuse"] = False
+        return self
+
+    def is_object_reuse_enabled(self) -> bool:
+        return self._settings.get("object_reuse", False)
+
     def set_global_job_parameters(self, global_job_parameters_dict: dict) -> ExecutionConfig:
         self._settings["job_parameters"] = dict(global_job_parameters_dict)
         return self

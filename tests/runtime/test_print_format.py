@@ -74,7 +74,7 @@ def test_print_text(value, type_info, text):
 def test_an_array_alone_prints_as_java_object_to_string():
     """An int[] record prints as Java's ``[I@…`` (type and a hash), as Flink's print sink does."""
     text = print_text([1, 2], Types.PRIMITIVE_ARRAY(INT))
-    assert text.startswith("[I@") and int(text[3:], 16) >= 0
+    assert text == "[I@61c9e7ff"        # the hash is made up, from the contents: same every run
 
 
 def test_a_string_array_alone_prints_its_java_class_name():

@@ -33,7 +33,14 @@ from flowlab.runtime.operators import create_operator
 from flowlab.runtime.operators.source import SourceOperator
 from flowlab.runtime.operators.type_conversion import converter_for
 from flowlab.runtime.phases import PHASE_TASK
-from flowlab.runtime.tasks.outputs import ChainedOutput, NetworkOutput, OperatorOutput, TypedOperatorOutput
+from flowlab.runtime.tasks.outputs import (
+    ChainedOutput,
+    CopyingChainedOutput,
+    NetworkOutput,
+    OperatorOutput,
+    TypedOperatorOutput,
+    passes_by_reference,
+)
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
 from flowlab.runtime.tasks.watermark_valve import StatusWatermarkValve
 from flowlab.trace import EventKind
@@ -102,6 +109,7 @@ class StreamTask:
     def build_chain(self) -> None:
         """Instantiate the chained operators and wire their outputs (during INITIALIZING)."""
         record_size = self.network.settings.record_size
+        object_reuse = self.job.settings.get("object_reuse", False)
         outputs = {n.id: _operator_output(n) for n in self.vertex.operators}
         ops = {}
         for node in self.vertex.operators:
@@ -113,7 +121,9 @@ class StreamTask:
             out = outputs[node.id]
             for e in node.out_edges:
                 if e.chained:
-                    target = ChainedOutput(ops[e.target.id], e.input_number)
+                    by_reference = object_reuse or passes_by_reference(e)
+                    target = (ChainedOutput if by_reference else CopyingChainedOutput)(ops[e.target.id],
+                                                                                     e.input_number)
                 else:
                     p = part_of[e]
                     target = NetworkOutput(p, self.job.make_selector(e, self, len(p.subpartitions)), record_size,
