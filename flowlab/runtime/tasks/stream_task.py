@@ -141,6 +141,7 @@ class StreamTask:
         self.is_source = isinstance(self.head, SourceOperator)
         by_input: dict[int, list[InputChannel]] = {}
         for gate in self.gates:
+            gate.check_buffer_pool(self.network.settings)
             by_input.setdefault(gate.input_number, []).extend(gate.channels)
         self.valves = {n: StatusWatermarkValve(chs) for n, chs in sorted(by_input.items())}
 
