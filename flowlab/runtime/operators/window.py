@@ -17,6 +17,7 @@ from flowlab.datastream.state import ValueStateDescriptor
 from flowlab.datastream.window import MergingWindowAssigner
 from flowlab.runtime.elements import LONG_MAX, fmt_ts
 from flowlab.runtime.operators.base import KeyedUdfOperator, user_method
+from flowlab.runtime.operators.rolling import reduce_returned_none
 from flowlab.runtime.operators.window_contexts import (
     AssignerContext,
     ProcessWindowContext,
@@ -113,7 +114,11 @@ class WindowOperator(KeyedUdfOperator):
         if self.buffered:
             table.setdefault(k, []).append((value, ts))
         elif self.mode == "reduce":
-            table[k] = value if k not in table else self.reduce(table[k], value)
+            if k in table:
+                value = self.reduce(table[k], value)
+                if value is None:
+                    raise reduce_returned_none(self.name, self.backend.user_key)
+            table[k] = value
         else:
             agg = self.function
             table[k] = agg.add(value, table[k] if k in table else agg.create_accumulator())
@@ -203,6 +208,8 @@ class WindowOperator(KeyedUdfOperator):
             acc = values[0] if values else None
             for v in values[1:]:
                 acc = reduce(acc, v)
+                if acc is None:
+                    raise reduce_returned_none(self.name, self.backend.user_key)
             return [] if not values else [acc]
         agg = self.function
         acc = agg.create_accumulator()
