@@ -38,14 +38,18 @@ class ExecutionConfig:
         return self._settings["auto_watermark_interval_ms"]
 
     def set_parallelism(self, parallelism: int) -> ExecutionConfig:
-        self._settings["parallelism"] = int(parallelism)
+        if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 1:
+            raise ValueError(f"The parallelism must be an int of at least 1, got {parallelism!r}.")
+        self._settings["parallelism"] = parallelism
         return self
 
     def get_parallelism(self) -> int:
         return self._settings["parallelism"]
 
     def set_max_parallelism(self, max_parallelism: int) -> ExecutionConfig:
-        self._settings["max_parallelism"] = int(max_parallelism)
+        if isinstance(max_parallelism, bool) or not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
+            raise ValueError(f"The maximum parallelism must be an int between 1 and 32768, got {max_parallelism!r}.")
+        self._settings["max_parallelism"] = max_parallelism
         return self
 
     def get_max_parallelism(self) -> int:

@@ -61,7 +61,7 @@ class StreamExecutionEnvironment:
         return self
 
     def set_parallelism(self, parallelism: int) -> StreamExecutionEnvironment:
-        if not isinstance(parallelism, int) or parallelism < 1:
+        if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 1:
             raise ValueError(f"The parallelism must be at least 1, got {parallelism!r}.")
         max_p = self._settings["max_parallelism"]
         if max_p > 0 and parallelism > max_p:
@@ -73,7 +73,7 @@ class StreamExecutionEnvironment:
         return self._settings["parallelism"]
 
     def set_max_parallelism(self, max_parallelism: int) -> StreamExecutionEnvironment:
-        if not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
+        if isinstance(max_parallelism, bool) or not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
             raise ValueError(f"maxParallelism is out of bounds 0 < maxParallelism <= 32768. "
                              f"Found: {max_parallelism!r}")
         self._settings["max_parallelism"] = max_parallelism

@@ -121,3 +121,14 @@ def test_a_process_function_returning_none_emits_nothing():
     """As in PyFlink, a process function may return None: nothing is emitted and nothing fails."""
     env = _env()
     assert list(env.from_collection([1, 2]).process(_OnlyState()).execute_and_collect()) == []
+
+
+def test_an_event_time_beyond_javas_long_fails():
+    """A timestamp assigner returning 2**63 fails naming the value (it used to lose its windows silently)."""
+    from flowlab.common import Duration, WatermarkStrategy
+    env = _env()
+    strategy = (WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(10))
+                .with_timestamp_assigner(lambda v, _ts: v))
+    env.from_collection([2 ** 63]).assign_timestamps_and_watermarks(strategy).print()
+    assert ("The timestamp assigner returned 9223372036854775808 for 9223372036854775808, outside Java's long "
+            "range (-9223372036854775808..9223372036854775807)") in _fails(env)
