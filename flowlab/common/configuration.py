@@ -9,27 +9,12 @@ from __future__ import annotations
 
 import base64
 import copy
-import decimal
-import math
 from collections.abc import KeysView
 from typing import Any
 
+from flowlab.common.java_numbers import java_double_to_string
+
 __all__ = ["Configuration"]
-
-
-def _java_double_string(value: float) -> str:
-    """Java's ``Double.toString``: plain between 1e-3 and 1e7, else ``d.dddE±n``."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0 or 1e-3 <= abs(value) < 1e7:
-        return repr(value)
-    sign, digits, exponent = decimal.Decimal(repr(abs(value))).normalize().as_tuple()
-    text = "".join(map(str, digits))
-    power = exponent + len(text) - 1
-    mantissa = text[0] + "." + (text[1:] or "0")
-    return f"{'-' if value < 0 else ''}{mantissa}E{power}"
 
 
 def _to_string(value: Any) -> str:
@@ -37,7 +22,7 @@ def _to_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return _java_double_string(value)
+        return java_double_to_string(value)
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(bytes(value)).decode("ascii")
     return str(value)

@@ -21,6 +21,7 @@ from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.plan_json import execution_plan
 from flowlab.graph.stream_graph import StreamGraph
 from flowlab.graph.transformations import HEAD, Transformation
+from flowlab.graph.user_functions import ship_functions
 
 DEFAULT_JOB_NAME = "Flink Streaming Job"
 
@@ -64,7 +65,7 @@ class StreamExecutionEnvironment:
         return self
 
     def set_parallelism(self, parallelism: int) -> StreamExecutionEnvironment:
-        if not isinstance(parallelism, int) or parallelism < 1:
+        if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 1:
             raise ValueError(f"The parallelism must be at least 1, got {parallelism!r}.")
         max_p = self._settings["max_parallelism"]
         if max_p > 0 and parallelism > max_p:
@@ -76,7 +77,7 @@ class StreamExecutionEnvironment:
         return self._settings["parallelism"]
 
     def set_max_parallelism(self, max_parallelism: int) -> StreamExecutionEnvironment:
-        if not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
+        if isinstance(max_parallelism, bool) or not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
             raise ValueError(f"maxParallelism is out of bounds 0 < maxParallelism <= 32768. "
                              f"Found: {max_parallelism!r}")
         self._settings["max_parallelism"] = max_parallelism
@@ -227,6 +228,7 @@ class StreamExecutionEnvironment:
         return self._ids
 
     def _add(self, t: Transformation) -> None:
+        ship_functions(t.name, t.params)      # PyFlink pickles the user's functions right here
         self._transformations.append(t)
 
 

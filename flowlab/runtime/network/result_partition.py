@@ -37,7 +37,8 @@ class Subpartition:
 
     __slots__ = ("partition", "position", "consumer_index", "channel", "buffer_size", "current", "current_bytes", "current_records",
                  "queue", "credit", "buffers_in_use", "sent_buffers", "sent_records", "in_flight",
-                 "in_flight_records", "finished", "flush_requested")
+                 "in_flight_records", "finished", "flush_requested",
+                 "backlog_announced")
 
     def __init__(self, partition: ResultPartition, position: int, consumer_index: int) -> None:
         self.partition = partition
@@ -57,6 +58,7 @@ class Subpartition:
         self.in_flight_records = 0
         self.finished = False
         self.flush_requested = False     # Flink's flushRequested: send the filling buffer when credit allows
+        self.backlog_announced = False    # a backlog announcement is on its way (no exclusive buffers)
 
     @property
     def backlog(self) -> int:
@@ -171,11 +173,23 @@ class ResultPartition(DeferredCopy):
                 self._finish_current(sub)
                 self.try_send(sub)
                 return
+        if queue and not sub.credit and not sub.backlog_announced and self.settings.buffers_per_channel == 0:
+            self._announce_backlog(sub)
         if self.task.waiting_for_output and self.is_available():
             self.task.output_available()
+
+    def _announce_backlog(self, sub: Subpartition) -> None:
+        """Without exclusive buffers the receiver grants nothing until it hears of data: with no credit left,
+        the sender announces its backlog (Flink's ``BacklogAnnouncement``, sent only when the initial credit
+        is 0) so the receiver assigns it floating buffers."""
+        backlog = sub.backlog
+        if backlog:
+            sub.backlog_announced = True
+            self.network.announce_backlog(sub, backlog)
 
     def on_credit(self, index: int, credit: int) -> None:
         sub = self.subpartitions[index]
         sub.credit += credit
+        sub.backlog_announced = False
         self.try_send(sub)
 

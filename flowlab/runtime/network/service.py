@@ -56,3 +56,9 @@ class NetworkService:
         sub = channel.subpartition
         self.kernel.schedule(self.kernel.now + self.settings.latency_us, sub.partition.on_credit,
                              sub.position, credit, phase=PHASE_NETWORK, target=sub.partition.task.actor)
+
+    def announce_backlog(self, sub: Subpartition, backlog: int) -> None:
+        """The sender's backlog reaches the receiving channel after the latency (no credit needed)."""
+        channel = sub.channel
+        self.kernel.schedule(self.kernel.now + self.settings.latency_us, channel.gate.on_backlog, channel, backlog,
+                             phase=PHASE_NETWORK, target=channel.gate.task.actor)

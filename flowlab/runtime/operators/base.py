@@ -68,7 +68,12 @@ class StreamOperator:
 
     # -- helpers ------------------------------------------------------------------------------------
     def emit_all(self, results: Iterable[Any] | None, ts: int | None) -> None:
-        """Emit what a user function returned/yielded; ``(OutputTag, value)`` pairs go to side outputs."""
+        """Emit what a user function returned/yielded; ``(OutputTag, value)`` pairs go to side outputs.
+
+        As in PyFlink, a process function that returns None emits nothing. A ``[tag, value]`` list, a
+        ``(tag, a, b)`` tuple or a bare ``OutputTag`` is a mistake that would silently reach the main
+        output: it fails, saying how to write the pair.
+        """
         if results is None:
             return
         out = self.output
@@ -78,10 +83,28 @@ class StreamOperator:
             raise TypeError(f"{self.name}: the function returned {results!r} ({type(results).__name__}), which is not "
                             "iterable; process-style functions must `yield` their results (or return a list)") from None
         for item in results:
-            if type(item) is tuple and len(item) == 2 and isinstance(item[0], OutputTag):
-                out.collect_side(item[0], item[1], ts)
-            else:
-                out.collect(item, ts)
+            t = type(item)
+            if t is tuple or t is list:           # hot path: one type test for plain records
+                if item and isinstance(item[0], OutputTag):
+                    if t is tuple and len(item) == 2:
+                        out.collect_side(item[0], item[1], ts)
+                        continue
+                    raise self._side_output_misuse(item)
+            elif t is OutputTag:
+                raise self._side_output_misuse(item)
+            out.collect(item, ts)
+
+    def _side_output_misuse(self, item: Any) -> TypeError:
+        tag = item if isinstance(item, OutputTag) else item[0]
+        if isinstance(item, OutputTag):
+            what = "the OutputTag itself"
+        elif type(item) is list:
+            what = f"the list {item!r}"
+        else:
+            what = f"the {len(item)}-tuple {item!r}"
+        return TypeError(f"{self.name}: the function yielded {what}. To send a value to side output "
+                         f"'{tag.tag_id}', yield a tuple of two: `yield tag, value`; anything else goes to the main "
+                         "output.")
 
     def route_late(self, value: Any, ts: int | None, tag: OutputTag | None, why: str, data: dict[str, Any]) -> None:
         """A late record goes to the late-data side output, or is dropped and counted
@@ -113,7 +136,7 @@ class UdfOperator(StreamOperator):
 
     def __init__(self, node: StreamNode, task: OperatorHost, output: Output) -> None:
         super().__init__(node, task, output)
-        self.function = task.copy_user_function(node.params.get("function"))
+        self.function = task.user_function(node)
 
     def open(self) -> None:
         if isinstance(self.function, Function):

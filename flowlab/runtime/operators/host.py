@@ -40,7 +40,8 @@ class OperatorHost(Protocol):
 
     def note_timer(self, op: Any, domain: str, ts: int, key: Any) -> None: ...
 
-    def copy_user_function(self, fn: Any) -> Any: ...
+    def user_function(self, node: Any, key: str = "function") -> Any:
+        """This subtask's own copy of the user code ``node.params[key]``."""
 
     def wake(self, at: int | None = None) -> None: ...
 

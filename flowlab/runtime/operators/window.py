@@ -17,6 +17,7 @@ from flowlab.datastream.state import ValueStateDescriptor
 from flowlab.datastream.window import MergingWindowAssigner
 from flowlab.runtime.elements import LONG_MAX, fmt_ts
 from flowlab.runtime.operators.base import KeyedUdfOperator, user_method
+from flowlab.runtime.operators.rolling import reduce_returned_none
 from flowlab.runtime.operators.window_contexts import (
     AssignerContext,
     ProcessWindowContext,
@@ -41,14 +42,14 @@ class WindowOperator(KeyedUdfOperator):
     def __init__(self, node: Any, task: Any, output: Any) -> None:
         super().__init__(node, task, output)
         p = node.params
-        self.assigner = task.copy_user_function(p["assigner"])      # one copy per subtask, as Flink's
-        self.trigger = task.copy_user_function(p["trigger"])        # deserialized operator has
-        self.evictor = task.copy_user_function(p.get("evictor"))
+        self.assigner = task.user_function(node, "assigner")      # one copy per subtask, as each
+        self.trigger = task.user_function(node, "trigger")        # PyFlink worker deserialises its own
+        self.evictor = task.user_function(node, "evictor")
         self.allowed_lateness = p.get("allowed_lateness", 0)
         self.late_tag = p.get("late_tag")
         self.mode = p["mode"]
         self.all_window = p.get("all_window", False)
-        self.window_function = task.copy_user_function(p.get("window_function"))
+        self.window_function = task.user_function(node, "window_function")
         self.event_time = self.assigner.is_event_time()
         self.merging = isinstance(self.assigner, MergingWindowAssigner)
         self.num_late_records_dropped = 0
@@ -113,7 +114,11 @@ class WindowOperator(KeyedUdfOperator):
         if self.buffered:
             table.setdefault(k, []).append((value, ts))
         elif self.mode == "reduce":
-            table[k] = value if k not in table else self.reduce(table[k], value)
+            if k in table:
+                value = self.reduce(table[k], value)
+                if value is None:
+                    raise reduce_returned_none(self.name, self.backend.user_key)
+            table[k] = value
         else:
             agg = self.function
             table[k] = agg.add(value, table[k] if k in table else agg.create_accumulator())
@@ -203,6 +208,8 @@ class WindowOperator(KeyedUdfOperator):
             acc = values[0] if values else None
             for v in values[1:]:
                 acc = reduce(acc, v)
+                if acc is None:
+                    raise reduce_returned_none(self.name, self.backend.user_key)
             return [] if not values else [acc]
         agg = self.function
         acc = agg.create_accumulator()
