@@ -42,6 +42,10 @@ class OperatorHost(Protocol):
 
     def copy_user_function(self, fn: Any) -> Any: ...
 
+    def create_keyed_state_backend(self, operator_id: str, label: str, max_parallelism: int, key_type: Any,
+                                   key_groups: range) -> Any:
+        """The keyed state backend of one operator of this subtask (the job's ``state.backend.type``)."""
+
     def wake(self, at: int | None = None) -> None: ...
 
     def feedback_queue(self, loop_id: int) -> deque[tuple[Any, int | None]]:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from flowlab.runtime.network.partitioning import ChannelSelector
     from flowlab.runtime.network.service import NetworkService
     from flowlab.runtime.recorder import Recorder
+    from flowlab.runtime.state import StateBackends
 
 
 class TaskEnvironment(Protocol):
@@ -29,6 +30,7 @@ class TaskEnvironment(Protocol):
     inline: bool                  # fast-forward: tasks may continue inline
     printed: list[str]            # the lines print sinks wrote (the TaskManager's stdout)
     iteration_heads: dict[tuple[int, int], Any]
+    state_backends: StateBackends  # the job's state backend choice (creates keyed backends)
 
     def make_selector(self, edge: StreamEdge, task: Any, n_channels: int) -> ChannelSelector: ...
 
