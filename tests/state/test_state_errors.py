@@ -74,7 +74,8 @@ def test_state_access_outside_a_keyed_context_fails_with_flinks_message() -> Non
     sim = run(ReadsInOpen())
     assert ("RuntimeError: No key set. This method should not be called outside of a keyed context. Keyed state and "
             "timers belong to the key of the element being processed: use them in process_element, on_timer or a "
-            "window function — not in open() or close(), where there is no current key.") in sim.failure
+            "window function — not in open(), close() or process_broadcast_element, where there is no current "
+            "key.") in sim.failure
 
 
 class NonKeyed(ProcessFunction):

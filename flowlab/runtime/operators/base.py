@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from flowlab.datastream.checkpointed_function import CheckpointedFunction
 from flowlab.datastream.functions import Function, RuntimeContext, TimerService
 from flowlab.datastream.output_tag import OutputTag
 from flowlab.graph.key_groups import key_group_range_for_operator
 from flowlab.runtime.elements import LONG_MIN
+from flowlab.runtime.operators.function_contexts import FunctionInitContext, FunctionSnapshotContextImpl
 from flowlab.runtime.operators.timer_service import InternalTimerService
 from flowlab.runtime.state import KeyedStateBackend
+from flowlab.runtime.state.operator_state import OperatorStateBackend
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
@@ -102,6 +105,13 @@ class StreamOperator:
     def snapshot_info(self) -> dict[str, Any]:
         return {}
 
+    def operator_state(self) -> OperatorStateBackend:
+        """This subtask's operator state (broadcast state; CheckpointedFunction list state), created on first use."""
+        backend = self.__dict__.get("operator_state_backend")
+        if backend is None:
+            backend = self.operator_state_backend = OperatorStateBackend(self.name)
+        return backend
+
 
 def user_method(func: Any, cls: type, method: str) -> Any:
     """The callable to invoke: ``func.method`` for a Function subclass instance, else the callable."""
@@ -116,8 +126,16 @@ class UdfOperator(StreamOperator):
         self.function = task.copy_user_function(node.params.get("function"))
 
     def open(self) -> None:
+        if isinstance(self.function, CheckpointedFunction):     # flowlab extension: before open(), as in Flink
+            self.function.initialize_state(FunctionInitContext(self, restored_checkpoint=None))
         if isinstance(self.function, Function):
             self.function.open(StreamingRuntimeContext(self))
+
+    def snapshot_function_state(self, checkpoint_id: int, timestamp_ms: int) -> dict[str, Any]:
+        """A checkpoint: ``snapshot_state`` of a CheckpointedFunction, then a copy of the operator state."""
+        if isinstance(self.function, CheckpointedFunction):
+            self.function.snapshot_state(FunctionSnapshotContextImpl(checkpoint_id, timestamp_ms))
+        return self.operator_state().snapshot()
 
     def close(self) -> None:
         if isinstance(self.function, Function):

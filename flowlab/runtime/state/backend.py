@@ -34,7 +34,8 @@ class StateNameError(RuntimeError):
 
 NO_KEY_MESSAGE = ("No key set. This method should not be called outside of a keyed context. Keyed state and "
                   "timers belong to the key of the element being processed: use them in process_element, "
-                  "on_timer or a window function — not in open() or close(), where there is no current key.")
+                  "on_timer or a window function — not in open(), close() or process_broadcast_element, where "
+                  "there is no current key.")
 
 
 class _NoKey:
@@ -106,6 +107,16 @@ class KeyedStateBackend:
         if self.key_listeners:
             for meta in self.key_listeners:
                 self.ttl_cleanup(meta)
+
+    def clear_current_key(self) -> None:
+        """No current key (a broadcast element is being processed): keyed state use fails with "No key set"."""
+        self.current_key = NO_KEY
+        self.user_key = None
+        self.current_key_group = -1
+        self._key_cleared()
+
+    def _key_cleared(self) -> None:
+        """Hook for backends that derive something from the key."""
 
     def _key_changed(self) -> None:
         """Hook for backends that derive something from the key (RocksDB: its bytes)."""

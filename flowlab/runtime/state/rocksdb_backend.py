@@ -197,6 +197,9 @@ class RocksDBKeyedStateBackend(KeyedStateBackend):
         self.key_prefix = self.current_key_group.to_bytes(self.prefix_bytes, "big") + \
             self.key_serializer.dumps(self.user_key)
 
+    def _key_cleared(self) -> None:
+        self.key_prefix = NO_KEY
+
     def _register(self, descriptor: S.StateDescriptor) -> StateMeta:
         ser = serializer_for(descriptor.value_type())
         if descriptor.kind == "map":
