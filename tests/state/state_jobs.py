@@ -32,6 +32,7 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
     "values": lambda s, a: list(s.values()),
     "is_empty": lambda s, a: s.is_empty(),
     "mutate_get": lambda s, a: s.get().append(a),
+    "noop": lambda s, a: None,                       # a record that does not touch the state
 }
 
 

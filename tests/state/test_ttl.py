@@ -122,6 +122,27 @@ def test_disabled_background_cleanup_keeps_expired_values_on_heap() -> None:
     assert [(k, e.value) for k, _ns, e in backend.entries("v")] == [("a", 1), ("b", 2)]
 
 
+@pytest.mark.parametrize(("per_record", "left"), [(True, [("b", 2)]), (False, [("a", 1), ("b", 2)])])
+def test_cleanup_for_every_record_runs_without_state_access(per_record: bool, left: list) -> None:
+    """cleanup_incrementally(1, True): a record for key c that does not touch the state still sweeps one entry."""
+    builder = StateTtlConfig.new_builder(TTL).cleanup_incrementally(1, per_record)
+    sim, _ = script_job(lambda: with_ttl(ValueStateDescriptor("v"), builder), [
+        (0, "a", "update", 1), (1, "b", "update", 2), (1500, "c", "noop", None)], "hashmap")
+    sim.run()
+    (backend,) = keyed_backends(sim)
+    # a expired at 1001; only the per-record sweep at c's record (1501 ms) looks at it again
+    assert [(k, e.value) for k, _ns, e in backend.entries("v")] == left
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_list_on_read_and_write_renews_every_element(backend: str) -> None:
+    """OnReadAndWrite on a list: every get() renews a (added at 1): seen at 801 and 1701, gone at 2702."""
+    builder = StateTtlConfig.new_builder(TTL).update_ttl_on_read_and_write()
+    out = run_script(lambda: with_ttl(ListStateDescriptor("l"), builder), [
+        (0, "k", "add", "a"), (800, "k", "get", None), (1700, "k", "get", None), (2701, "k", "get", None)], backend)
+    assert [(t, r) for t, op, r in out if op == "get"] == [(801, ["a"]), (1701, ["a"]), (2702, [])]
+
+
 def test_new_builder_refuses_duration_with_the_reason() -> None:
     """PyFlink 2.3 reads the TTL with to_milliseconds(), which its Duration lacks: say so."""
     with pytest.raises(TypeError, match=r"new_builder takes a Time, e\.g\. Time\.seconds\(10\).*Duration"):

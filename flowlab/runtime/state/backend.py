@@ -103,7 +103,6 @@ class KeyedStateBackend:
         self.current_key = ident
         self.user_key = key
         self.current_key_group = kg
-        self._key_changed()
         if self.key_listeners:
             for meta in self.key_listeners:
                 self.ttl_cleanup(meta)
@@ -117,9 +116,6 @@ class KeyedStateBackend:
 
     def _key_cleared(self) -> None:
         """Hook for backends that derive something from the key."""
-
-    def _key_changed(self) -> None:
-        """Hook for backends that derive something from the key (RocksDB: its bytes)."""
 
     def now_ms(self) -> int:
         return self.host.now_ms()

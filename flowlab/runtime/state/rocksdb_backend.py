@@ -193,7 +193,8 @@ class RocksDBKeyedStateBackend(KeyedStateBackend):
         self.prefix_bytes = 2 if max_parallelism > 128 else 1
         self.key_prefix: Any = NO_KEY    # kg + key bytes of the current key
 
-    def _key_changed(self) -> None:
+    def set_current_key(self, key: Any) -> None:
+        super().set_current_key(key)
         self.key_prefix = self.current_key_group.to_bytes(self.prefix_bytes, "big") + \
             self.key_serializer.dumps(self.user_key)
 
