@@ -33,7 +33,8 @@ class StateTypeError(TypeError):
 class StateMeta:
     """One registered state of an operator subtask: its descriptor and everything derived from it."""
 
-    __slots__ = ("name", "kind", "descriptor", "signature", "check", "key_check", "ttl", "store", "extra")
+    __slots__ = ("name", "kind", "descriptor", "signature", "check", "key_check", "ttl", "store", "extra",
+                 "reduce")
 
     def __init__(self, descriptor: S.StateDescriptor, store: Any) -> None:
         self.name = descriptor.name
@@ -45,6 +46,8 @@ class StateMeta:
         self.ttl = descriptor.ttl_config
         self.store = store           # the backend's storage for this state (a dict, or a RocksDB column family)
         self.extra: Any = None       # backend-specific (serializers, cleanup cursor)
+        fn = getattr(descriptor, "reduce_function", None)
+        self.reduce = (fn.reduce if hasattr(fn, "reduce") else fn) if fn is not None else None
 
 
 def _checker(t: Any) -> Any:
@@ -229,10 +232,10 @@ class ReducingStateHandle(MergingHandle, S.ReducingState):
             self._delete()
             return
         current = self._get()
-        self._put(self._checked(value if current is None else self.meta.descriptor.reduce(current, value)))
+        self._put(self._checked(value if current is None else self.meta.reduce(current, value)))
 
     def _merge(self, a: Any, b: Any) -> Any:
-        return self.meta.descriptor.reduce(a, b)
+        return self.meta.reduce(a, b)
 
 
 class AggregatingStateHandle(MergingHandle, S.AggregatingState):

@@ -14,7 +14,16 @@ from typing import Any
 
 from flowlab.datastream import state as S
 from flowlab.runtime.state.backend import KeyedStateBackend
-from flowlab.runtime.state.handles import SEMANTICS, VOID, Handle, StateMeta, ValueStateHandle
+from flowlab.runtime.state.handles import (
+    SEMANTICS,
+    VOID,
+    AggregatingStateHandle,
+    Handle,
+    ListStateHandle,
+    ReducingStateHandle,
+    StateMeta,
+    ValueStateHandle,
+)
 from flowlab.runtime.state.ttl import TTL_SEMANTICS, unexpired_or_none
 
 
@@ -104,10 +113,83 @@ class _HeapValueState(_HeapOps, ValueStateHandle):
         self.store[(b.current_key, self.namespace)] = value
 
 
+def _spend(b: Any, n: int) -> None:
+    c = b.cost_ns + n * b.costs.heap_access_ns
+    if c >= 1000:
+        b.host.cost += c // 1000
+        c %= 1000
+    b.cost_ns = c
+
+
+class _HeapListState(_HeapOps, ListStateHandle):
+    """Window contents and user lists: ``add`` without the primitive indirection (one access)."""
+
+    __slots__ = ()
+
+    def add(self, value: Any) -> None:
+        b = self.backend
+        _spend(b, 1)
+        if value is None or self.meta.check is not None:
+            self._element(value)
+        k = (b.current_key, self.namespace)
+        lst = self.store.get(k)
+        if lst is None:
+            self.store[k] = [value]
+        else:
+            lst.append(value)
+
+
+class _HeapReducingState(_HeapOps, ReducingStateHandle):
+    """Reducing windows and user reducing state: ``add`` as one get and one put."""
+
+    __slots__ = ()
+
+    def add(self, value: Any) -> None:
+        b = self.backend
+        k = (b.current_key, self.namespace)
+        store = self.store
+        if value is None:
+            _spend(b, 1)
+            store.pop(k, None)
+            return
+        _spend(b, 2)
+        current = store.get(k)
+        new = value if current is None else self.meta.reduce(current, value)
+        if self.meta.check is not None:
+            self._checked(new)
+        store[k] = new
+
+
+class _HeapAggregatingState(_HeapOps, AggregatingStateHandle):
+    """Aggregating windows and user aggregating state: ``add`` as one get and one put."""
+
+    __slots__ = ()
+
+    def add(self, value: Any) -> None:
+        b = self.backend
+        k = (b.current_key, self.namespace)
+        store = self.store
+        if value is None:
+            _spend(b, 1)
+            store.pop(k, None)
+            return
+        _spend(b, 2)
+        agg = self.meta.descriptor.agg_function
+        acc = store.get(k)
+        acc = agg.add(value, agg.create_accumulator() if acc is None else acc)
+        if self.meta.check is not None:
+            self._checked(acc)
+        store[k] = acc
+
+
+_FAST = {"value": _HeapValueState, "list": _HeapListState, "reducing": _HeapReducingState,
+         "aggregating": _HeapAggregatingState}
+
+
 def _classes() -> dict[tuple[str, bool], type]:
     out: dict[tuple[str, bool], type] = {}
     for kind, cls in SEMANTICS.items():
-        bases = (_HeapValueState,) if kind == "value" else (_HeapOps, cls)
+        bases = (_FAST[kind],) if kind in _FAST else (_HeapOps, cls)
         out[(kind, False)] = type(f"Heap{cls.__name__}", bases, {"__slots__": ()})
         ttl = TTL_SEMANTICS[kind]
         out[(kind, True)] = type(f"Heap{ttl.__name__}", (_HeapOps, ttl), {"__slots__": ()})

@@ -229,7 +229,7 @@ class TtlReducingStateHandle(_Ttl, ReducingStateHandle):
             self._delete()
             return
         current = self._unexpired(self._get(), now)
-        new = value if current is None else self.meta.descriptor.reduce(current, value)
+        new = value if current is None else self.meta.reduce(current, value)
         self._put(TtlValue(self._checked(new), now))
 
     def clear(self) -> None:
@@ -240,7 +240,7 @@ class TtlReducingStateHandle(_Ttl, ReducingStateHandle):
         now = self.backend.now_ms()
         ua, ub = self._unexpired(a, now), self._unexpired(b, now)
         if ua is not None and ub is not None:
-            return TtlValue(self.meta.descriptor.reduce(ua, ub), now)
+            return TtlValue(self.meta.reduce(ua, ub), now)
         if ua is None and ub is None:
             return None
         return TtlValue(ua if ub is None else ub, now)
