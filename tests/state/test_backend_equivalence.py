@@ -51,6 +51,13 @@ class WithWindowState(ProcessWindowFunction):
         context.window_state().get_state(ValueStateDescriptor("fires", Types.LONG())).clear()
 
 
+class Collect(ProcessWindowFunction):
+    """Emits the key, the window and its buffered elements (list window contents, merged for sessions)."""
+
+    def process(self, key, context, elements):
+        yield key, context.window().start, context.window().end, list(elements)
+
+
 class Sessionizer(KeyedProcessFunction):
     """Buffers values in list state, counts them in map state, flushes on an event-time timer."""
 
@@ -88,6 +95,9 @@ def build(name: str, env: StreamExecutionEnvironment, out: list) -> None:
     elif name == "sessions":
         keyed().window(EventTimeSessionWindows.with_gap(Time.milliseconds(30))) \
             .reduce(lambda a, b: (a[0], a[1] + b[1])).add_sink(out.append)
+    elif name == "sessions_process":
+        keyed().window(EventTimeSessionWindows.with_gap(Time.milliseconds(30))).process(Collect()) \
+            .add_sink(out.append)
     elif name == "evictor":
         keyed().window(TumblingEventTimeWindows.of(Time.milliseconds(300))).evictor(CountEvictor.of(2)) \
             .process(WithWindowState()).add_sink(out.append)
@@ -112,7 +122,7 @@ def run(name: str, backend: str, zero_costs: bool) -> tuple[list, flowlab.Simula
     return out, sim
 
 
-JOBS = ["rolling", "timers", "tumbling", "sessions", "evictor", "interval_join"]
+JOBS = ["rolling", "timers", "tumbling", "sessions", "sessions_process", "evictor", "interval_join"]
 
 
 @pytest.mark.parametrize("name", JOBS)
