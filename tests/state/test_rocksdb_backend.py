@@ -126,7 +126,7 @@ def test_back_and_goto_restore_rocksdb_state_exactly() -> None:
 
 def test_typed_state_never_pickles(monkeypatch) -> None:
     """Types.* state on RocksDB is written without pickle (pickle.dumps would fail the job here)."""
-    import flowlab.runtime.state.serializers as ser
+    import flowlab.runtime.state.untyped as ser
 
     def no_pickle(*_a, **_k):
         raise AssertionError("pickle used for typed state")

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import pickle
-import struct
 from typing import Any
 
 from flowlab.common.row import Row, RowKind
@@ -38,95 +36,26 @@ from flowlab.common.typeinfo import (
     TypeInformation,
     _ElementsTypeInfo,
 )
-from flowlab.datastream.window import CountWindow, GlobalWindow, TimeWindow
-
-_LONG = struct.Struct(">q")
-_INT = struct.Struct(">i")
-_SHORT = struct.Struct(">h")
-_BYTE = struct.Struct(">b")
-_CHAR = struct.Struct(">H")
-_FLOAT = struct.Struct(">f")
-_DOUBLE = struct.Struct(">d")
-_EPOCH = datetime.datetime(1970, 1, 1)
-_ROW_KINDS = list(RowKind)
-
-
-def write_varint(n: int, out: bytearray) -> None:
-    while n >= 0x80:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-
-
-def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
-    shift = result = 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, pos
-        shift += 7
-
-
-class Serializer:
-    """Writes one value to a ``bytearray`` and reads it back from ``(bytes, position)``."""
-
-    name = "?"
-
-    def write(self, value: Any, out: bytearray) -> None:
-        raise NotImplementedError
-
-    def read(self, buf: bytes, pos: int) -> tuple[Any, int]:
-        raise NotImplementedError
-
-    def __deepcopy__(self, memo: dict) -> Serializer:
-        return self            # stateless: time-travel snapshots share it
-
-    def dumps(self, value: Any) -> bytes:
-        out = bytearray()
-        self.write(value, out)
-        return bytes(out)
-
-    def loads(self, buf: bytes) -> Any:
-        return self.read(buf, 0)[0]
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.name}>"
-
-
-class _Struct(Serializer):
-    def __init__(self, st: struct.Struct, name: str) -> None:
-        self.st, self.name = st, name
-
-    def write(self, value: Any, out: bytearray) -> None:
-        out += self.st.pack(value)
-
-    def read(self, buf: bytes, pos: int) -> tuple[Any, int]:
-        return self.st.unpack_from(buf, pos)[0], pos + self.st.size
-
-
-class _Bool(Serializer):
-    name = "Boolean"
-
-    def write(self, value: Any, out: bytearray) -> None:
-        out.append(1 if value else 0)
-
-    def read(self, buf: bytes, pos: int) -> tuple[Any, int]:
-        return buf[pos] == 1, pos + 1
-
-
-class _String(Serializer):
-    name = "String"
-
-    def write(self, value: Any, out: bytearray) -> None:
-        data = value.encode("utf-8", "surrogatepass")
-        write_varint(len(data), out)
-        out += data
-
-    def read(self, buf: bytes, pos: int) -> tuple[Any, int]:
-        n, pos = read_varint(buf, pos)
-        return bytes(buf[pos:pos + n]).decode("utf-8", "surrogatepass"), pos + n
+from flowlab.runtime.state.serial_base import (
+    _BYTE,
+    _CHAR,
+    _DOUBLE,
+    _EPOCH,
+    _FLOAT,
+    _INT,
+    _LONG,
+    _ROW_KINDS,
+    _SHORT,
+    BIG_INT,
+    BOOL,
+    STRING,
+    Nullable,
+    Serializer,
+    _Struct,
+    read_varint,
+    write_varint,
+)
+from flowlab.runtime.state.untyped import GENERIC
 
 
 class _Char(Serializer):
@@ -137,19 +66,6 @@ class _Char(Serializer):
 
     def read(self, buf: bytes, pos: int) -> tuple[Any, int]:
         return chr(_CHAR.unpack_from(buf, pos)[0]), pos + 2
-
-
-class _BigInt(Serializer):
-    name = "BigInteger"
-
-    def write(self, value: Any, out: bytearray) -> None:
-        data = value.to_bytes((value.bit_length() + 8) // 8, "big", signed=True)
-        write_varint(len(data), out)
-        out += data
-
-    def read(self, buf: bytes, pos: int) -> tuple[Any, int]:
-        n, pos = read_varint(buf, pos)
-        return int.from_bytes(buf[pos:pos + n], "big", signed=True), pos + n
 
 
 class _BigDec(Serializer):
@@ -214,25 +130,6 @@ class _Timestamp(Serializer):
             return _EPOCH + datetime.timedelta(microseconds=_LONG.unpack_from(buf, pos + 1)[0]), pos + 9
         text, pos = STRING.read(buf, pos + 1)
         return datetime.datetime.fromisoformat(text), pos
-
-
-class Nullable(Serializer):
-    """A marker byte (0 = None, 1 = a value) in front of the inner serializer."""
-
-    def __init__(self, inner: Serializer) -> None:
-        self.inner, self.name = inner, f"{inner.name}?"
-
-    def write(self, value: Any, out: bytearray) -> None:
-        if value is None:
-            out.append(0)
-        else:
-            out.append(1)
-            self.inner.write(value, out)
-
-    def read(self, buf: bytes, pos: int) -> tuple[Any, int]:
-        if buf[pos] == 0:
-            return None, pos + 1
-        return self.inner.read(buf, pos + 1)
 
 
 class _Elements(Serializer):
@@ -329,12 +226,11 @@ class _Row(Serializer):
         return row, pos
 
 
-STRING = _String()
 _BASIC: dict[BasicType, Serializer] = {
-    BasicType.STRING: STRING, BasicType.BOOLEAN: _Bool(), BasicType.BYTE: _Struct(_BYTE, "Byte"),
+    BasicType.STRING: STRING, BasicType.BOOLEAN: BOOL, BasicType.BYTE: _Struct(_BYTE, "Byte"),
     BasicType.SHORT: _Struct(_SHORT, "Short"), BasicType.INT: _Struct(_INT, "Integer"),
     BasicType.LONG: _Struct(_LONG, "Long"), BasicType.FLOAT: _Struct(_FLOAT, "Float"),
-    BasicType.DOUBLE: _Struct(_DOUBLE, "Double"), BasicType.CHAR: _Char(), BasicType.BIG_INT: _BigInt(),
+    BasicType.DOUBLE: _Struct(_DOUBLE, "Double"), BasicType.CHAR: _Char(), BasicType.BIG_INT: BIG_INT,
     BasicType.BIG_DEC: _BigDec(), BasicType.INSTANT: _Instant(),
 }
 
@@ -367,134 +263,6 @@ def serializer_for(t: TypeInformation | None) -> Serializer:
     return GENERIC
 
 
-# -- the tagged encoding of untyped values -------------------------------------------------------------
-(T_NONE, T_FALSE, T_TRUE, T_LONG, T_BIGINT, T_FLOAT, T_STR, T_BYTES, T_TUPLE, T_LIST, T_DICT, T_ROW,
- T_TIME_WINDOW, T_GLOBAL_WINDOW, T_COUNT_WINDOW, T_DECIMAL, T_PICKLE) = range(17)
-_BIG_LONG = _BASIC[BasicType.BIG_INT]
-
-
-class _Generic(Serializer):
-    """One tag byte, then the value's own layout; pickle only for what has no layout here."""
-
-    name = "Pickled"
-
-    def write(self, value: Any, out: bytearray) -> None:
-        t = type(value)
-        if value is None:
-            out.append(T_NONE)
-        elif t is bool:
-            out.append(T_TRUE if value else T_FALSE)
-        elif t is int:
-            if -(1 << 63) <= value < (1 << 63):
-                out.append(T_LONG)
-                out += _LONG.pack(value)
-            else:
-                out.append(T_BIGINT)
-                _BIG_LONG.write(value, out)
-        elif t is float:
-            out.append(T_FLOAT)
-            out += _DOUBLE.pack(value)
-        elif t is str:
-            out.append(T_STR)
-            STRING.write(value, out)
-        elif t is bytes:
-            out.append(T_BYTES)
-            write_varint(len(value), out)
-            out += value
-        elif t is tuple or t is list:
-            out.append(T_TUPLE if t is tuple else T_LIST)
-            write_varint(len(value), out)
-            for v in value:
-                self.write(v, out)
-        elif t is dict:
-            out.append(T_DICT)
-            write_varint(len(value), out)
-            for k, v in value.items():
-                self.write(k, out)
-                self.write(v, out)
-        elif t is Row:
-            out.append(T_ROW)
-            out.append(value.get_row_kind().value)
-            names = value._names()
-            self.write(None if names is None else tuple(names), out)
-            self.write(tuple(value._values), out)
-        elif t is TimeWindow:
-            out.append(T_TIME_WINDOW)
-            out += _LONG.pack(value.start)
-            out += _LONG.pack(value.end)
-        elif t is GlobalWindow:
-            out.append(T_GLOBAL_WINDOW)
-        elif t is CountWindow:
-            out.append(T_COUNT_WINDOW)
-            out += _LONG.pack(value.id)
-        elif t is decimal.Decimal:
-            out.append(T_DECIMAL)
-            STRING.write(str(value), out)
-        else:
-            out.append(T_PICKLE)
-            data = pickle.dumps(value, protocol=4)
-            write_varint(len(data), out)
-            out += data
-
-    def read(self, buf: bytes, pos: int) -> tuple[Any, int]:
-        tag = buf[pos]
-        pos += 1
-        if tag == T_NONE:
-            return None, pos
-        if tag == T_FALSE or tag == T_TRUE:
-            return tag == T_TRUE, pos
-        if tag == T_LONG:
-            return _LONG.unpack_from(buf, pos)[0], pos + 8
-        if tag == T_BIGINT:
-            return _BIG_LONG.read(buf, pos)
-        if tag == T_FLOAT:
-            return _DOUBLE.unpack_from(buf, pos)[0], pos + 8
-        if tag == T_STR:
-            return STRING.read(buf, pos)
-        if tag == T_BYTES:
-            n, pos = read_varint(buf, pos)
-            return bytes(buf[pos:pos + n]), pos + n
-        if tag == T_TUPLE or tag == T_LIST:
-            n, pos = read_varint(buf, pos)
-            items = []
-            for _ in range(n):
-                v, pos = self.read(buf, pos)
-                items.append(v)
-            return (tuple(items) if tag == T_TUPLE else items), pos
-        if tag == T_DICT:
-            n, pos = read_varint(buf, pos)
-            d = {}
-            for _ in range(n):
-                k, pos = self.read(buf, pos)
-                d[k], pos = self.read(buf, pos)
-            return d, pos
-        if tag == T_ROW:
-            kind = buf[pos]
-            names, pos = self.read(buf, pos + 1)
-            values, pos = self.read(buf, pos)
-            row = Row(*values)
-            if names is not None:
-                row.set_field_names(list(names))
-            if kind:
-                row.set_row_kind(_ROW_KINDS[kind])
-            return row, pos
-        if tag == T_TIME_WINDOW:
-            return TimeWindow(_LONG.unpack_from(buf, pos)[0], _LONG.unpack_from(buf, pos + 8)[0]), pos + 16
-        if tag == T_GLOBAL_WINDOW:
-            return GlobalWindow(), pos
-        if tag == T_COUNT_WINDOW:
-            return CountWindow(_LONG.unpack_from(buf, pos)[0]), pos + 8
-        if tag == T_DECIMAL:
-            text, pos = STRING.read(buf, pos)
-            return decimal.Decimal(text), pos
-        if tag == T_PICKLE:
-            n, pos = read_varint(buf, pos)
-            return pickle.loads(bytes(buf[pos:pos + n])), pos + n   # noqa: S301 - bytes this run wrote
-        raise ValueError(f"corrupt state bytes: unknown tag {tag} at position {pos - 1}")
-
-
-GENERIC = _Generic()
-
 
 class TtlValueSerializer(Serializer):
     """A value with its last-access time: 8 bytes of timestamp (ms), then the value (Flink's ``TtlValue``)."""
@@ -511,3 +279,5 @@ class TtlValueSerializer(Serializer):
         ts = _LONG.unpack_from(buf, pos)[0]
         v, pos = self.inner.read(buf, pos + 8)
         return TtlValue(v, ts), pos
+
+
