@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowlab.datastream import state as S
+from flowlab.runtime.keys import TypedKey
 from flowlab.runtime.state.backend import KeyedStateBackend
 from flowlab.runtime.state.handles import (
     SEMANTICS,
@@ -262,7 +263,7 @@ class HeapKeyedStateBackend(KeyedStateBackend):
         meta = self.metas.get(name)
         if meta is None:
             return []
-        return [(getattr(k, "key", k) if type(k).__name__ == "TypedKey" else k, ns, v)
+        return [(k.key if type(k) is TypedKey else k, ns, v)
                 for (k, ns), v in meta.store.items()]
 
     def num_entries(self, name: str) -> int:
