@@ -82,7 +82,7 @@ LAYERS: dict[str, Layer] = {
     "sources": _layer(internal=["sources", "datastream", "common", "graph", "trace"], lazy=["runtime"]),
     "runtime": _layer(
         internal=["runtime", "kernel", "trace", "common", "graph", "datastream", "sources"],
-        third_party=["networkx", "pandas", "cloudpickle"],
+        third_party=["networkx", "pandas", "cloudpickle", "rocksdict"],
         forbidden=["viz", "exercises"],
     ),
     "exercises": _layer(

@@ -25,6 +25,7 @@ from flowlab.graph.transformations import (
 )
 
 if TYPE_CHECKING:
+    from flowlab.datastream.broadcast_stream import BroadcastConnectedStream, BroadcastStream
     from flowlab.datastream.connected_streams import ConnectedStreams
     from flowlab.datastream.iterative_stream import IterativeStream
     from flowlab.datastream.join import CoGroupedStreams, JoinedStreams
@@ -206,10 +207,14 @@ class DataStream:
                                 parallelism=self._transformation.parallelism)
         return DataStream(self._env, t)
 
-    def connect(self, ds: DataStream) -> ConnectedStreams:
+    def connect(self, ds: DataStream | BroadcastStream) -> ConnectedStreams | BroadcastConnectedStream:
+        """Two streams into one two-input operator; a ``BroadcastStream`` gives a ``BroadcastConnectedStream``."""
+        from flowlab.datastream.broadcast_stream import BroadcastConnectedStream, BroadcastStream
         from flowlab.datastream.connected_streams import ConnectedStreams
         if ds._env is not self._env:
             raise ValueError("Cannot connect streams of different execution environments.")
+        if isinstance(ds, BroadcastStream):
+            return BroadcastConnectedStream(self, ds)
         return ConnectedStreams(self, ds)
 
     def join(self, other_stream: DataStream) -> JoinedStreams:
@@ -281,10 +286,13 @@ class DataStream:
     def rescale(self) -> DataStream:
         return self._partition(P.RESCALE)
 
-    def broadcast(self, *args: Any) -> DataStream:
-        if args:
-            raise NotImplementedError("broadcast state (broadcast(MapStateDescriptor)) is not in flowlab yet; "
-                                      "broadcast() without arguments sends every record to every subtask")
+    def broadcast(self, *broadcast_state_descriptors: Any) -> DataStream | BroadcastStream:
+        """Send every record to every subtask; with MapStateDescriptors, a ``BroadcastStream`` that declares
+        the broadcast state each instance of the connected operator keeps."""
+        if broadcast_state_descriptors:
+            from flowlab.datastream.broadcast_stream import BroadcastStream, check_descriptors
+            return BroadcastStream(self._env, self._partition(P.BROADCAST),
+                                   check_descriptors(broadcast_state_descriptors))
         return self._partition(P.BROADCAST)
 
     def forward(self) -> DataStream:

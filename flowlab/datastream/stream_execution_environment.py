@@ -120,6 +120,26 @@ class StreamExecutionEnvironment:
             self._settings["checkpointing_mode"] = mode.name
         return self
 
+    def set_state_backend(self, state_backend: Any) -> StreamExecutionEnvironment:
+        """PyFlink 1.x (removed in Flink 2.0; not in PyFlink 2.3): flowlab applies the backend's Flink 2.x
+        configuration (``state.backend.type``, checkpoint storage keys) and warns, naming those keys."""
+        import warnings
+
+        from flowlab.datastream.state_backend import LegacyStateBackendWarning, StateBackend
+        if not isinstance(state_backend, StateBackend):
+            raise TypeError(f"set_state_backend expects a state backend such as HashMapStateBackend(), got "
+                            f"{state_backend!r}")
+        conf = state_backend._configuration()
+        keys = ", ".join(f"{k}: {v}" for k, v in conf.items())
+        warnings.warn(f"env.set_state_backend(...) was removed in Flink 2.0 (PyFlink 2.3 has no such method). Set "
+                      f"the configuration instead — here {keys} — e.g. conf.set_string('state.backend.type', "
+                      f"'{conf['state.backend.type']}') and StreamExecutionEnvironment.get_execution_environment(conf). "
+                      "flowlab applies it now.", LegacyStateBackendWarning, stacklevel=2)
+        for k, v in conf.items():
+            self._configuration.set_string(k, v)
+        self._state_backend = state_backend
+        return self
+
     # -- sources -----------------------------------------------------------------------------------
     def from_collection(self, collection: list, type_info: TypeInformation | None = None) -> DataStream:
         """A bounded, non-parallel source emitting the elements in order, as fast as it can."""

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from flowlab.datastream.checkpointed_function import CheckpointedFunction
 from flowlab.datastream.functions import Function, RuntimeContext, TimerService
 from flowlab.datastream.output_tag import OutputTag
 from flowlab.graph.key_groups import key_group_range_for_operator
 from flowlab.runtime.elements import LONG_MIN
+from flowlab.runtime.operators.function_contexts import FunctionInitContext, FunctionSnapshotContextImpl
 from flowlab.runtime.operators.timer_service import InternalTimerService
-from flowlab.runtime.state import HeapKeyedStateBackend
+from flowlab.runtime.state import KeyedStateBackend
+from flowlab.runtime.state.operator_state import OperatorStateBackend
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
@@ -125,6 +128,13 @@ class StreamOperator:
     def snapshot_info(self) -> dict[str, Any]:
         return {}
 
+    def operator_state(self) -> OperatorStateBackend:
+        """This subtask's operator state (broadcast state; CheckpointedFunction list state), created on first use."""
+        backend = self.__dict__.get("operator_state_backend")
+        if backend is None:
+            backend = self.operator_state_backend = OperatorStateBackend(self.name)
+        return backend
+
 
 def user_method(func: Any, cls: type, method: str) -> Any:
     """The callable to invoke: ``func.method`` for a Function subclass instance, else the callable."""
@@ -139,8 +149,16 @@ class UdfOperator(StreamOperator):
         self.function = task.user_function(node)
 
     def open(self) -> None:
+        if isinstance(self.function, CheckpointedFunction):     # flowlab extension: before open(), as in Flink
+            self.function.initialize_state(FunctionInitContext(self, restored_checkpoint=None))
         if isinstance(self.function, Function):
             self.function.open(StreamingRuntimeContext(self))
+
+    def snapshot_function_state(self, checkpoint_id: int, timestamp_ms: int) -> dict[str, Any]:
+        """A checkpoint: ``snapshot_state`` of a CheckpointedFunction, then a copy of the operator state."""
+        if isinstance(self.function, CheckpointedFunction):
+            self.function.snapshot_state(FunctionSnapshotContextImpl(checkpoint_id, timestamp_ms))
+        return self.operator_state().snapshot()
 
     def close(self) -> None:
         if isinstance(self.function, Function):
@@ -158,8 +176,9 @@ class KeyedUdfOperator(UdfOperator):
         self.key_selector = key_selector or node.params["key_selector"]
         self.key_type = node.params.get("key_type")
         p, max_p = task.vertex.parallelism, task.vertex.max_parallelism
-        self.backend = HeapKeyedStateBackend(max_p, self.key_type,
-                                             key_group_range_for_operator(max_p, p, task.index))
+        label = f"{type(self).__name__}_{self.id}__{task.index + 1}_{p}__"
+        self.backend = task.create_keyed_state_backend(self.id, label, max_p, self.key_type,
+                                                       key_group_range_for_operator(max_p, p, task.index))
         self.timer_service = InternalTimerService(self.on_event_time, self.on_processing_time,
                                                   self._schedule_processing_time, self.backend.set_current_key)
 
@@ -210,11 +229,14 @@ class StreamingRuntimeContext(RuntimeContext):
     def get_job_parameter(self, key: str, default_value: str) -> str:
         return self._op.task.job_parameters.get(key, default_value)
 
-    def _backend(self) -> HeapKeyedStateBackend:
+    def _backend(self) -> KeyedStateBackend:
         backend = getattr(self._op, "backend", None)
         if backend is None:
-            raise RuntimeError("Keyed state can only be used on a 'keyed stream', i.e., after a 'key_by()' "
-                               f"operation; '{self._op.name}' is not keyed.")
+            raise RuntimeError(
+                "Keyed state can only be used on a 'keyed stream', i.e., after a 'key_by()' operation; "
+                f"'{self._op.name}' is not keyed, so it has no key to scope state to. Key the stream first, e.g. "
+                "ds.key_by(lambda r: r[0]).process(MyKeyedProcessFunction()). (State per parallel instance "
+                "instead of per key: broadcast state, or flowlab's CheckpointedFunction extension.)")
         return backend
 
     def get_state(self, state_descriptor: Any) -> Any:

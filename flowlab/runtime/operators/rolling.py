@@ -17,7 +17,7 @@ class RollingReduceOperator(KeyedUdfOperator):
     def open(self) -> None:
         super().open()
         self.call = user_method(self.function, F.ReduceFunction, "reduce")
-        self.state = self.backend.get_state(ValueStateDescriptor("_reduce_state"))
+        self.state = self.backend.get_state(ValueStateDescriptor("_op_state"))   # Flink's name for it
 
     def process_element(self, value: Any, ts: int | None) -> None:
         self.set_key_of(value)

@@ -158,6 +158,10 @@ class StreamTask(DeferredCopy):
         return load_function(node.params, key)
 
     # -- services for operators ---------------------------------------------------------------------
+    def create_keyed_state_backend(self, operator_id: str, label: str, max_parallelism: int, key_type: Any,
+                                   key_groups: range) -> Any:
+        return self.job.state_backends.create_keyed(self, operator_id, label, max_parallelism, key_type, key_groups)
+
     def now_ms(self) -> int:
         return self.kernel.now // 1000
 
