@@ -16,8 +16,7 @@ from typing import Any
 
 Path = list[tuple[str, Any]]
 
-ADVICE = ("create the Simulation with time_travel=False (then back() and goto() are not available), "
-          "or keep such objects out of it")
+ADVICE = "or create the Simulation with time_travel=False (then back() and goto() are not available)"
 
 
 class SnapshotCopyError(TypeError):
@@ -47,6 +46,8 @@ def _children(obj: Any) -> Iterator[tuple[str, Any]]:
     elif isinstance(obj, (list, tuple, deque, set, frozenset)):
         for i, v in enumerate(obj):
             yield f"[{i}]", v
+    elif hasattr(obj, "__self__") and hasattr(obj, "__func__"):      # a bound method: its object
+        yield ".__self__", obj.__self__
     else:
         attrs = getattr(obj, "__dict__", None)
         if isinstance(attrs, dict):
@@ -57,20 +58,34 @@ def _children(obj: Any) -> Iterator[tuple[str, Any]]:
                     yield f".{name}", getattr(obj, name)
 
 
-def find_uncopyable(obj: Any, seen: set[int] | None = None) -> Path | None:
+def find_uncopyable(obj: Any, skip: set[int] | None = None) -> Path | None:
     """The path ``[(label, object), ...]`` from ``obj`` down to the innermost object that cannot be copied,
-    ``[]`` when ``obj`` itself is that object, or None when ``obj`` can be copied."""
+    ``[]`` when ``obj`` itself is that object, or None when ``obj`` can be copied.
+
+    ``skip`` holds the ids of objects not to walk into (the owners: the job, its kernel, other tasks), so
+    the path stays inside ``obj``; an object that fails only through one of them is not blamed (None).
+    Ids only mark objects here, they order nothing."""
+    found = _search(obj, set(skip or ()))
+    return found if isinstance(found, list) else None
+
+
+_FINE, _ELSEWHERE = "fine", "elsewhere"
+
+
+def _search(obj: Any, seen: set[int]) -> Path | str:
     if not _fails(obj):
-        return None
-    seen = set() if seen is None else seen
-    if id(obj) in seen:                 # id() only breaks cycles here; it orders nothing
-        return []
+        return _FINE
     seen.add(id(obj))
+    elsewhere = False
     for label, child in _children(obj):
-        if _fails(child):
-            deeper = find_uncopyable(child, seen)
-            return [(label, child), *(deeper or [])]
-    return []
+        if id(child) in seen:
+            elsewhere = True
+            continue
+        found = _search(child, seen)
+        if isinstance(found, list):
+            return [(label, child), *found]
+        elsewhere = elsewhere or found == _ELSEWHERE
+    return _ELSEWHERE if elsewhere else []
 
 
 def _type_name(obj: Any) -> str:
@@ -85,33 +100,40 @@ def _where(path: Path) -> str:
 def explain(rt: Any, step: int, exc: Exception) -> str:
     """The message: which operator (and attribute) or which record holds what cannot be copied."""
     head = f"Time travel could not copy the job at step {step} ({type(exc).__name__}: {exc}): "
+    owners = {id(rt), id(rt.kernel), id(getattr(rt, "network", None)), id(getattr(rt, "jobmaster", None))}
+    owners |= {id(t) for tasks in rt.tasks.values() for t in tasks}
     for vid, tasks in rt.tasks.items():
         for task in tasks:
             for op in task.operators:
-                path = find_uncopyable(op)
+                mine = {id(o) for o in task.operators if o is not op}
+                mine |= {id(x) for x in [*task.partitions, *task.gates]}
+                path = find_uncopyable(op, owners | mine)
                 if path is not None:
                     culprit = path[-1][1] if path else op
                     return (head + f"operator {op.name!r} ({vid}[{task.index}]) holds a {_type_name(culprit)} at "
-                            f"`{op.name}{_where(path)}`, which cannot be copied. Flink, too, must serialize a function "
-                            "to ship it to its TaskManagers: create such objects in open() from plain settings, or "
+                            f"`{op.name}{_where(path)}`, which cannot be copied. Time travel copies the whole job "
+                            "every snapshot_interval steps, so a function may hold only copyable values (plain data, "
+                            "Flink state): keep locks, open files, connections and generators out of it, "
                             f"{ADVICE}.")
     for vid, tasks in rt.tasks.items():
         for task in tasks:
-            path = find_uncopyable(task)
+            path = find_uncopyable(task, (owners - {id(task)}) | {id(o) for o in task.operators})
             if path is None:
                 continue
             record = _record_in(path)
             culprit = path[-1][1] if path else task
             if record is not None:
-                return (head + f"a record in flight at {vid}[{task.index}], {_short(record)}, holds a "
+                what = "is" if culprit is record else "holds"
+                return (head + f"a record in flight at {vid}[{task.index}], {_short(record)}, {what} a "
                         f"{_type_name(culprit)}, which cannot be copied. Records must be plain data (Flink serializes "
                         "every record it sends to another task): emit values, e.g. list(...) of a generator instead "
-                        f"of the generator, or {ADVICE}.")
+                        f"of the generator, {ADVICE}.")
             return (head + f"task {vid}[{task.index}] holds a {_type_name(culprit)} at `{vid}[{task.index}]"
-                    f"{_where(path)}`, which cannot be copied; {ADVICE}.")
+                    f"{_where(path)}`, which cannot be copied. Keep it out of functions and records, {ADVICE}.")
     path = find_uncopyable(rt) or []
     culprit = path[-1][1] if path else rt
-    return head + f"the job holds a {_type_name(culprit)} at `job{_where(path)}`, which cannot be copied; {ADVICE}."
+    return (head + f"the job holds a {_type_name(culprit)} at `job{_where(path)}`, which cannot be copied. Keep it "
+            f"out of functions and records, {ADVICE}.")
 
 
 def _record_in(path: Path) -> Any:
