@@ -58,27 +58,39 @@ def _children(obj: Any) -> Iterator[tuple[str, Any]]:
                     yield f".{name}", getattr(obj, name)
 
 
-def find_uncopyable(obj: Any, skip: set[int] | None = None) -> Path | None:
+class _Objects:
+    """A set of objects by identity (``is``), small: the path being walked and the owners to skip."""
+
+    def __init__(self, items: Any = ()) -> None:
+        self.items = list(items)
+
+    def __contains__(self, obj: Any) -> bool:
+        return any(x is obj for x in self.items)
+
+    def add(self, obj: Any) -> None:
+        self.items.append(obj)
+
+
+def find_uncopyable(obj: Any, skip: Any = ()) -> Path | None:
     """The path ``[(label, object), ...]`` from ``obj`` down to the innermost object that cannot be copied,
     ``[]`` when ``obj`` itself is that object, or None when ``obj`` can be copied.
 
-    ``skip`` holds the ids of objects not to walk into (the owners: the job, its kernel, other tasks), so
-    the path stays inside ``obj``; an object that fails only through one of them is not blamed (None).
-    Ids only mark objects here, they order nothing."""
-    found = _search(obj, set(skip or ()))
+    ``skip`` holds objects not to walk into (the owners: the job, its kernel, other tasks), so the path stays
+    inside ``obj``; an object that fails only through one of them is not blamed (None)."""
+    found = _search(obj, _Objects(skip))
     return found if isinstance(found, list) else None
 
 
 _FINE, _ELSEWHERE = "fine", "elsewhere"
 
 
-def _search(obj: Any, seen: set[int]) -> Path | str:
+def _search(obj: Any, seen: _Objects) -> Path | str:
     if not _fails(obj):
         return _FINE
-    seen.add(id(obj))
+    seen.add(obj)
     elsewhere = False
     for label, child in _children(obj):
-        if id(child) in seen:
+        if child in seen:
             elsewhere = True
             continue
         found = _search(child, seen)
@@ -100,14 +112,13 @@ def _where(path: Path) -> str:
 def explain(rt: Any, step: int, exc: Exception) -> str:
     """The message: which operator (and attribute) or which record holds what cannot be copied."""
     head = f"Time travel could not copy the job at step {step} ({type(exc).__name__}: {exc}): "
-    owners = {id(rt), id(rt.kernel), id(getattr(rt, "network", None)), id(getattr(rt, "jobmaster", None))}
-    owners |= {id(t) for tasks in rt.tasks.values() for t in tasks}
+    tasks_all = [t for tasks in rt.tasks.values() for t in tasks]
+    owners = [rt, rt.kernel, getattr(rt, "network", None), getattr(rt, "jobmaster", None), *tasks_all]
     for vid, tasks in rt.tasks.items():
         for task in tasks:
             for op in task.operators:
-                mine = {id(o) for o in task.operators if o is not op}
-                mine |= {id(x) for x in [*task.partitions, *task.gates]}
-                path = find_uncopyable(op, owners | mine)
+                mine = [o for o in task.operators if o is not op] + [*task.partitions, *task.gates]
+                path = find_uncopyable(op, owners + mine)
                 if path is not None:
                     culprit = path[-1][1] if path else op
                     return (head + f"operator {op.name!r} ({vid}[{task.index}]) holds a {_type_name(culprit)} at "
@@ -117,7 +128,7 @@ def explain(rt: Any, step: int, exc: Exception) -> str:
                             f"{ADVICE}.")
     for vid, tasks in rt.tasks.items():
         for task in tasks:
-            path = find_uncopyable(task, (owners - {id(task)}) | {id(o) for o in task.operators})
+            path = find_uncopyable(task, [o for o in owners if o is not task] + list(task.operators))
             if path is None:
                 continue
             record = _record_in(path)
