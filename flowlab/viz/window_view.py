@@ -7,6 +7,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from flowlab.trace import Steppable
+from flowlab.viz.follow import follow as follow_sim
 from flowlab.viz.render.late_html import render_late_records
 from flowlab.viz.render.window_svg import render_windows, window_operators
 from flowlab.viz.view import Displayable
@@ -20,7 +21,7 @@ class WindowView(Displayable):
     Simplification: at most ``max_keys`` keys and the last 30 closed windows per key are drawn.
     """
 
-    def __init__(self, sim: Steppable | None = None, max_keys: int = 12) -> None:
+    def __init__(self, sim: Steppable | None = None, max_keys: int = 12, follow: bool = True) -> None:
         self.sim = sim
         self.max_keys = max_keys
         self.chooser = widgets.Dropdown(options=[], description="operator", layout=widgets.Layout(display="none"))
@@ -29,6 +30,7 @@ class WindowView(Displayable):
         self.widget = widgets.VBox([self.chooser, self.svg, self.late])
         self._snapshot: dict[str, Any] | None = None
         self.chooser.observe(lambda _c: self._draw(), names="value")
+        self.follower = follow_sim(self, sim, follow)
         if sim is not None:
             self.refresh()
 

@@ -5,6 +5,7 @@ from flowlab.viz import Dashboard, EventTimeView
 from flowlab.viz.event_time_view import EventTimePanel, has_event_time
 from flowlab.viz.render.watermark_plot import event_time_series
 from tests.runtime.event_time_jobs import late_job
+from tests.viz.helpers import finish
 
 MAX = 2**63 - 1
 
@@ -61,6 +62,7 @@ def test_dashboard_gets_event_time_tabs_for_event_time_jobs(fake_sim) -> None:
     panel = next(v for v in dash.views if isinstance(v, EventTimePanel))
     assert panel.widget.layout.display == "flex"
     dash.run_to_end()
+    finish(dash)
     assert "holding" in panel.watermarks.html.value or "Watermark generators" in panel.watermarks.html.value
     panel.tabs.selected_index = 2
     assert "late record" in panel.windows.svg.value

@@ -490,6 +490,16 @@ class Simulation:
     def events(self) -> list[TraceEvent]:
         return list(self._trace.events)
 
+    def recent_events(self, steps: int = 10) -> list[TraceEvent]:
+        """The events of the last ``steps`` steps up to the current one, read from the trace (flowlab
+        extension: the Dashboard's "Recent events", right after a jump too)."""
+        first = self.step_count - check.count("steps", steps) + 1
+        events = self._trace.events
+        k = len(events)
+        while k and events[k - 1].step >= first:
+            k -= 1
+        return events[k:]
+
     def trace_digest(self) -> str:
         return self._trace.digest()
 

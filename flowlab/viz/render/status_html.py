@@ -14,6 +14,22 @@ def records_total(snapshot: dict[str, Any]) -> int:
                for v in snapshot.get("vertices") or () for st in v.get("subtasks") or ())
 
 
+def records_emitted(snapshot: dict[str, Any]) -> int:
+    """Records the sources emitted so far (``records_out`` of every source operator subtask)."""
+    return sum(int(st.get("records_out") or 0) for o in snapshot.get("operators") or () if o.get("kind") == "source"
+               for st in o.get("subtasks") or ())
+
+
+def render_progress(text: str, running: bool) -> str:
+    """The long-run line next to Stop: progress while running (class ``flowlab-progress``), else how it ended."""
+    if not text:
+        return ""
+    colour = pal.INK if running else pal.INK_SOFT
+    spinner = "⏳ " if running else ""
+    return (f'<span class="flowlab-progress" data-running="{"1" if running else "0"}" style="font-family:'
+            f'{esc(FONT_FAMILY)};font-size:12px;color:{colour}">{spinner}{esc(text)}</span>')
+
+
 def render_status(snapshot: dict[str, Any]) -> str:
     """A compact HTML status line for ``snapshot`` (step count, time in ms, job status, records, events)."""
     job = snapshot.get("job") or {}
