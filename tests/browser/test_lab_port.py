@@ -17,6 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "lab_port.py"
 
+pytestmark = pytest.mark.xdist_group("lab-port")     # they all use port 8888 and its neighbours: one at a time
+
 
 @contextmanager
 def occupied(port: int):
@@ -44,6 +46,7 @@ def test_a_taken_port_is_skipped():
         port = int(out.stdout)
         assert out.returncode == 0 and port > 8888
         with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", port))
 
 
