@@ -17,19 +17,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "lab_port.py"
 
-pytestmark = pytest.mark.xdist_group("lab-port")     # they all use port 8888 and its neighbours: one at a time
+
+def _some_port() -> int:
+    """A port nobody listens on now (only the `make lab` test uses 8888, so the tests cannot collide)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @contextmanager
 def occupied(port: int):
-    """Listen on ``port`` (if someone else already does, it is occupied all the same)."""
+    """Listen on ``port``; if someone else already listens there, it is occupied all the same."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)     # a TIME_WAIT leftover must not stop us
     try:
         try:
             s.bind(("127.0.0.1", port))
             s.listen(1)
         except OSError:
-            pass
+            with socket.create_connection(("127.0.0.1", port), timeout=2):
+                pass                                             # raises unless another server listens
         yield
     finally:
         s.close()
@@ -40,11 +47,12 @@ def _tool(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_a_taken_port_is_skipped():
-    """With 8888 taken, the tool answers another port, free to listen on."""
-    with occupied(8888):
-        out = _tool("8888")
+    """With the preferred port taken, the tool answers a higher one, free to listen on."""
+    taken = _some_port()
+    with occupied(taken):
+        out = _tool(str(taken))
         port = int(out.stdout)
-        assert out.returncode == 0 and port > 8888
+        assert out.returncode == 0 and port > taken
         with socket.socket() as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", port))
@@ -52,18 +60,17 @@ def test_a_taken_port_is_skipped():
 
 def test_a_free_port_is_kept():
     """A free preferred port is answered as is."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        free = s.getsockname()[1]
+    free = _some_port()
     assert _tool(str(free)).stdout.strip() == str(free)
 
 
 def test_an_explicit_port_wins_and_a_taken_one_is_refused_clearly():
     """--fixed (PORT=... given): a free port is kept; a taken one exits 1 naming it and what to do."""
-    with occupied(8888):
-        out = _tool("--fixed", "8888")
+    taken = _some_port()
+    with occupied(taken):
+        out = _tool("--fixed", str(taken))
     assert out.returncode == 1 and out.stdout == ""
-    assert out.stderr.startswith("make lab: port 8888 (PORT=8888) is already in use on 127.0.0.1")
+    assert out.stderr.startswith(f"make lab: port {taken} (PORT={taken}) is already in use on 127.0.0.1")
     assert "leave PORT unset to pick a free port" in out.stderr
 
 
