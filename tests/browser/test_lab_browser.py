@@ -406,3 +406,60 @@ def test_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[s
     counts = run_all_and_find(notebook, tmp_path, lesson.split("_")[0], selectors, texts)
     missing = [sel for sel, n in counts.items() if n == 0]
     assert not missing, f"{lesson}: no element matches {missing} after run-all (counts: {counts})"
+
+
+ENDLESS = """\
+import flowlab
+from flowlab.common import WatermarkStrategy
+from flowlab.datastream import StreamExecutionEnvironment
+from flowlab.sources import GeneratorSource
+from flowlab.viz import Dashboard
+
+env = StreamExecutionEnvironment.get_execution_environment()
+env.from_source(GeneratorSource(count=None, records_per_second=1000), WatermarkStrategy.no_watermarks(), "Gen").print()
+sim = flowlab.Simulation(env, horizon_ms=10_000_000)
+Dashboard(sim)
+"""
+
+
+def test_run_to_end_runs_in_chunks_and_stop_interrupts_it(tmp_path: Path) -> None:
+    """In the browser, Run to end on an endless job shows growing progress while it runs (the kernel stays
+    free between chunks), and Stop ends it with a message."""
+    _require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    root_dir, work = tmp_path / "lab_root", tmp_path / "lab_work"
+    root_dir.mkdir()
+    work.mkdir()
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                     "source": ENDLESS}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                      "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    (root_dir / "endless.ipynb").write_text(json.dumps(nb))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with jupyterlab(root_dir, work) as (base, token, log_path), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                    timeout=60_000)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_and_run_all(page, base, token, "endless.ipynb")
+            button = lambda text: page.locator("button.jupyter-button", has_text=re.compile(rf"^\s*{text}\s*$"))  # noqa: E731
+            button("Run to end").first.click(timeout=CLICK_TIMEOUT_MS)
+            progress = page.locator(".flowlab-progress[data-running='1']")
+            expect(progress).to_contain_text("Running to t = 10 000 000 ms", timeout=WIDGET_TIMEOUT_MS)
+            first = _first_int(page.locator(".flowlab-step-count").first.inner_text(), "step count")
+            page.wait_for_function(
+                "(n) => parseInt(document.querySelector('.flowlab-step-count').textContent) > n",
+                arg=first, timeout=WIDGET_TIMEOUT_MS)
+            button("Stop").first.click(timeout=CLICK_TIMEOUT_MS)
+            stopped = page.locator(".flowlab-progress[data-running='0']")
+            expect(stopped).to_contain_text("Stopped at t =", timeout=CLICK_TIMEOUT_MS)
+            page.screenshot(path=str(ARTIFACTS / "run-stop.png"), full_page=True)
+            at = page.locator(".flowlab-step-count").first.inner_text()
+            page.wait_for_timeout(1500)
+            assert page.locator(".flowlab-step-count").first.inner_text() == at, "the run went on after Stop"
+        except BaseException:
+            shutil.copy(log_path, ARTIFACTS / "run-stop-jupyterlab.log")
+            raise
+        finally:
+            browser.close()

@@ -42,7 +42,10 @@ def render_status(snapshot: dict[str, Any]) -> str:
         f'<b><span class="flowlab-step-count">{int(snapshot.get("step", 0))}</span></b></span>',
         f'<span><span {label}>virtual time</span> <b>t = <span class="flowlab-time-ms">'
         f'{ms(snapshot.get("now_ms"))}</span> ms</b></span>',
-        f'<span><span {label}>records in (all tasks)</span> '
+        f'<span title="records the sources emitted (their numRecordsOut)"><span {label}>emitted by sources</span> '
+        f'<b><span class="flowlab-records-emitted">{records_emitted(snapshot)}</span></b></span>',
+        f'<span title="records every task received from another task (numRecordsIn; a source task receives '
+        f'none)"><span {label}>records in (all tasks)</span> '
         f'<b><span class="flowlab-records-total">{records_total(snapshot)}</span></b></span>',
         f'<span><span {label}>job</span> '
         f'<span class="flowlab-job-status" style="background:{fill};color:{ink};'
