@@ -186,6 +186,19 @@ class Trace:
                     self._detail, self._schema, self._values):
             del col[cut:]
 
+    def split_after(self, step: int) -> Trace:
+        """Cut off the events of steps later than ``step`` and return them as a trace of their own (sharing the
+        name tables; cheap: the columns are sliced, no event objects are built)."""
+        cut = bisect.bisect_right(self._step, step)
+        tail = Trace(enabled=False)
+        tail._names, tail._codes, tail._schemas, tail._schema_codes = (self._names, self._codes, self._schemas,
+                                                                       self._schema_codes)
+        for name in ("_step", "_time", "_kind", "_vertex", "_subtask", "_operator", "_detail", "_schema", "_values"):
+            col = getattr(self, name)
+            setattr(tail, name, col[cut:])
+            del col[cut:]
+        return tail
+
     def __len__(self) -> int:
         return len(self._detail)
 

@@ -29,7 +29,7 @@ from flowlab.runtime.operators.window_contexts import (
     TriggerContext,
     merge_namespaces,
 )
-from flowlab.runtime.operators.window_history import WindowHistory, describe, short
+from flowlab.runtime.operators.window_history import WindowHistory, describe, fired_with, short
 from flowlab.trace.events import EventKind
 
 _CONTENTS = "window-contents"            # Flink's names for the operator's own states
@@ -161,6 +161,7 @@ class WindowOperator(KeyedUdfOperator):
 
     def _emit_window_contents(self, window: Any, k: tuple[Any, Any], stored: Any) -> None:
         wm = self.timer_service.current_watermark
+        what = fired_with(self, stored)
         if self.evictor is not None:
             stored = self.evictor.evict_before(list(stored), len(stored), window, self.trigger_ctx)
             results = self._results([v for v, _ in stored])
@@ -175,7 +176,7 @@ class WindowOperator(KeyedUdfOperator):
         else:
             self.emit_all(self._apply(window, [self.function.get_result(stored)]), window.max_timestamp())
         self.num_fires += 1
-        fire = self.history.fired(k, wm, self.task.kernel.now / 1000)
+        fire = self.history.fired(k, wm, self.task.kernel.now / 1000, what)
         rec = self.task.recorder
         if rec.enabled:
             start = getattr(window, "start", None)

@@ -77,12 +77,13 @@ class WindowHistory:
         if event_time and window.max_timestamp() <= watermark:
             meta.late_accepted += 1
 
-    def fired(self, k: tuple[Any, Any], watermark: int, now_ms: float) -> int:
-        """Record a firing; returns its number (1 = first firing, 2+ = re-firing)."""
+    def fired(self, k: tuple[Any, Any], watermark: int, now_ms: float, what: dict[str, Any] | None = None) -> int:
+        """Record a firing and what the window held then (``fired_with``); returns its number (1 = first
+        firing, 2+ = re-firing)."""
         meta = self.open.get(k)
         if meta is None:
             meta = self.open[k] = WindowMeta(now_ms)
-        meta.fires.append({"time_ms": now_ms, "watermark": watermark})
+        meta.fires.append({"time_ms": now_ms, "watermark": watermark, **(what or {})})
         return len(meta.fires)
 
     def merged(self, key: Any, target: Any, absorbed: list[Any]) -> None:
@@ -113,6 +114,19 @@ class WindowHistory:
                             f" <= watermark {watermark}: every window it belongs to is already cleaned up")}
         self.late.append(entry)
         return entry
+
+
+def fired_with(op: Any, stored: Any) -> dict[str, Any]:
+    """What a window held when it fired, for the views: its buffered elements (the last ``CONTENTS_SHOWN``
+    and how many in all) or its aggregate. Kept with the firing, so it outlives the window's cleanup."""
+    if op.buffered:
+        return {"contents": [short(v) for v, _ in stored[-CONTENTS_SHOWN:]], "contents_total": len(stored)}
+    if op.mode == "reduce":
+        return {"aggregate": short(stored)}
+    try:
+        return {"aggregate": short(op.function.get_result(stored))}
+    except Exception:  # noqa: BLE001 - a description must not fail the job
+        return {"aggregate": short(stored)}
 
 
 def describe(op: Any) -> dict[str, Any]:

@@ -20,7 +20,9 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
             subs = []
             for t in tasks:
                 op = t.operators[k] if t.operators else None
-                subs.append({"index": t.index, "records_in": op.records_in if op else 0,
+                # Flink's rule, as for tasks: a source receives nothing (records in 0), it only emits
+                received = op.records_in if op is not None and node.kind != "source" else 0
+                subs.append({"index": t.index, "records_in": received,
                              "records_out": op.records_out if op else 0})
             operators.append({"id": node.operator_id, "name": node.name, "kind": node.kind, "vertex": v.id,
                               "parallelism": node.parallelism, "subtasks": subs})
