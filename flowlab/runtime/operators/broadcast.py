@@ -126,7 +126,7 @@ class KeyedBroadcastProcessOperator(_TwoInputWatermarks, KeyedUdfOperator):
         self._on_timer(ts, key, F.TimeDomain.EVENT_TIME, ts)
 
     def on_processing_time(self, ts: int, key: Any, namespace: Any) -> None:
-        self._on_timer(ts, key, F.TimeDomain.PROCESSING_TIME, None)
+        self._on_timer(ts, key, F.TimeDomain.PROCESSING_TIME, ts)   # PyFlink stamps it (Java would erase it)
 
     def _on_timer(self, ts: int, key: Any, domain: Any, out_ts: int | None) -> None:
         self.task.cost += self.cost

@@ -136,4 +136,4 @@ class KeyedCoProcessOperator(_TwoInputWatermarks, KeyedUdfOperator):
         self.task.cost += self.cost
         self.ctx._ts, self.ctx._domain = ts, F.TimeDomain.PROCESSING_TIME
         self.task.note_timer(self, "processing-time", ts, key)
-        self.emit_all(self.function.on_timer(ts, self.ctx), None)
+        self.emit_all(self.function.on_timer(ts, self.ctx), ts)   # PyFlink stamps it (Java would erase it)
