@@ -27,8 +27,10 @@ def run_fast(task: StreamTask, horizon: int) -> None:
     rec = task.recorder
     mailbox = task.mailbox
     partitions = task.partitions
+    single = partitions[0] if len(partitions) == 1 else None
     available = task.available
     head = task.head
+    source = head if task.is_source else None
     actor = task.actor
     counters = kernel.counters
     flush_each = task.buffer_timeout_ms == 0
@@ -37,14 +39,18 @@ def run_fast(task: StreamTask, horizon: int) -> None:
     while True:
         task.cost = 0
         try:
-            cur = task.current
-            ready = cur is not None and not mailbox
-            if ready:
+            if mailbox:
+                ready = False
+            elif single is not None:
+                ready = single.buffers_in_use < single.pool_size and not single.at_cap
+            else:
+                ready = True
                 for p in partitions:
                     if p.buffers_in_use >= p.pool_size or p.at_cap:
                         ready = False
                         break
-            if ready and type(element := cur[1].elements[cur[2]]) is tuple:
+            cur = task.current
+            if ready and cur is not None and type(element := cur[1].elements[cur[2]]) is tuple:
                 # the next record of the current buffer: StreamTask._input_step + _process, inline
                 channel, buf, pos = cur
                 pos += 1
@@ -67,6 +73,12 @@ def run_fast(task: StreamTask, horizon: int) -> None:
                 else:
                     head.process_element2(value, ts)
                 again = kernel.now if (task.current is not None or available or mailbox) else None
+            elif ready and source is not None and (arrival := source.next_arrival_us()) is not None \
+                    and arrival <= kernel.now:
+                # the next record of a source: StreamTask._source_step, inline
+                source.emit_next()
+                rec.count += 1
+                again = kernel.now
             else:
                 again = task._do_work()
         except Exception as exc:  # noqa: BLE001 - a user function failed: the task fails, like Flink's

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowlab.runtime.network.partitioning import ChannelSelector
+from flowlab.runtime.network.partitioning import ChannelSelector, ForwardSelector
 from flowlab.runtime.network.result_partition import ResultPartition
 from flowlab.runtime.operators.type_conversion import OutputTypeError
 from flowlab.runtime.records import (
@@ -192,3 +192,75 @@ def _named(exc: RecordNotSerializableError, op: Any) -> RecordNotSerializableErr
     named = RecordNotSerializableError(f"{op.name}: {exc}")
     named.operator = op.name
     return named
+
+
+class ChainedOnlyOutput(OperatorOutput):
+    """An operator whose one output is the next chained operator: the hand-over in one call instead of three.
+
+    The same steps as ``OperatorOutput.collect`` → ``(Copying)ChainedOutput.collect`` (the common shape of a
+    chain, so it is on the per-record path); plain attributes, not closures, so time travel copies it whole.
+    """
+
+    __slots__ = ("next_op", "copying")
+
+    def collect(self, value: Any, ts: int | None) -> None:
+        self.owner.records_out += 1
+        try:
+            if self.copying and type(value) not in IMMUTABLE and not is_immutable(value):
+                value = deep_copy(value)
+            op = self.next_op
+            op.records_in += 1
+            op.task.cost += op.cost
+            op.process_element(value, ts)
+        except RecordNotSerializableError as exc:
+            raise _named(exc, self.owner) from exc.__cause__
+
+
+class ForwardOnlyOutput(OperatorOutput):
+    """An operator whose one output is a single network channel (forward): the record is written into the
+    channel's current buffer directly (``NetworkOutput.collect`` → ``ResultPartition.emit``, same steps)."""
+
+    __slots__ = ("task", "partition", "sub", "size")
+
+    def collect(self, value: Any, ts: int | None) -> None:
+        self.owner.records_out += 1
+        self.task.records_out += 1
+        if type(value) in IMMUTABLE or is_immutable(value):
+            element = (value, ts)
+        else:
+            try:
+                element = (deep_copy(value), ts)
+            except RecordNotSerializableError as exc:
+                raise _named(exc, self.owner) from exc.__cause__
+        sub = self.sub
+        current = sub.current
+        if current is None:
+            self.partition.emit(0, element, self.size, True)
+            return
+        current.append(element)
+        sub.current_bytes += self.size
+        sub.current_records += 1
+        if sub.current_bytes >= sub.buffer_size:
+            part = self.partition
+            part._finish_current(sub)
+            part.try_send(sub)
+
+
+def specialised(out: OperatorOutput) -> OperatorOutput:
+    """``out`` itself, or an equivalent output with a one-call ``collect`` for the two common shapes."""
+    if type(out) is not OperatorOutput or len(out.main) != 1:
+        return out
+    target = out.main[0]
+    if type(target) in (ChainedOutput, CopyingChainedOutput) and target.input_number == 1:
+        fused: OperatorOutput = ChainedOnlyOutput(out.owner)
+        fused.next_op = target.operator
+        fused.copying = type(target) is CopyingChainedOutput
+    elif (type(target) is NetworkOutput and type(target.selector) is ForwardSelector
+          and len(target.partition.subpartitions) == 1):
+        fused = ForwardOnlyOutput(out.owner)
+        fused.task, fused.partition, fused.size = target.task, target.partition, target.record_size
+        fused.sub = target.partition.subpartitions[0]
+    else:
+        return out
+    fused.main, fused.side, fused.side_converters = out.main, out.side, out.side_converters
+    return fused

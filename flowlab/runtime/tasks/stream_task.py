@@ -42,6 +42,7 @@ from flowlab.runtime.tasks.outputs import (
     OperatorOutput,
     TypedOperatorOutput,
     passes_by_reference,
+    specialised,
 )
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
 from flowlab.runtime.tasks.watermark_valve import StatusWatermarkValve
@@ -139,6 +140,8 @@ class StreamTask(DeferredCopy):
                     convert = converter_for(tag.type_info)
                     if convert is not None:
                         out.side_converters[tag.tag_id] = convert
+        for node in self.vertex.operators:
+            ops[node.id].output = specialised(outputs[node.id])
         self.operators = [ops[n.id] for n in self.vertex.operators]
         self.head = self.operators[0]
         self.is_source = isinstance(self.head, SourceOperator)
