@@ -158,6 +158,20 @@ class Trace:
         return TraceEvent(self._step[i], self._time[i], names[self._kind[i]], names[self._vertex[i]],
                           None if sub < 0 else sub, names[self._operator[i]], self._detail[i], data)
 
+    def row(self, i: int) -> tuple:
+        """``TraceEvent.row()`` of event ``i`` without building the event (what ``digest`` and replays compare)."""
+        names = self._names
+        t = self._time[i]
+        sub = self._subtask[i]
+        return (self._step[i], t, t / 1000, names[self._kind[i]], names[self._vertex[i]], None if sub < 0 else sub,
+                names[self._operator[i]], self._detail[i])
+
+    def rows_of_step(self, step: int, start: int = 0) -> list[tuple]:
+        """The rows of the events of ``step`` (searching from index ``start``)."""
+        lo = bisect.bisect_left(self._step, step, start)
+        hi = bisect.bisect_right(self._step, step, lo)
+        return [self.row(i) for i in range(lo, hi)]
+
     def since(self, index: int) -> list[TraceEvent]:
         return [self.event(i) for i in range(max(index, 0), len(self._detail))]
 

@@ -60,16 +60,18 @@ class ReplayCheck:
         """The run may change on purpose (a fault was added): nothing to compare with any more."""
         self._pieces = []
 
-    def check(self, step: int, events: list[TraceEvent]) -> None:
-        """Compare the events of replayed ``step`` with the first run's; warn at the first difference."""
+    def check(self, step: int, trace: Trace, first: int) -> None:
+        """Compare the events of replayed ``step`` (``trace``'s events from index ``first``) with the first run's;
+        warn at the first difference."""
         pieces = self._pieces
         while pieces and pieces[0].last_step < step:
             pieces.pop(0)
-        before = pieces[0].of_step(step) if pieces else []
         if not pieces:
             return
-        if [e.row() for e in before] == [e.row() for e in events]:
+        if pieces[0].rows_of_step(step) == trace.rows_of_step(step, first):
             return
+        before = pieces[0].of_step(step)
+        events = trace.since(first)
         self.divergence = (f"replaying step {step} gave other events than the first run. First run: {_show(before)}. "
                            f"Replay: {_show(events)}. {ADVICE}")
         self.forget()

@@ -183,7 +183,7 @@ class Simulation:
             if rec.count != before:
                 self.step_count += 1
                 if self._replay.pending:                  # replaying after time travel: same events?
-                    self._replay.check(self.step_count, self._trace.since(first))
+                    self._replay.check(self.step_count, self._trace, first)
                 if self._time_travel and self._travel.due(self.step_count):
                     self._travel.store(self.step_count, rt)
                 return True

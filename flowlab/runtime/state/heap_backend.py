@@ -10,10 +10,12 @@ Each access costs ``flowlab.state.heap.access-cost-ns`` of virtual time (see ``c
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flowlab.datastream import state as S
 from flowlab.runtime.keys import TypedKey
+from flowlab.runtime.records import IMMUTABLE, is_immutable
 from flowlab.runtime.state.backend import KeyedStateBackend
 from flowlab.runtime.state.handles import (
     SEMANTICS,
@@ -26,6 +28,20 @@ from flowlab.runtime.state.handles import (
     ValueStateHandle,
 )
 from flowlab.runtime.state.ttl import TTL_SEMANTICS, unexpired_or_none
+
+
+class StateTable(dict):
+    """One state's ``{(key, namespace): stored}``. A time-travel snapshot shares the keys (dict keys never
+    change) and every stored value that cannot change in place; only mutable values are copied."""
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict) -> StateTable:
+        twin = StateTable()
+        memo[id(self)] = twin
+        for k, v in self.items():
+            twin[k] = v if type(v) in IMMUTABLE or is_immutable(v) else copy.deepcopy(v, memo)
+        return twin
 
 
 class _HeapOps(Handle):
@@ -217,7 +233,7 @@ class HeapKeyedStateBackend(KeyedStateBackend):
     name = "hashmap"
 
     def _register(self, descriptor: S.StateDescriptor) -> StateMeta:
-        return StateMeta(descriptor, {})
+        return StateMeta(descriptor, StateTable())
 
     def _new_handle(self, meta: StateMeta, namespace: Any) -> Handle:
         return _CLASSES[(meta.kind, meta.ttl is not None)](self, meta, namespace)
