@@ -59,6 +59,19 @@ def flowlab_rolling(n: int, p: int) -> dict[int, int]:
     return dict(SINK)
 
 
+def flowlab_rolling_collect(n: int, p: int) -> dict[int, int]:
+    """The same job read back with ``execute_and_collect()`` (its collect sink runs at parallelism 1)."""
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(p)
+    last: dict[int, int] = {}
+    ds = (env.from_collection(range(n)).map(lambda i: (i % KEYS, 1)).key_by(lambda t: t[0])
+          .reduce(lambda a, b: (a[0], a[1] + b[1])))
+    with ds.execute_and_collect() as results:
+        for k, c in results:
+            last[k] = c
+    return last
+
+
 def bare_rolling(n: int) -> dict[int, int]:
     state: dict[int, tuple[int, int]] = {}
     last: dict[int, int] = {}
@@ -147,6 +160,7 @@ def main() -> None:
     for n in sizes:
         for p in args.parallelism:
             report("rolling", n, p, flowlab_rolling, lambda m: bare_rolling(m))
+            report("collect", n, p, flowlab_rolling_collect, lambda m: bare_rolling(m))
 
     try:
         import flowlab.datastream.window  # noqa: F401
