@@ -1,4 +1,5 @@
 """The DataStream API with PyFlink's names (``pyflink.datastream``)."""
+from flowlab.datastream.checkpoint_config import CheckpointConfig
 from flowlab.datastream.connected_streams import ConnectedStreams
 from flowlab.datastream.data_stream import CloseableIterator, DataStream, DataStreamSink
 from flowlab.datastream.execution_config import (
@@ -7,6 +8,7 @@ from flowlab.datastream.execution_config import (
     RuntimeExecutionMode,
     TimeCharacteristic,
 )
+from flowlab.datastream.externalized_checkpoint_retention import ExternalizedCheckpointRetention
 from flowlab.datastream.functions import (
     AggregateFunction,
     AllWindowFunction,
@@ -43,7 +45,8 @@ from flowlab.datastream.stream_execution_environment import StreamExecutionEnvir
 from flowlab.datastream.windowed_stream import AllWindowedStream, WindowedStream
 
 __all__ = [
-    "AggregateFunction", "AllWindowFunction", "AllWindowedStream", "CheckpointingMode", "CloseableIterator", "CoFlatMapFunction", "CoMapFunction",
+    "AggregateFunction", "AllWindowFunction", "AllWindowedStream", "CheckpointConfig", "CheckpointingMode",
+    "ExternalizedCheckpointRetention", "CloseableIterator", "CoFlatMapFunction", "CoMapFunction",
     "CoProcessFunction", "ConnectedStreams", "DataStream", "DataStreamSink", "ExecutionConfig",
     "FilterFunction", "FlatMapFunction", "JobClient", "JobExecutionResult", "KeySelector", "KeyedCoProcessFunction",
     "KeyedProcessFunction", "KeyedStream", "MapFunction", "OutputTag", "Partitioner", "ProcessFunction",

@@ -24,7 +24,7 @@ class InputChannel:
 
     __slots__ = ("gate", "index", "producer", "subpartition", "received", "exclusive", "floating",
                  "announced", "used", "backlog", "finished", "queued", "blocked", "watermark",
-                 "idle", "aligned", "records_received")
+                 "idle", "aligned", "records_received", "data_ended")
 
     def __init__(self, gate: InputGate, index: int, producer: int, exclusive: int) -> None:
         self.gate = gate
@@ -44,6 +44,7 @@ class InputChannel:
         self.idle = False
         self.aligned = True
         self.records_received = 0
+        self.data_ended = False          # EndOfData arrived (FLIP-147): only barriers and EndOfPartition follow
 
     @property
     def queued_records(self) -> int:
@@ -74,6 +75,11 @@ class InputGate(DeferredCopy):
             channel.used += 1
             channel.records_received += buf.records
         channel.received.append(buf)
+        channel.backlog = backlog
+        self._request_floating(channel)
+
+    def on_priority_event(self, channel: InputChannel, backlog: int) -> None:
+        """A priority event (an unaligned barrier) arrived; it takes no buffer and skips the queue."""
         channel.backlog = backlog
         self._request_floating(channel)
 

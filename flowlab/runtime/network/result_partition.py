@@ -22,7 +22,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from flowlab.runtime.deferred_copy import DeferredCopy
-from flowlab.runtime.elements import EndOfPartition
+from flowlab.runtime.elements import CheckpointBarrier, EndOfPartition
 from flowlab.runtime.network.buffer import Buffer
 from flowlab.runtime.network.settings import NetworkSettings
 
@@ -37,7 +37,7 @@ class Subpartition:
 
     __slots__ = ("partition", "position", "consumer_index", "channel", "buffer_size", "current", "current_bytes", "current_records",
                  "queue", "credit", "buffers_in_use", "sent_buffers", "sent_records", "in_flight",
-                 "in_flight_records", "finished", "flush_requested")
+                 "in_flight_records", "finished", "flush_requested", "blocked", "in_flight_buffers")
 
     def __init__(self, partition: ResultPartition, position: int, consumer_index: int) -> None:
         self.partition = partition
@@ -57,6 +57,8 @@ class Subpartition:
         self.in_flight_records = 0
         self.finished = False
         self.flush_requested = False     # Flink's flushRequested: send the filling buffer when credit allows
+        self.blocked = False             # an aligned checkpoint barrier left: nothing more until the consumer resumes
+        self.in_flight_buffers: deque[Buffer] = deque()   # sent, not yet delivered (in order), for the views
 
     @property
     def backlog(self) -> int:
@@ -144,12 +146,49 @@ class ResultPartition(DeferredCopy):
             sub.buffers_in_use -= 1
             self.buffers_in_use -= 1
 
+    # -- checkpoint barriers (see flowlab.runtime.tasks.subtask_checkpoints) -----------------------------
+    def emit_priority_event(self, event: Any) -> list[list[Any]]:
+        """An unaligned barrier overtakes everything queued: it goes first, and what it overtook (the elements of
+        every queued buffer, the filling one included) is returned per subpartition: the output channel state."""
+        overtaken = []
+        for sub in self.subpartitions:
+            self._finish_current(sub)
+            overtaken.append([e for b in sub.queue if not b.is_event for e in b.elements])
+            sub.queue.appendleft(Buffer([event], 0, True, 0))
+            self.try_send(sub)
+        return overtaken
+
+    def convert_barrier(self, checkpoint_id: int) -> list[list[Any]]:
+        """The aligned-checkpoint timeout expired: a barrier of ``checkpoint_id`` still queued becomes unaligned
+        and jumps ahead; returns, per subpartition, the elements it overtook (empty where it had left)."""
+        overtaken = []
+        for sub in self.subpartitions:
+            queue = sub.queue
+            at = next((i for i, b in enumerate(queue) if b.is_event and type(b.elements[0]) is CheckpointBarrier
+                       and b.elements[0].checkpoint_id == checkpoint_id), None)
+            if at is None:
+                overtaken.append([])
+                continue
+            barrier = queue[at].elements[0]
+            overtaken.append([e for i, b in enumerate(queue) if i < at and not b.is_event for e in b.elements])
+            del queue[at]
+            queue.appendleft(Buffer([barrier.with_alignment("UNALIGNED")], 0, True, 0))
+            self.try_send(sub)
+        return overtaken
+
+    def resume(self, index: int) -> None:
+        """The consumer finished aligning: the channel carries data again (Flink's ``resumeConsumption``)."""
+        sub = self.subpartitions[index]
+        if sub.blocked:
+            sub.blocked = False
+            self.try_send(sub)
+
     # -- sending ------------------------------------------------------------------------------------
     def try_send(self, sub: Subpartition) -> None:
-        """Send queued buffers while credit allows (events need none)."""
+        """Send queued buffers while credit allows (events need none) and no aligned barrier blocks the channel."""
         network = self.network
         queue = sub.queue
-        while queue and (queue[0].is_event or sub.credit > 0):
+        while queue and not sub.blocked and (queue[0].is_event or sub.credit > 0):
             buf = queue.popleft()
             if not buf.is_event:
                 sub.credit -= 1
@@ -159,11 +198,17 @@ class ResultPartition(DeferredCopy):
             sub.sent_buffers += 1
             sub.in_flight += 1
             sub.in_flight_records += buf.records
+            sub.in_flight_buffers.append(buf)
             network.send(sub, buf, sub.backlog)
+            if buf.is_event and type(buf.elements[0]) is CheckpointBarrier:
+                barrier = buf.elements[0]
+                if barrier.blocks_upstream:
+                    sub.blocked = True
+                self.task.barrier_sent(self, sub, barrier)
         if sub.flush_requested and not queue:
             if not sub.current:
                 sub.flush_requested = False          # everything flushed has left
-            elif sub.credit > 0:
+            elif sub.credit > 0 and not sub.blocked:
                 sub.flush_requested = False
                 self._finish_current(sub)
                 self.try_send(sub)
@@ -175,4 +220,3 @@ class ResultPartition(DeferredCopy):
         sub = self.subpartitions[index]
         sub.credit += credit
         self.try_send(sub)
-

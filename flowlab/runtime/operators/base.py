@@ -102,6 +102,53 @@ class StreamOperator:
     def snapshot_info(self) -> dict[str, Any]:
         return {}
 
+    # -- checkpoints ----------------------------------------------------------------------------------
+    def snapshot_state(self) -> dict[str, Any] | None:
+        """This operator's part of a checkpoint, as plain data: ``{"keyed": {key group: {"states": {name:
+        [(key, namespace, value)]}, "event_timers": [...], "processing_timers": [...]}}, "operator": ...}``,
+        or None when it keeps no state (Flink's ``snapshotState``: keyed state by key group, timers with it)."""
+        backend = getattr(self, "backend", None)
+        keyed = None
+        if backend is not None:
+            keyed = {kg: {"states": states} for kg, states in backend.snapshot_key_groups().items()}
+            if self.timer_service is not None:
+                for kg, timers in self.timer_service.snapshot_key_groups(backend.key_group_of).items():
+                    keyed.setdefault(kg, {"states": {}}).update(timers)
+        op = self.operator_state()
+        if keyed is None and op is None:
+            return None
+        return {"keyed": keyed, "operator": op}
+
+    def operator_state(self) -> Any:
+        """Non-keyed state of this operator for a checkpoint (a source: its read position), or None."""
+        return None
+
+    def restore_state(self, snapshot: dict[str, Any]) -> None:
+        """Load what ``snapshot_state`` returned (keyed state of the key groups this subtask owns)."""
+        backend = getattr(self, "backend", None)
+        keyed = snapshot.get("keyed") or {}
+        if backend is not None:
+            backend.restore_key_groups({kg: g.get("states", {}) for kg, g in keyed.items()})
+            if self.timer_service is not None:
+                self.timer_service.restore_key_groups(keyed)
+        if snapshot.get("operator") is not None:
+            self.restore_operator_state(snapshot["operator"])
+
+    def restore_operator_state(self, state: Any) -> None:
+        pass
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        """Checkpoint ``checkpoint_id`` completed (Java's ``CheckpointListener``; a user function defining
+        ``notify_checkpoint_complete(checkpoint_id)`` hears it too: a flowlab extension, not in PyFlink 2.3)."""
+        fn = getattr(getattr(self, "function", None), "notify_checkpoint_complete", None)
+        if callable(fn):
+            fn(checkpoint_id)
+
+    def notify_checkpoint_aborted(self, checkpoint_id: int) -> None:
+        fn = getattr(getattr(self, "function", None), "notify_checkpoint_aborted", None)
+        if callable(fn):
+            fn(checkpoint_id)
+
 
 def user_method(func: Any, cls: type, method: str) -> Any:
     """The callable to invoke: ``func.method`` for a Function subclass instance, else the callable."""

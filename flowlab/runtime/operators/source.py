@@ -71,5 +71,17 @@ class SourceOperator(StreamOperator):
     def position(self) -> int:
         return self.reader.position
 
+    def operator_state(self) -> dict:
+        """The read position (FLIP-27 split state): where a restored source goes on."""
+        snap = getattr(self.reader, "snapshot_position", None)
+        return snap() if snap is not None else {"position": self.reader.position}
+
+    def restore_operator_state(self, state: dict) -> None:
+        restore = getattr(self.reader, "restore_position", None)
+        if restore is not None:
+            restore(state)
+        else:
+            self.reader.position = state["position"]
+
     def process_element(self, value: Any, ts: int | None) -> None:  # pragma: no cover - sources have no input
         raise RuntimeError("a source has no input")

@@ -79,6 +79,28 @@ class HeapKeyedStateBackend:
     def size(self) -> int:
         return sum(len(t) for t in self.tables.values())
 
+    # -- checkpoints (minimal interface; Flink's snapshot is written per key-group range) ---------------------
+    def snapshot_key_groups(self) -> dict[int, dict[str, list[tuple[Any, Any, Any]]]]:
+        """State for a checkpoint: ``{key group: {state name: [(key, namespace, value)]}}``, entries in insertion
+        order (keys as state holds them: ``TypedKey`` where Java would keep 1, 1.0 and True apart)."""
+        out: dict[int, dict[str, list[tuple[Any, Any, Any]]]] = {}
+        kg_of = self.key_group_of
+        for name, table in self.tables.items():
+            for (key, ns), value in table.items():
+                out.setdefault(kg_of[key], {}).setdefault(name, []).append((key, ns, value))
+        return {kg: out[kg] for kg in sorted(out)}
+
+    def restore_key_groups(self, groups: dict[int, dict[str, list[tuple[Any, Any, Any]]]]) -> None:
+        """Load what ``snapshot_key_groups`` returned, keeping only the key groups this subtask owns."""
+        for kg, states in groups.items():
+            if kg not in self.key_groups:
+                continue
+            for name, entries in states.items():
+                table = self.table(name)
+                for key, ns, value in entries:
+                    table[(key, ns)] = value
+                    self.key_group_of[key] = kg
+
 
 class KeyGroupError(RuntimeError):
     """A record reached a subtask that does not own its key's key group: the key selector is not stable."""

@@ -1,0 +1,383 @@
+"""What a subtask with inputs does with checkpoint barriers (Flink's ``SingleCheckpointBarrierHandler`` and
+``CheckpointBarrierTracker``).
+
+EXACTLY_ONCE, aligned: a channel that delivered barrier n is blocked (its producer stops sending after the
+barrier until it is resumed) until barrier n has come on every open channel; then the checkpoint is taken
+and every channel resumes. Unaligned: the first barrier — a priority event that overtook the buffered data —
+starts the checkpoint at once; the data it overtook, and whatever arrives on the other channels before their
+barrier, is the *input channel state*. With an aligned-checkpoint timeout the handler starts aligned and
+switches to unaligned when the timeout (counted from the trigger) passes (Flink's ``AlternatingController``).
+AT_LEAST_ONCE: nothing is blocked; the checkpoint is taken when the last barrier arrives, so records that
+came after an early barrier are in the snapshot (they are counted: ``crossed_records``).
+
+Simplification: channel state keeps the elements, not the bytes of Flink's buffers.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flowlab.runtime.elements import CheckpointBarrier
+from flowlab.runtime.phases import PHASE_TASK
+from flowlab.trace import EventKind
+
+if TYPE_CHECKING:
+    from flowlab.runtime.network.input_gate import InputChannel
+    from flowlab.runtime.tasks.stream_task import StreamTask
+    from flowlab.runtime.tasks.subtask_checkpoints import SubtaskCheckpointCoordinator
+
+
+def channel_label(task: StreamTask, channel: InputChannel) -> str:
+    return task.job_channel_name(channel)
+
+
+def queued_elements(task: StreamTask, channel: InputChannel, before: Any = None) -> list[Any]:
+    """The data elements waiting on ``channel`` (the rest of the buffer being read first), up to the event
+    buffer ``before`` if given."""
+    out: list[Any] = []
+    cur = task.current
+    if cur is not None and cur[0] is channel:
+        out.extend(cur[1].elements[cur[2]:])
+    for buf in channel.received:
+        if buf is before:
+            break
+        if not buf.is_event:
+            out.extend(buf.elements)
+    return out
+
+
+def consumed_records(task: StreamTask, channel: InputChannel) -> int:
+    """Records of ``channel`` the task has taken so far (received minus still queued)."""
+    waiting = channel.queued_records
+    cur = task.current
+    if cur is not None and cur[0] is channel:
+        waiting += sum(1 for e in cur[1].elements[cur[2]:] if type(e) is tuple)
+    return channel.records_received - waiting
+
+
+class _Handler:
+    def __init__(self, task: StreamTask, cp: SubtaskCheckpointCoordinator) -> None:
+        self.task = task
+        self.cp = cp
+        self.channels: list[InputChannel] = [c for g in task.gates for c in g.channels]
+        self.injected: CheckpointBarrier | None = None
+        self.injected_us = 0
+
+    def index(self, channel: InputChannel) -> int:
+        return next(i for i, c in enumerate(self.channels) if c is channel)
+
+    def all_received(self, received: set[int]) -> bool:
+        return all(i in received or c.finished for i, c in enumerate(self.channels))
+
+    def received_event(self, channel: InputChannel, barrier: CheckpointBarrier, received: int, what: str) -> None:
+        task = self.task
+        rec = task.recorder
+        if rec.enabled:
+            total = sum(1 for c in self.channels if not c.finished)
+            rec.emit(EventKind.BARRIER, task.vertex_id, task.index, None,
+                     f"barrier {barrier.checkpoint_id} from {channel_label(task, channel)} ({received} of {total} "
+                     f"channels){what}",
+                     {"checkpoint_id": barrier.checkpoint_id, "action": "received", "from": channel.producer,
+                      "edge": channel.gate.edge_index, "input": channel.gate.input_number, "received": received,
+                      "total": total, "alignment": barrier.alignment})
+        else:
+            rec.tick()
+
+    def inject(self, barrier: CheckpointBarrier, received_us: int) -> None:
+        """FLIP-147: every upstream subtask finished, so the coordinator triggered this one; the barrier counts
+        as arriving on each channel just before its EndOfPartition."""
+        if all(c.finished for c in self.channels):
+            self.cp.perform(barrier, received_us)
+        else:
+            self.injected, self.injected_us = barrier, received_us
+
+    def on_end_of_partition(self, channel: InputChannel) -> None:
+        if self.injected is not None and all(c.finished for c in self.channels):
+            barrier, self.injected = self.injected, None
+            self.cp.perform(barrier, self.injected_us)
+
+    def on_delivered(self, channel: InputChannel, barrier: CheckpointBarrier) -> bool:
+        return False
+
+    def on_data_delivered(self, channel: InputChannel, buf: Any) -> None:
+        pass
+
+    def aligning(self, n: int) -> bool:
+        return False
+
+    def abort(self, n: int) -> None:
+        pass
+
+
+class BarrierTracker(_Handler):
+    """AT_LEAST_ONCE: count barriers per checkpoint, never block; snapshot when the last one arrives."""
+
+    def __init__(self, task: StreamTask, cp: SubtaskCheckpointCoordinator) -> None:
+        super().__init__(task, cp)
+        # id -> (first barrier µs, channel -> records consumed when its barrier came, the barrier)
+        self.pending: dict[int, tuple[int, dict[int, int], CheckpointBarrier]] = {}
+
+    def on_barrier(self, channel: InputChannel, barrier: CheckpointBarrier) -> None:
+        n = barrier.checkpoint_id
+        if n <= self.cp.last_checkpoint_id:
+            return
+        first_us, marks, _ = self.pending.setdefault(n, (self.task.kernel.now, {}, barrier))
+        i = self.index(channel)
+        marks[i] = consumed_records(self.task, channel)
+        done = self.all_received(set(marks))
+        self.received_event(channel, barrier, len(marks),
+                            ": all there, snapshot (records after the earlier barriers are in it)" if done and
+                            len(marks) > 1 else "" if done else ": no blocking (at-least-once), reading on")
+        if done:
+            self._complete(n)
+
+    def _complete(self, n: int) -> None:
+        first_us, marks, barrier = self.pending.pop(n)
+        for m in [m for m in self.pending if m < n]:
+            del self.pending[m]                       # older checkpoints are subsumed
+        crossed = sum(consumed_records(self.task, self.channels[i]) - c for i, c in marks.items())
+        self.cp.perform(barrier, first_us, crossed)
+
+    def on_end_of_partition(self, channel: InputChannel) -> None:
+        super().on_end_of_partition(channel)
+        for n in sorted(self.pending):
+            if n in self.pending and self.all_received(set(self.pending[n][1])):
+                self._complete(n)
+
+    def aligning(self, n: int) -> bool:
+        return n in self.pending
+
+    def abort(self, n: int) -> None:
+        self.pending.pop(n, None)
+
+
+class BarrierHandler(_Handler):
+    """EXACTLY_ONCE: aligned, unaligned, or aligned switching to unaligned after a timeout."""
+
+    def __init__(self, task: StreamTask, cp: SubtaskCheckpointCoordinator) -> None:
+        super().__init__(task, cp)
+        self.state = "idle"                        # idle | aligning | starting | collecting
+        self.current = 0
+        self.barrier: CheckpointBarrier | None = None
+        self.first_us = 0
+        self.received: set[int] = set()
+        self.blocked: dict[int, int] = {}          # channel -> blocked since (µs)
+        self.ahead: dict[int, list[Any]] = {}      # channel -> data its priority barrier overtook
+        self.persisting: dict[int, list[Any]] = {} # channel -> in-flight data kept until its barrier comes
+        self.timer: Any = None
+
+    def aligning(self, n: int) -> bool:
+        return self.state != "idle" and self.current == n
+
+    # -- barriers in order (aligned, forced aligned, timeoutable) ---------------------------------------------
+    def on_barrier(self, channel: InputChannel, barrier: CheckpointBarrier) -> None:
+        n = barrier.checkpoint_id
+        i = self.index(channel)
+        if self.state != "idle" and n > self.current:
+            self._abort_current()
+        if self.state == "idle" and n <= self.cp.last_checkpoint_id:
+            self.received_event(channel, barrier, 0, ": an old checkpoint, ignored")
+            self._resume(channel, n)
+            return
+        if self.state in ("collecting", "starting") and n == self.current:
+            self.persisting.pop(i, None)
+            self.received.add(i)
+            self.received_event(channel, barrier, len(self.received), ": in order (pointwise or broadcast edge)")
+            self._block(channel, n)
+            self._maybe_stop_collecting()
+            return
+        if self.state == "idle":
+            self._start(barrier)
+            if barrier.timeoutable and self._timed_out(barrier):
+                self.received.add(i)
+                self.received_event(channel, barrier, 1, ": the aligned-checkpoint timeout has passed already")
+                self._switch_to_unaligned("the barrier arrived after the aligned-checkpoint timeout")
+                return
+        self.received.add(i)
+        done = self.all_received(self.received)
+        self.received_event(channel, barrier, len(self.received),
+                            ": aligned, snapshot" if done else ": block this channel until the others deliver it")
+        self._block(channel, n)
+        if done:
+            self._aligned()
+
+    def _start(self, barrier: CheckpointBarrier) -> None:
+        self.state, self.current, self.barrier = "aligning", barrier.checkpoint_id, barrier
+        self.first_us = self.task.kernel.now
+        self.received, self.ahead, self.persisting = set(), {}, {}
+        if barrier.timeoutable:
+            at_us = (barrier.timestamp + barrier.timeout_ms) * 1000
+            self.timer = self.task.kernel.schedule(max(at_us, self.task.kernel.now), self._timer, barrier.checkpoint_id,
+                                                   phase=PHASE_TASK, target=self.task.actor)
+
+    def _timed_out(self, barrier: CheckpointBarrier) -> bool:
+        return self.task.kernel.now >= (barrier.timestamp + barrier.timeout_ms) * 1000
+
+    def _aligned(self) -> None:
+        self._cancel_timer()
+        barrier = self.barrier
+        self.state = "idle"
+        self.cp.perform(barrier, self.first_us)
+        self._unblock_all()
+
+    # -- priority barriers (unaligned) -----------------------------------------------------------------------
+    def on_delivered(self, channel: InputChannel, barrier: CheckpointBarrier) -> bool:
+        """A barrier arrived from the network: an unaligned one (or a timeoutable one once this checkpoint went
+        unaligned) is handled now, ahead of the queued data. True if it does not join the queue."""
+        n = barrier.checkpoint_id
+        convert = barrier.timeoutable and self.state in ("collecting", "starting") and n == self.current
+        if not barrier.unaligned and not convert:
+            return False
+        i = self.index(channel)
+        if n <= self.cp.last_checkpoint_id and not (self.state != "idle" and n == self.current):
+            return True                                # an old checkpoint's barrier: drop it
+        if self.state != "idle" and n > self.current:
+            self._abort_current()
+        if self.state in ("collecting", "starting"):
+            self.persisting.pop(i, None)               # what it overtook is persisted already
+            if self.state == "starting":
+                self.ahead[i] = queued_elements(self.task, channel)
+            self.received.add(i)
+            self.received_event(channel, barrier, len(self.received), ": unaligned, overtook the queued data")
+            self._maybe_stop_collecting()
+            return True
+        if self.state == "idle":
+            self._start(barrier)
+        self.received.add(i)
+        self.ahead[i] = queued_elements(self.task, channel)
+        self.received_event(channel, barrier, len(self.received),
+                            f": unaligned, overtook {sum(1 for e in self.ahead[i] if type(e) is tuple)} queued "
+                            "record(s): snapshot now")
+        self.state = "starting"
+        self.task.post_mail(self._switch_to_unaligned, ("an unaligned barrier arrived",))
+        return True
+
+    def on_data_delivered(self, channel: InputChannel, buf: Any) -> None:
+        if self.persisting:
+            kept = self.persisting.get(self.index(channel))
+            if kept is not None:
+                kept.extend(buf.elements)
+
+    def _timer(self, n: int) -> None:
+        if self.state == "aligning" and self.current == n:
+            self.task.post_mail(self._timeout_mail, (n,))
+
+    def _timeout_mail(self, n: int) -> None:
+        if self.state == "aligning" and self.current == n:
+            self._switch_to_unaligned(f"alignment took longer than the aligned-checkpoint timeout "
+                                      f"({self.barrier.timeout_ms} ms since the trigger)")
+
+    def _switch_to_unaligned(self, why: str) -> None:
+        """Take the checkpoint now, unaligned: the channels still without a barrier keep their in-flight data
+        (up to their barrier) as channel state; the blocked ones carry on (Flink's ``alignmentTimeout``)."""
+        if self.state not in ("aligning", "starting"):
+            return
+        task = self.task
+        self._cancel_timer()
+        barrier = self.barrier.with_alignment("UNALIGNED")
+        if self.state == "aligning":
+            rec = task.recorder
+            if rec.enabled:
+                rec.emit(EventKind.BARRIER, task.vertex_id, task.index, None,
+                         f"checkpoint {barrier.checkpoint_id} switches from aligned to unaligned: {why}",
+                         {"checkpoint_id": barrier.checkpoint_id, "action": "timeout", "alignment": "UNALIGNED"})
+            else:
+                rec.tick()
+        for i, ch in enumerate(self.channels):
+            if i in self.received or ch.finished:
+                continue
+            queued = next((b for b in ch.received if b.is_event and type(b.elements[0]) is CheckpointBarrier
+                           and b.elements[0].checkpoint_id == barrier.checkpoint_id and b.elements[0].timeoutable),
+                          None)
+            if queued is not None:                   # its barrier waits in the queue: it overtakes now
+                self.ahead[i] = queued_elements(task, ch, before=queued)
+                ch.received.remove(queued)
+                self.received.add(i)
+            else:
+                self.persisting[i] = queued_elements(task, ch)
+        self.state = "collecting"
+        self.cp.perform(barrier, self.first_us, channel_state_follows=True)
+        for i in list(self.blocked):                 # aligned channels need not wait any longer
+            if i not in self.ahead:
+                self._unblock(i)
+        self._maybe_stop_collecting()
+
+    def _maybe_stop_collecting(self) -> None:
+        if self.state != "collecting" or not self.all_received(self.received):
+            return
+        state = [[c.gate.edge_index, c.producer, elements]
+                 for i, c in enumerate(self.channels)
+                 for elements in [self.ahead.get(i, []) + self.persisting.get(i, [])] if elements]
+        n = self.current
+        self.state, self.ahead, self.persisting = "idle", {}, {}
+        self.cp.channel_state_done(n, state)
+        self._unblock_all()
+
+    # -- channels ending, aborts ---------------------------------------------------------------------------
+    def on_end_of_partition(self, channel: InputChannel) -> None:
+        super().on_end_of_partition(channel)
+        if self.state == "aligning" and self.all_received(self.received):
+            self._aligned()
+        elif self.state == "collecting":
+            self._maybe_stop_collecting()
+
+    def abort(self, n: int) -> None:
+        if self.state != "idle" and self.current == n:
+            self._abort_current()
+
+    def _abort_current(self) -> None:
+        self._cancel_timer()
+        self.state, self.ahead, self.persisting = "idle", {}, {}
+        self._unblock_all()
+
+    def _cancel_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    # -- blocking ---------------------------------------------------------------------------------------------
+    def _block(self, channel: InputChannel, n: int) -> None:
+        i = self.index(channel)
+        if i in self.blocked:
+            return
+        channel.blocked = True
+        self.blocked[i] = self.task.kernel.now
+        task = self.task
+        rec = task.recorder
+        if rec.enabled:
+            rec.emit(EventKind.CHANNEL_BLOCKED, task.vertex_id, task.index, None,
+                     f"channel from {channel_label(task, channel)} blocked for checkpoint {n}: its producer sends "
+                     "nothing more until the alignment is over",
+                     {"checkpoint_id": n, "from": channel.producer, "edge": channel.gate.edge_index,
+                      "input": channel.gate.input_number})
+        else:
+            rec.tick()
+
+    def _unblock_all(self) -> None:
+        for i in sorted(self.blocked):
+            self._unblock(i)
+
+    def _unblock(self, i: int) -> None:
+        since = self.blocked.pop(i)
+        channel = self.channels[i]
+        task = self.task
+        rec = task.recorder
+        if rec.enabled:
+            waited = (task.kernel.now - since) / 1000
+            rec.emit(EventKind.CHANNEL_UNBLOCKED, task.vertex_id, task.index, None,
+                     f"channel from {channel_label(task, channel)} unblocked after {waited:g} ms: its producer "
+                     "may send again (resume consumption)",
+                     {"checkpoint_id": self.current, "from": channel.producer, "edge": channel.gate.edge_index,
+                      "blocked_ms": waited})
+        else:
+            rec.tick()
+        self._resume(channel, self.current)
+
+    def _resume(self, channel: InputChannel, n: int) -> None:
+        channel.blocked = False
+        task = self.task
+        if channel.received and not channel.queued:
+            channel.queued = True
+            task.available.append(channel)
+            task.wake()
+        if not channel.finished:
+            task.network.resume_consumption(channel)
