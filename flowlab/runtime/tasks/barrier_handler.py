@@ -190,6 +190,7 @@ class BarrierHandler(_Handler):
             if barrier.timeoutable and self._timed_out(barrier):
                 self.received.add(i)
                 self.received_event(channel, barrier, 1, ": the aligned-checkpoint timeout has passed already")
+                self._block(channel, n)
                 self._switch_to_unaligned("the barrier arrived after the aligned-checkpoint timeout")
                 return
         self.received.add(i)
@@ -238,6 +239,8 @@ class BarrierHandler(_Handler):
                 self.ahead[i] = queued_elements(self.task, channel)
             self.received.add(i)
             self.received_event(channel, barrier, len(self.received), ": unaligned, overtook the queued data")
+            if convert:                                # it left its producer as an aligned barrier: blocked there
+                self._block(channel, n)
             self._maybe_stop_collecting()
             return True
         if self.state == "idle":
@@ -268,7 +271,8 @@ class BarrierHandler(_Handler):
 
     def _switch_to_unaligned(self, why: str) -> None:
         """Take the checkpoint now, unaligned: the channels still without a barrier keep their in-flight data
-        (up to their barrier) as channel state; the blocked ones carry on (Flink's ``alignmentTimeout``)."""
+        (up to their barrier) as channel state; the blocked ones stay blocked until the last barrier has come
+        (Flink's ``alignmentTimeout`` into ``AlternatingCollectingBarriersUnaligned``)."""
         if self.state not in ("aligning", "starting"):
             return
         task = self.task
@@ -291,14 +295,15 @@ class BarrierHandler(_Handler):
             if queued is not None:                   # its barrier waits in the queue: it overtakes now
                 self.ahead[i] = queued_elements(task, ch, before=queued)
                 ch.received.remove(queued)
+                if not ch.received and ch.queued:
+                    ch.queued = False
+                    task.available.remove(ch)
                 self.received.add(i)
+                self._block(ch, barrier.checkpoint_id)   # its producer stopped after sending it
             else:
                 self.persisting[i] = queued_elements(task, ch)
         self.state = "collecting"
         self.cp.perform(barrier, self.first_us, channel_state_follows=True)
-        for i in list(self.blocked):                 # aligned channels need not wait any longer
-            if i not in self.ahead:
-                self._unblock(i)
         self._maybe_stop_collecting()
 
     def _maybe_stop_collecting(self) -> None:
