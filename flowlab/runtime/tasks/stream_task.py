@@ -535,6 +535,7 @@ class StreamTask(DeferredCopy):
             for op in self.operators:
                 op.close()
             self._end_accounting()
+            cp.on_finished()
             self.job.task_finished(self)
 
     def _finish(self) -> None:
@@ -548,6 +549,8 @@ class StreamTask(DeferredCopy):
         for op in self.operators:
             op.close()
         self._end_accounting()
+        if self.checkpointer is not None:
+            self.checkpointer.on_finished()
         self.job.task_finished(self)
 
     # -- views ------------------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ class SubtaskCheckpointCoordinator:
         if task.gates:
             self.handler = (BarrierHandler(task, self) if settings.exactly_once else BarrierTracker(task, self))
         self.last_checkpoint_id = 0
+        self.triggered: set[int] = set()                # trigger RPCs whose mail has not run yet
         self.aborted: set[int] = set()
         self.pending: dict[int, _Pending] = {}
         self.input_ended = False
@@ -87,12 +88,14 @@ class SubtaskCheckpointCoordinator:
     def trigger(self, barrier: CheckpointBarrier) -> None:
         task = self.task
         if task.state != "RUNNING":
-            task.job.decline_checkpoint(task, barrier.checkpoint_id, "CHECKPOINT_DECLINED_TASK_NOT_READY",
+            task.job.decline_checkpoint(task, barrier.checkpoint_id, "CHECKPOINT_DECLINED_TASK_CLOSING",
                                         f"{task.name} is {task.state}")
             return
+        self.triggered.add(barrier.checkpoint_id)
         task.post_mail(self._triggered, (barrier, task.kernel.now))
 
     def _triggered(self, barrier: CheckpointBarrier, received_us: int) -> None:
+        self.triggered.discard(barrier.checkpoint_id)
         if self.handler is None:
             self.perform(barrier, first_barrier_us=received_us)
         else:                       # FLIP-147: its inputs all finished; a barrier follows the rest of each input
@@ -131,6 +134,15 @@ class SubtaskCheckpointCoordinator:
 
     def on_input_ended(self) -> None:
         self.input_ended = True
+
+    def on_finished(self) -> None:
+        """The subtask finishes: checkpoints it was triggered for or still uploads are declined (Flink:
+        ``CHECKPOINT_DECLINED_TASK_CLOSING``, not counted as a failure); the next one sees it FINISHED."""
+        task = self.task
+        for n in sorted(self.triggered | set(self.pending)):
+            task.job.decline_checkpoint(task, n, "CHECKPOINT_DECLINED_TASK_CLOSING", f"{task.name} finished")
+        self.triggered.clear()
+        self.pending.clear()
 
     # -- taking the checkpoint ---------------------------------------------------------------------------
     def perform(self, barrier: CheckpointBarrier, first_barrier_us: int, crossed: int = 0,
