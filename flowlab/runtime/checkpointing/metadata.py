@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flowlab.runtime.checkpointing.file_format import METADATA, STATE, CheckpointFileError, frame, unframe
-from flowlab.runtime.state.snapshot_codec import PickleRefusedError, decode
+from flowlab.runtime.state.snapshot_codec import PickleRefusedError, from_plain
 
 
 class RawJSON:
@@ -117,7 +117,7 @@ def read(metadata: bytes, path: str, load_file: Callable[[str], bytes],
 
 def _snapshot(plain: dict[str, Any], allow_pickle: bool, source: str) -> dict[str, Any]:
     def val(p: Any) -> Any:
-        return decode(p, allow_pickle, source)
+        return from_plain(p, allow_pickle, source)
     keyed = None
     if "key_groups" in plain:
         keyed = {}
@@ -133,6 +133,6 @@ def _snapshot(plain: dict[str, Any], allow_pickle: bool, source: str) -> dict[st
 def _channels(plain: list[Any], allow_pickle: bool, source: str) -> list[Any]:
     out = []
     for edge, index, elements in plain:
-        out.append((edge, index, [decode(e, allow_pickle, source) if not isinstance(e, str) else e
+        out.append((edge, index, [from_plain(e, allow_pickle, source) if not isinstance(e, str) else e
                                   for e in elements]))
     return out

@@ -117,10 +117,13 @@ class _Encoder:
                 "plain values in state.") from None
 
 
-def decode(data: bytes | Any, allow_pickle: bool = False, source: str = "checkpoint data") -> Any:
-    """Values from ``encode``'s bytes (or already parsed JSON). A pickled value raises
-    ``PickleRefusedError`` unless ``allow_pickle``."""
-    plain = json.loads(data) if isinstance(data, (bytes, bytearray, str)) else data
+def decode(data: bytes, allow_pickle: bool = False, source: str = "checkpoint data") -> Any:
+    """Values from ``encode``'s bytes. A pickled value raises ``PickleRefusedError`` unless ``allow_pickle``."""
+    return from_plain(json.loads(data), allow_pickle, source)
+
+
+def from_plain(plain: Any, allow_pickle: bool = False, source: str = "checkpoint data") -> Any:
+    """Values from already parsed JSON (see ``decode``)."""
     return _Decoder(allow_pickle, source).value(plain)
 
 
