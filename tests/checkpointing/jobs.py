@@ -10,10 +10,11 @@ from flowlab.sources import GeneratorSource, ScriptedSource
 
 def env_with(parallelism: int = 2, interval: int | None = 100, mode: str = "EXACTLY_ONCE",
              **conf: Any) -> StreamExecutionEnvironment:
-    """An environment with checkpoints every ``interval`` ms; ``conf`` keys use ``__`` for ``.``."""
+    """An environment with checkpoints every ``interval`` ms; ``conf`` keys spell ``.`` as ``__`` and ``-`` as
+    ``___`` (``execution__checkpointing__num___retained``)."""
     c = Configuration()
     for k, v in conf.items():
-        c.set_string(k.replace("__", "."), str(v))
+        c.set_string(k.replace("___", "-").replace("__", "."), str(v))
     env = StreamExecutionEnvironment.get_execution_environment(c)
     env.set_parallelism(parallelism)
     if interval is not None:
