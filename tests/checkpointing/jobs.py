@@ -32,11 +32,12 @@ def keyed_sum(env: StreamExecutionEnvironment, count: int = 2000, rate: float = 
     return env
 
 
-def two_channels(env: StreamExecutionEnvironment, fast: list[int], slow: list[int]) -> StreamExecutionEnvironment:
+def two_channels(env: StreamExecutionEnvironment, fast: list[int], slow: list[int],
+                 cost: float = 0.05) -> StreamExecutionEnvironment:
     """Two source subtasks (splits ``fast`` and ``slow`` of arrival times in ms, value 1 each, keys 'a'/'b')
-    feeding one keyed sum subtask over two channels."""
+    feeding one keyed sum subtask (``cost`` ms per record) over two channels."""
     splits = [[(t, ("a", 1)) for t in fast], [(t, ("b", 1)) for t in slow]]
     src = env.from_source(ScriptedSource(partitions=splits), WatermarkStrategy.no_watermarks(), "script")
     src.set_parallelism(2).key_by(lambda t: t[0], key_type=Types.STRING()).sum(1).name("count") \
-        .set_parallelism(1).add_sink(lambda v: None).name("out").set_parallelism(1)
+        .set_parallelism(1).set_processing_cost(cost).add_sink(lambda v: None).name("out").set_parallelism(1)
     return env

@@ -98,6 +98,12 @@ class _Handler:
     def on_delivered(self, channel: InputChannel, barrier: CheckpointBarrier) -> bool:
         return False
 
+    def _keep(self, i: int) -> None:
+        """Channel ``i``'s barrier came: what was persisted for it is final."""
+        kept = self.persisting.pop(i, None)
+        if kept:
+            self.ahead[i] = self.ahead.get(i, []) + kept
+
     def on_data_delivered(self, channel: InputChannel, buf: Any) -> None:
         pass
 
@@ -179,7 +185,7 @@ class BarrierHandler(_Handler):
             self._resume(channel, n)
             return
         if self.state in ("collecting", "starting") and n == self.current:
-            self.persisting.pop(i, None)
+            self._keep(i)
             self.received.add(i)
             self.received_event(channel, barrier, len(self.received), ": in order (pointwise or broadcast edge)")
             self._block(channel, n)
@@ -234,9 +240,9 @@ class BarrierHandler(_Handler):
         if self.state != "idle" and n > self.current:
             self._abort_current()
         if self.state in ("collecting", "starting"):
-            self.persisting.pop(i, None)               # what it overtook is persisted already
             if self.state == "starting":
                 self.ahead[i] = queued_elements(self.task, channel)
+            self._keep(i)                              # what it overtook was persisted as it arrived
             self.received.add(i)
             self.received_event(channel, barrier, len(self.received), ": unaligned, overtook the queued data")
             if convert:                                # it left its producer as an aligned barrier: blocked there
@@ -253,6 +259,12 @@ class BarrierHandler(_Handler):
         self.state = "starting"
         self.task.post_mail(self._switch_to_unaligned, ("an unaligned barrier arrived",))
         return True
+
+    def _keep(self, i: int) -> None:
+        """Channel ``i``'s barrier came: what was persisted for it is final."""
+        kept = self.persisting.pop(i, None)
+        if kept:
+            self.ahead[i] = self.ahead.get(i, []) + kept
 
     def on_data_delivered(self, channel: InputChannel, buf: Any) -> None:
         if self.persisting:

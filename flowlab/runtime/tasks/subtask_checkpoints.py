@@ -73,6 +73,7 @@ class SubtaskCheckpointCoordinator:
             self.handler = (BarrierHandler(task, self) if settings.exactly_once else BarrierTracker(task, self))
         self.last_checkpoint_id = 0
         self.triggered: set[int] = set()                # trigger RPCs whose mail has not run yet
+        self.converting = False
         self.aborted: set[int] = set()
         self.pending: dict[int, _Pending] = {}
         self.input_ended = False
@@ -232,7 +233,8 @@ class SubtaskCheckpointCoordinator:
         pending = self.pending.get(barrier.checkpoint_id)
         if pending is not None and pending.outputs_left:
             pending.outputs_left.discard((self.task.partitions.index(partition), sub.position))
-            self._maybe_ack(barrier.checkpoint_id)
+            if not self.converting:
+                self._maybe_ack(barrier.checkpoint_id)
 
     def _output_timeout(self, n: int) -> None:
         """The aligned-checkpoint timeout passed while barriers still waited in the output queues: they turn
@@ -240,11 +242,13 @@ class SubtaskCheckpointCoordinator:
         pending = self.pending.get(n)
         if pending is None or not pending.outputs_left or self.task.state != "RUNNING":
             return
+        self.converting = True                          # no ack before the overtaken data is recorded
         for k, part in enumerate(self.task.partitions):
             edge = self.task.vertex.out_edges[k]
             for s, elements in enumerate(part.convert_barrier(n)):
                 if elements:
                     pending.output_state.append([edge.index, part.subpartitions[s].consumer_index, elements])
+        self.converting = False
         pending.outputs_left.clear()
         pending.ack.unaligned = True
         self._maybe_ack(n)
