@@ -16,7 +16,7 @@ from flowlab.runtime.keys import TypedKey
 from flowlab.runtime.operators.timer_service import InternalTimerService
 from flowlab.runtime.state import HeapKeyedStateBackend
 from flowlab.runtime.state.snapshot_codec import PickleRefusedError, dumps
-from flowlab.runtime.tasks.subtask_checkpoints import to_plain_snapshot
+from flowlab.runtime.tasks.checkpoint_ack import to_plain_snapshot
 from flowlab.sources import ScriptedSource
 
 

@@ -34,8 +34,8 @@ from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
     from flowlab.graph.job_graph import JobGraph
+    from flowlab.runtime.tasks.checkpoint_ack import CheckpointAck
     from flowlab.runtime.tasks.stream_task import StreamTask
-    from flowlab.runtime.tasks.subtask_checkpoints import CheckpointAck
 
 #: Failure reasons that count towards ``tolerable-failed-checkpoints`` (Flink's ``CheckpointFailureManager``).
 COUNTED = frozenset({"CHECKPOINT_EXPIRED", "CHECKPOINT_ASYNC_EXCEPTION", "CHECKPOINT_DECLINED", "IO_EXCEPTION",

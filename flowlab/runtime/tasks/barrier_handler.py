@@ -1,5 +1,4 @@
-"""What a subtask with inputs does with checkpoint barriers (Flink's ``SingleCheckpointBarrierHandler`` and
-``CheckpointBarrierTracker``).
+"""What a subtask with inputs does with EXACTLY_ONCE checkpoint barriers (Flink's ``SingleCheckpointBarrierHandler``).
 
 EXACTLY_ONCE, aligned: a channel that delivered barrier n is blocked (its producer stops sending after the
 barrier until it is resumed) until barrier n has come on every open channel; then the checkpoint is taken
@@ -7,8 +6,7 @@ and every channel resumes. Unaligned: the first barrier — a priority event tha
 starts the checkpoint at once; the data it overtook, and whatever arrives on the other channels before their
 barrier, is the *input channel state*. With an aligned-checkpoint timeout the handler starts aligned and
 switches to unaligned when the timeout (counted from the trigger) passes (Flink's ``AlternatingController``).
-AT_LEAST_ONCE: nothing is blocked; the checkpoint is taken when the last barrier arrives, so records that
-came after an early barrier are in the snapshot (they are counted: ``crossed_records``).
+AT_LEAST_ONCE barriers are handled by ``barrier_tracker``.
 
 Simplification: channel state keeps the elements, not the bytes of Flink's buffers.
 """
@@ -18,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowlab.runtime.elements import CheckpointBarrier
 from flowlab.runtime.phases import PHASE_TASK
+from flowlab.runtime.tasks.checkpointed_input import InputHandler, channel_label, queued_elements
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
@@ -26,137 +25,7 @@ if TYPE_CHECKING:
     from flowlab.runtime.tasks.subtask_checkpoints import SubtaskCheckpointCoordinator
 
 
-def channel_label(task: StreamTask, channel: InputChannel) -> str:
-    return task.job_channel_name(channel)
-
-
-def queued_elements(task: StreamTask, channel: InputChannel, before: Any = None) -> list[Any]:
-    """The data elements waiting on ``channel`` (the rest of the buffer being read first), up to the event
-    buffer ``before`` if given."""
-    out: list[Any] = []
-    cur = task.current
-    if cur is not None and cur[0] is channel:
-        out.extend(cur[1].elements[cur[2]:])
-    for buf in channel.received:
-        if buf is before:
-            break
-        if not buf.is_event:
-            out.extend(buf.elements)
-    return out
-
-
-def consumed_records(task: StreamTask, channel: InputChannel) -> int:
-    """Records of ``channel`` the task has taken so far (received minus still queued)."""
-    waiting = channel.queued_records
-    cur = task.current
-    if cur is not None and cur[0] is channel:
-        waiting += sum(1 for e in cur[1].elements[cur[2]:] if type(e) is tuple)
-    return channel.records_received - waiting
-
-
-class _Handler:
-    def __init__(self, task: StreamTask, cp: SubtaskCheckpointCoordinator) -> None:
-        self.task = task
-        self.cp = cp
-        self.channels: list[InputChannel] = [c for g in task.gates for c in g.channels]
-        self.injected: CheckpointBarrier | None = None
-        self.injected_us = 0
-
-    def index(self, channel: InputChannel) -> int:
-        return next(i for i, c in enumerate(self.channels) if c is channel)
-
-    def all_received(self, received: set[int]) -> bool:
-        return all(i in received or c.finished for i, c in enumerate(self.channels))
-
-    def received_event(self, channel: InputChannel, barrier: CheckpointBarrier, received: int, what: str) -> None:
-        task = self.task
-        rec = task.recorder
-        if rec.enabled:
-            total = sum(1 for c in self.channels if not c.finished)
-            rec.emit(EventKind.BARRIER, task.vertex_id, task.index, None,
-                     f"barrier {barrier.checkpoint_id} from {channel_label(task, channel)} ({received} of {total} "
-                     f"channels){what}",
-                     {"checkpoint_id": barrier.checkpoint_id, "action": "received", "from": channel.producer,
-                      "edge": channel.gate.edge_index, "input": channel.gate.input_number, "received": received,
-                      "total": total, "alignment": barrier.alignment})
-        else:
-            rec.tick()
-
-    def inject(self, barrier: CheckpointBarrier, received_us: int) -> None:
-        """FLIP-147: every upstream subtask finished, so the coordinator triggered this one; the barrier counts
-        as arriving on each channel just before its EndOfPartition."""
-        if all(c.finished for c in self.channels):
-            self.cp.perform(barrier, received_us)
-        else:
-            self.injected, self.injected_us = barrier, received_us
-
-    def on_end_of_partition(self, channel: InputChannel) -> None:
-        if self.injected is not None and all(c.finished for c in self.channels):
-            barrier, self.injected = self.injected, None
-            self.cp.perform(barrier, self.injected_us)
-
-    def on_delivered(self, channel: InputChannel, barrier: CheckpointBarrier) -> bool:
-        return False
-
-    def _keep(self, i: int) -> None:
-        """Channel ``i``'s barrier came: what was persisted for it is final."""
-        kept = self.persisting.pop(i, None)
-        if kept:
-            self.ahead[i] = self.ahead.get(i, []) + kept
-
-    def on_data_delivered(self, channel: InputChannel, buf: Any) -> None:
-        pass
-
-    def aligning(self, n: int) -> bool:
-        return False
-
-    def abort(self, n: int) -> None:
-        pass
-
-
-class BarrierTracker(_Handler):
-    """AT_LEAST_ONCE: count barriers per checkpoint, never block; snapshot when the last one arrives."""
-
-    def __init__(self, task: StreamTask, cp: SubtaskCheckpointCoordinator) -> None:
-        super().__init__(task, cp)
-        # id -> (first barrier µs, channel -> records consumed when its barrier came, the barrier)
-        self.pending: dict[int, tuple[int, dict[int, int], CheckpointBarrier]] = {}
-
-    def on_barrier(self, channel: InputChannel, barrier: CheckpointBarrier) -> None:
-        n = barrier.checkpoint_id
-        if n <= self.cp.last_checkpoint_id:
-            return
-        first_us, marks, _ = self.pending.setdefault(n, (self.task.kernel.now, {}, barrier))
-        i = self.index(channel)
-        marks[i] = consumed_records(self.task, channel)
-        done = self.all_received(set(marks))
-        self.received_event(channel, barrier, len(marks),
-                            ": all there, snapshot (records after the earlier barriers are in it)" if done and
-                            len(marks) > 1 else "" if done else ": no blocking (at-least-once), reading on")
-        if done:
-            self._complete(n)
-
-    def _complete(self, n: int) -> None:
-        first_us, marks, barrier = self.pending.pop(n)
-        for m in [m for m in self.pending if m < n]:
-            del self.pending[m]                       # older checkpoints are subsumed
-        crossed = sum(consumed_records(self.task, self.channels[i]) - c for i, c in marks.items())
-        self.cp.perform(barrier, first_us, crossed)
-
-    def on_end_of_partition(self, channel: InputChannel) -> None:
-        super().on_end_of_partition(channel)
-        for n in sorted(self.pending):
-            if n in self.pending and self.all_received(set(self.pending[n][1])):
-                self._complete(n)
-
-    def aligning(self, n: int) -> bool:
-        return n in self.pending
-
-    def abort(self, n: int) -> None:
-        self.pending.pop(n, None)
-
-
-class BarrierHandler(_Handler):
+class BarrierHandler(InputHandler):
     """EXACTLY_ONCE: aligned, unaligned, or aligned switching to unaligned after a timeout."""
 
     def __init__(self, task: StreamTask, cp: SubtaskCheckpointCoordinator) -> None:

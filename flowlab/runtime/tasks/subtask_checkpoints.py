@@ -20,35 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 from flowlab.runtime.elements import CheckpointBarrier
 from flowlab.runtime.phases import PHASE_TASK
-from flowlab.runtime.state.snapshot_codec import dumps, to_plain
-from flowlab.runtime.tasks.barrier_handler import BarrierHandler, BarrierTracker, channel_label
+from flowlab.runtime.state.snapshot_codec import dumps
+from flowlab.runtime.tasks.barrier_handler import BarrierHandler
+from flowlab.runtime.tasks.barrier_tracker import BarrierTracker
+from flowlab.runtime.tasks.checkpoint_ack import CheckpointAck, channel_plain, to_plain_snapshot
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
     from flowlab.runtime.network.result_partition import ResultPartition, Subpartition
     from flowlab.runtime.tasks.stream_task import StreamTask
-
-
-@dataclass
-class CheckpointAck:
-    """What a subtask reports for one checkpoint (Flink's ``AcknowledgeCheckpoint`` with its metrics)."""
-
-    checkpoint_id: int
-    vertex: str
-    subtask: int
-    operators: list[tuple[str, bytes | None]]      # operator id -> encoded state (None: stateless)
-    input_channel_state: bytes | None = None
-    output_channel_state: bytes | None = None
-    finished: bool = False
-    state_size: int = 0
-    persisted_bytes: int = 0                        # in-flight data stored (unaligned checkpoints)
-    start_delay_ms: float = 0.0
-    alignment_ms: float = 0.0
-    sync_ms: float = 0.0
-    async_ms: float = 0.0
-    unaligned: bool = False
-    crossed_records: int = 0                        # AT_LEAST_ONCE: records after the barrier in the snapshot
-    sent_us: int = 0
 
 
 @dataclass
@@ -309,10 +289,10 @@ class SubtaskCheckpointCoordinator:
         ack = pending.ack
         persisted = 0
         if pending.input_state:
-            ack.input_channel_state = dumps(_channel_plain(pending.input_state))
+            ack.input_channel_state = dumps(channel_plain(pending.input_state))
             persisted += self._bytes(pending.input_state)
         if pending.output_state:
-            ack.output_channel_state = dumps(_channel_plain(pending.output_state))
+            ack.output_channel_state = dumps(channel_plain(pending.output_state))
             persisted += self._bytes(pending.output_state)
         ack.persisted_bytes = persisted
         ack.state_size += len(ack.input_channel_state or b"") + len(ack.output_channel_state or b"")
@@ -333,29 +313,4 @@ class SubtaskCheckpointCoordinator:
         return "acknowledged" if self.last_checkpoint_id >= n else "not reached"
 
 
-def to_plain_snapshot(snap: dict[str, Any]) -> dict[str, Any]:
-    """An operator's ``snapshot_state()`` as checkpoint JSON: key groups in order, values tagged."""
-    out: dict[str, Any] = {}
-    keyed = snap.get("keyed")
-    if keyed is not None:
-        groups = []
-        for kg in sorted(keyed):
-            g = keyed[kg]
-            groups.append([kg, {
-                "states": {name: [[to_plain(k), to_plain(ns), to_plain(v)] for k, ns, v in entries]
-                           for name, entries in g.get("states", {}).items()},
-                "event_timers": [[ts, to_plain(k), to_plain(ns)] for ts, k, ns in g.get("event_timers", [])],
-                "processing_timers": [[ts, to_plain(k), to_plain(ns)] for ts, k, ns in g.get("processing_timers", [])],
-            }])
-        out["key_groups"] = groups
-    if snap.get("operator") is not None:
-        out["operator"] = to_plain(snap["operator"])
-    return out
-
-
-def _channel_plain(state: list[Any]) -> list[Any]:
-    return [[edge, index, [to_plain(e) if type(e) is tuple else repr(e) for e in elements]]
-            for edge, index, elements in state]
-
-
-__all__ = ["CheckpointAck", "SubtaskCheckpointCoordinator", "channel_label"]
+__all__ = ["CheckpointAck", "SubtaskCheckpointCoordinator"]
