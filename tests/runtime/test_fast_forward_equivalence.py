@@ -149,9 +149,18 @@ def checkpointed(mode: str) -> Callable[[], StreamExecutionEnvironment]:
     return build
 
 
+def _checkpointing(env: StreamExecutionEnvironment, unaligned: bool) -> StreamExecutionEnvironment:
+    """Checkpoints every 15 ms: window contents, timers and two-input alignment go into them."""
+    env.enable_checkpointing(15)
+    env.get_checkpoint_config().enable_unaligned_checkpoints(unaligned)
+    return env
+
+
 JOBS: dict[str, Callable[[], StreamExecutionEnvironment]] = {
     **{f"checkpoints, {m}": checkpointed(m) for m in ("aligned", "at-least-once", "unaligned",
                                                          "aligned, 3 ms timeout")},
+    "checkpoints, windows, unaligned": lambda: _checkpointing(windows(), unaligned=True),
+    "checkpoints, window join, aligned": lambda: _checkpointing(window_join(), unaligned=False),
     "rolling p=1": rolling(1), "rolling p=3": rolling(3), "backpressure": backpressure,
     "zero buffer timeout": zero_timeout, "fan-in": fan_in, "windows": windows, "timers": timers, "window join": window_join,
     "iteration": iteration, "buffer debloating": debloat, "user function fails": failing,
