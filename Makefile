@@ -36,15 +36,21 @@ $(STAMP): pyproject.toml $(CONSTRAINTS) $(BUILD_CONSTRAINTS) | $(PY)
 	@touch $@
 
 # ---- JupyterLab ----------------------------------------------------------------------------------
+# PORT=... given (command line or environment) is used as is; otherwise the first free port from 8888 up
+# (another Jupyter often holds 8888), so the URL printed is the one that really serves.
+LAB_PORT_ARGS := $(if $(filter command line environment environment override,$(origin PORT)),--fixed $(PORT),$(PORT))
+
 lab: venv
 	@mkdir -p notebooks
-	@token="$${TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_hex(16))')}"; \
+	@port="$$($(PY) tools/lab_port.py $(LAB_PORT_ARGS))" || exit 1; \
+	token="$${TOKEN:-$$($(PY) -c 'import secrets; print(secrets.token_hex(16))')}"; \
 	root_flag=""; if [ "$$(id -u)" = 0 ]; then root_flag="--allow-root"; fi; \
 	echo ""; \
-	echo "  flowlab JupyterLab:  http://127.0.0.1:$(PORT)/lab?token=$$token"; \
+	if [ "$$port" != "$(PORT)" ]; then echo "  (port $(PORT) is in use: serving on $$port instead)"; fi; \
+	echo "  flowlab JupyterLab:  http://127.0.0.1:$$port/lab?token=$$token"; \
 	echo ""; \
 	exec $(PY) -m jupyter lab --no-browser $$root_flag \
-	  --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) --ServerApp.port_retries=0 \
+	  --ServerApp.ip=127.0.0.1 --ServerApp.port=$$port --ServerApp.port_retries=0 \
 	  --ServerApp.root_dir=notebooks --IdentityProvider.token="$$token"
 
 # ---- tests ---------------------------------------------------------------------------------------

@@ -29,6 +29,15 @@ PYFLINK_ANCHOR = 7000          # events/s, real PyFlink 2.3.0 (thread mode), ora
 TARGET_RATIO = 10.0            # flowlab should be within 10x of the bare loop
 
 
+# Results land here through ``sys.modules``, as a real sink reaches an external store: each subtask runs its
+# own unpickled copy of the sink function (as in PyFlink), so a dict captured in its closure would be a copy.
+SINK: dict = {}
+
+
+def _store(key: object, value: object) -> None:
+    sys.modules[__name__].SINK[key] = value
+
+
 def _timed(fn):
     gc.collect()
     t0 = time.perf_counter()
@@ -40,13 +49,26 @@ def _timed(fn):
 def flowlab_rolling(n: int, p: int) -> dict[int, int]:
     env = StreamExecutionEnvironment.get_execution_environment()
     env.set_parallelism(p)
-    last: dict[int, int] = {}
+    SINK.clear()
     (env.from_collection(range(n))
         .map(lambda i: (i % KEYS, 1))
         .key_by(lambda t: t[0])
         .reduce(lambda a, b: (a[0], a[1] + b[1]))
-        .add_sink(lambda v: last.__setitem__(v[0], v[1])))
+        .add_sink(lambda v: _store(v[0], v[1])))
     env.execute("bench rolling")
+    return dict(SINK)
+
+
+def flowlab_rolling_collect(n: int, p: int) -> dict[int, int]:
+    """The same job read back with ``execute_and_collect()`` (its collect sink runs at parallelism 1)."""
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(p)
+    last: dict[int, int] = {}
+    ds = (env.from_collection(range(n)).map(lambda i: (i % KEYS, 1)).key_by(lambda t: t[0])
+          .reduce(lambda a, b: (a[0], a[1] + b[1])))
+    with ds.execute_and_collect() as results:
+        for k, c in results:
+            last[k] = c
     return last
 
 
@@ -73,7 +95,7 @@ def flowlab_windows(n: int, p: int) -> dict[tuple[int, int], int]:
 
     env = StreamExecutionEnvironment.get_execution_environment()
     env.set_parallelism(p)
-    counts: dict[tuple[int, int], int] = {}
+    SINK.clear()
     strategy = (WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(DELAY_MS))
                 .with_timestamp_assigner(lambda i, _ts: event_time(i)))
     (env.from_collection(range(n))
@@ -83,9 +105,9 @@ def flowlab_windows(n: int, p: int) -> dict[tuple[int, int], int]:
         .key_by(lambda t: t[0])
         .window(TumblingEventTimeWindows.of(Time.milliseconds(WINDOW_MS)))
         .reduce(lambda a, b: (a[0], a[1], a[2] + b[2]))
-        .add_sink(lambda v: counts.__setitem__((v[0], v[1]), v[2])))
+        .add_sink(lambda v: _store((v[0], v[1]), v[2])))
     env.execute("bench windows")
-    return counts
+    return dict(SINK)
 
 
 def bare_windows(n: int) -> dict[tuple[int, int], int]:
@@ -138,6 +160,7 @@ def main() -> None:
     for n in sizes:
         for p in args.parallelism:
             report("rolling", n, p, flowlab_rolling, lambda m: bare_rolling(m))
+            report("collect", n, p, flowlab_rolling_collect, lambda m: bare_rolling(m))
 
     try:
         import flowlab.datastream.window  # noqa: F401

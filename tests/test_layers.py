@@ -77,12 +77,12 @@ LAYERS: dict[str, Layer] = {
     "kernel": _layer(internal=["kernel"]),
     "trace": _layer(internal=["trace"]),
     "common": _layer(internal=["common", "trace"]),
-    "graph": _layer(internal=["graph", "common", "trace", "kernel"], third_party=["networkx"]),
+    "graph": _layer(internal=["graph", "common", "trace", "kernel"], third_party=["networkx", "cloudpickle"]),
     "datastream": _layer(internal=["datastream", "sources", "common", "graph", "trace"], lazy=["runtime"]),
     "sources": _layer(internal=["sources", "datastream", "common", "graph", "trace"], lazy=["runtime"]),
     "runtime": _layer(
         internal=["runtime", "kernel", "trace", "common", "graph", "datastream", "sources"],
-        third_party=["networkx", "pandas"],
+        third_party=["networkx", "pandas", "cloudpickle", "rocksdict"],
         forbidden=["viz", "exercises"],
     ),
     "exercises": _layer(
@@ -554,11 +554,12 @@ def test_violation_message_names_module_line_and_rule() -> None:
 # listed for it: the arrows point one way, from the Simulation handle down to the stream elements. The
 # network talks to its tasks through ``network.interfaces``; tasks reach the job through
 # ``tasks.environment``; operators reach their task through ``operators.host``.
-RUNTIME_BASE = ("deferred_copy", "elements", "keys", "phases", "recorder", "shared_log")
+RUNTIME_BASE = ("deferred_copy", "elements", "keys", "phases", "recorder", "records", "shared_log")
 RUNTIME_PARTS: dict[str, tuple[str, ...]] = {
     "deferred_copy": (),
     "elements": (),
     "keys": (),
+    "records": (),
     "phases": (),
     "recorder": (),
     "shared_log": (),

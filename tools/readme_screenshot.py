@@ -30,7 +30,7 @@ totals = (ds.map(lambda t: (t[0], t[1] * 10), output_type=Types.TUPLE([Types.STR
             .key_by(lambda t: t[0], key_type=Types.STRING()).sum(1))
 totals.print().set_processing_cost(0.5)
 sim = flowlab.Simulation(env, seed=7)
-sim.goto(330)
+sim.goto(360)          # mid-run: buffers arrive at the keyed task, the sink prints
 Dashboard(sim)
 """
 

@@ -9,27 +9,13 @@ from __future__ import annotations
 
 import base64
 import copy
-import decimal
-import math
 from collections.abc import KeysView
 from typing import Any
 
+from flowlab.common.config_values import read_duration_ms, read_memory_size
+from flowlab.common.java_numbers import java_double_to_string
+
 __all__ = ["Configuration", "parse_duration_ms", "parse_memory_size"]
-
-
-def _java_double_string(value: float) -> str:
-    """Java's ``Double.toString``: plain between 1e-3 and 1e7, else ``d.dddE±n``."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0 or 1e-3 <= abs(value) < 1e7:
-        return repr(value)
-    sign, digits, exponent = decimal.Decimal(repr(abs(value))).normalize().as_tuple()
-    text = "".join(map(str, digits))
-    power = exponent + len(text) - 1
-    mantissa = text[0] + "." + (text[1:] or "0")
-    return f"{'-' if value < 0 else ''}{mantissa}E{power}"
 
 
 def _to_string(value: Any) -> str:
@@ -37,7 +23,7 @@ def _to_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return _java_double_string(value)
+        return java_double_to_string(value)
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(bytes(value)).decode("ascii")
     return str(value)
@@ -206,50 +192,16 @@ class Configuration:
 
 _MISSING = object()
 
-_DURATION_UNITS = {  # Flink's TimeUtils.parseDuration units, as milliseconds
-    "ns": 1e-6, "nano": 1e-6, "nanos": 1e-6, "nanosecond": 1e-6, "nanoseconds": 1e-6,
-    "us": 1e-3, "µs": 1e-3, "micro": 1e-3, "micros": 1e-3, "microsecond": 1e-3, "microseconds": 1e-3,
-    "ms": 1, "milli": 1, "millis": 1, "millisecond": 1, "milliseconds": 1,
-    "s": 1000, "sec": 1000, "secs": 1000, "second": 1000, "seconds": 1000,
-    "m": 60_000, "min": 60_000, "mins": 60_000, "minute": 60_000, "minutes": 60_000,
-    "h": 3_600_000, "hour": 3_600_000, "hours": 3_600_000,
-    "d": 86_400_000, "day": 86_400_000, "days": 86_400_000,
-}
-_MEMORY_UNITS = {"b": 1, "bytes": 1, "k": 1024, "kb": 1024, "kibibytes": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
-                 "mebibytes": 1024 ** 2, "g": 1024 ** 3, "gb": 1024 ** 3, "gibibytes": 1024 ** 3}
-
-
-def _split_number(text: str) -> tuple[str, str]:
-    s = text.strip().lower()
-    i = 0
-    while i < len(s) and (s[i].isdigit() or s[i] in ".-+"):
-        i += 1
-    return s[:i], s[i:].strip()
-
 
 def parse_duration_ms(value: Any, key: str = "duration") -> int:
     """A Flink duration (``"10 min"``, ``"500 ms"``, ``"2s"``; a bare number is ms) as whole milliseconds."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(value)
-    number, unit = _split_number(str(value))
-    try:
-        amount = float(number)
-        scale = _DURATION_UNITS[unit or "ms"]
-    except (ValueError, KeyError):
-        raise ValueError(f"{key}: {value!r} is not a duration; write a number and a unit, e.g. '500 ms', '10 s', "
-                         "'2 min' (units: ms, s, min, h, d)") from None
-    return int(round(amount * scale))
+    return int(round(read_duration_ms({key: value}, key, "0")))
 
 
 def parse_memory_size(value: Any, key: str = "memory size") -> int:
-    """A Flink memory size (``"20 kb"``, ``"5 mb"``, a bare number is bytes) as bytes."""
+    """A Flink memory size (``"20 kb"``, ``"5 mb"``; a bare number is bytes) as bytes."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    number, unit = _split_number(str(value))
-    try:
-        amount = float(number)
-        scale = _MEMORY_UNITS[unit or "b"]
-    except (ValueError, KeyError):
-        raise ValueError(f"{key}: {value!r} is not a memory size; write a number and a unit, e.g. '20 kb', "
-                         "'5 mb' (units: b, kb, mb, gb)") from None
-    return int(amount * scale)
+    return read_memory_size({key: value}, key, "0")

@@ -1,5 +1,11 @@
 """The DataStream API with PyFlink's names (``pyflink.datastream``)."""
+from flowlab.datastream.broadcast_stream import BroadcastConnectedStream, BroadcastStream
 from flowlab.datastream.checkpoint_config import CheckpointConfig
+from flowlab.datastream.checkpoint_storage import (
+    CheckpointStorage,
+    FileSystemCheckpointStorage,
+    JobManagerCheckpointStorage,
+)
 from flowlab.datastream.connected_streams import ConnectedStreams
 from flowlab.datastream.data_stream import CloseableIterator, DataStream, DataStreamSink
 from flowlab.datastream.execution_config import (
@@ -12,6 +18,7 @@ from flowlab.datastream.externalized_checkpoint_retention import ExternalizedChe
 from flowlab.datastream.functions import (
     AggregateFunction,
     AllWindowFunction,
+    BroadcastProcessFunction,
     CoFlatMapFunction,
     CoGroupFunction,
     CoMapFunction,
@@ -19,6 +26,7 @@ from flowlab.datastream.functions import (
     FilterFunction,
     FlatMapFunction,
     JoinFunction,
+    KeyedBroadcastProcessFunction,
     KeyedCoProcessFunction,
     KeyedProcessFunction,
     KeySelector,
@@ -41,6 +49,15 @@ from flowlab.datastream.job_client import JobClient, JobExecutionResult
 from flowlab.datastream.join import CoGroupedStreams, JoinedStreams
 from flowlab.datastream.keyed_stream import KeyedStream
 from flowlab.datastream.output_tag import OutputTag
+from flowlab.datastream.state_backend import (
+    EmbeddedRocksDBStateBackend,
+    FsStateBackend,
+    HashMapStateBackend,
+    MemoryStateBackend,
+    PredefinedOptions,
+    RocksDBStateBackend,
+    StateBackend,
+)
 from flowlab.datastream.stream_execution_environment import StreamExecutionEnvironment
 from flowlab.datastream.windowed_stream import AllWindowedStream, WindowedStream
 
@@ -55,4 +72,8 @@ __all__ = [
     "WindowFunction", "WindowedStream",
     "CoGroupFunction", "CoGroupedStreams", "IntervalJoin", "IntervalJoined", "JoinFunction", "JoinedStreams",
     "IterativeStream", "ProcessJoinFunction",
+    "BroadcastConnectedStream", "BroadcastProcessFunction", "BroadcastStream", "KeyedBroadcastProcessFunction",
+    "CheckpointStorage", "EmbeddedRocksDBStateBackend", "FileSystemCheckpointStorage", "HashMapStateBackend",
+    "JobManagerCheckpointStorage", "PredefinedOptions", "StateBackend",
+    "FsStateBackend", "MemoryStateBackend", "RocksDBStateBackend",   # Flink 1.x names, removed in 2.0 (warn)
 ]

@@ -1,42 +1,51 @@
-"""Checkpoint storage with PyFlink 2.3's names (``pyflink.datastream.checkpoint_storage``).
+"""Checkpoint storage with PyFlink's names (``pyflink.datastream.checkpoint_storage``): where snapshots go.
 
-Where completed checkpoints go: the JobManager's memory, or files under a directory. In Flink 2.x (and
-PyFlink 2.3) these objects can be built but not installed on an environment (``set_checkpoint_storage``
-was removed in 2.0): choose the storage with configuration keys, as ``to_configuration()`` spells out::
-
-    execution.checkpointing.storage: jobmanager | filesystem
-    execution.checkpointing.dir: file:///tmp/checkpoints       (implies filesystem)
+Flink 2.3: ``execution.checkpointing.storage`` is ``jobmanager`` (snapshots in the JobManager's memory, at
+most ``max_state_size`` bytes, 5 MB by default) or ``filesystem`` (files under
+``execution.checkpointing.dir``). With no storage set, a configured directory means ``filesystem`` and
+no directory means ``jobmanager``. PyFlink 2.3's ``CheckpointConfig`` has no ``set_checkpoint_storage``;
+these objects describe the configuration (``_configuration()``) and ``configured_checkpoint_storage``
+reads it back; ``to_configuration()`` (flowlab) gives the keys to ``env.configure(...)``. The storage itself is
+``flowlab.runtime.checkpointing.storage``.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from flowlab.common.configuration import Configuration
 
-__all__ = ["CheckpointStorage", "FileSystemCheckpointStorage", "JobManagerCheckpointStorage"]
-
-DEFAULT_MAX_STATE_SIZE = 5 * 1024 * 1024       # JobManagerCheckpointStorage.DEFAULT_MAX_STATE_SIZE
-MAX_STATE_SIZE_KEY = "flowlab.checkpointing.jobmanager.max-state-size"
+STORAGE_KEY = "execution.checkpointing.storage"
+LEGACY_STORAGE_KEY = "state.checkpoint-storage"
+DIR_KEY = "execution.checkpointing.dir"
+LEGACY_DIR_KEYS = ("state.checkpoints.dir", "state.backend.fs.checkpointdir")
+DEFAULT_MAX_STATE_SIZE = 5 * 1024 * 1024
+DEFAULT_INLINE_THRESHOLD = 20 * 1024
+MAX_STATE_SIZE_KEY = "flowlab.checkpointing.jobmanager.max-state-size"     # flowlab: the jobmanager's limit
+INLINE_THRESHOLD_KEY = "execution.checkpointing.data-inline-threshold"
 
 
 class CheckpointStorage:
-    """Base of the checkpoint storages."""
+    """Base of the checkpoint storage objects."""
+
+    def _configuration(self) -> dict[str, str]:
+        raise NotImplementedError
 
     def to_configuration(self) -> Configuration:
-        """The configuration keys that select this storage (flowlab helper, not in PyFlink 2.3)."""
-        raise NotImplementedError
+        """The configuration keys that select this storage with its limits (flowlab helper, not in PyFlink
+        2.3): ``env.configure(storage.to_configuration())`` installs it."""
+        return Configuration.from_dict(self._configuration())
 
 
 class JobManagerCheckpointStorage(CheckpointStorage):
-    """Checkpoints in the JobManager's memory; each state at most ``max_state_size`` bytes (default 5 MB).
+    """Snapshots in the JobManager's memory (``execution.checkpointing.storage: jobmanager``)."""
 
-    With ``checkpoint_path`` the ``_metadata`` (holding all state inline) is also written there, so the
-    checkpoint can be retained.
-    """
+    DEFAULT_MAX_STATE_SIZE = DEFAULT_MAX_STATE_SIZE
 
     def __init__(self, checkpoint_path: str | None = None, max_state_size: int | None = None) -> None:
-        if max_state_size is not None and max_state_size <= 0:
-            raise ValueError("The maximum state size must be positive.")
+        if max_state_size is not None and (not isinstance(max_state_size, int) or max_state_size <= 0):
+            raise ValueError(f"max_state_size must be a positive number of bytes, got {max_state_size!r}")
         self._path = checkpoint_path
-        self._max = DEFAULT_MAX_STATE_SIZE if max_state_size is None else int(max_state_size)
+        self._max = DEFAULT_MAX_STATE_SIZE if max_state_size is None else max_state_size
 
     def get_checkpoint_path(self) -> str | None:
         return self._path
@@ -44,10 +53,14 @@ class JobManagerCheckpointStorage(CheckpointStorage):
     def get_max_state_size(self) -> int:
         return self._max
 
+    def _configuration(self) -> dict[str, str]:
+        conf = {STORAGE_KEY: "jobmanager"}
+        if self._path:
+            conf[DIR_KEY] = self._path
+        return conf
+
     def to_configuration(self) -> Configuration:
-        conf = Configuration().set_string("execution.checkpointing.storage", "jobmanager")
-        if self._path is not None:
-            conf.set_string("execution.checkpointing.dir", self._path)
+        conf = super().to_configuration()
         if self._max != DEFAULT_MAX_STATE_SIZE:
             conf.set_string(MAX_STATE_SIZE_KEY, f"{self._max} b")
         return conf
@@ -57,29 +70,62 @@ class JobManagerCheckpointStorage(CheckpointStorage):
 
 
 class FileSystemCheckpointStorage(CheckpointStorage):
-    """Checkpoints as files under ``checkpoint_path``/<job-id>/chk-<n>; state below
-    ``file_state_size_threshold`` (default 20 KB) is written inline into ``_metadata``."""
+    """Snapshots as files under ``checkpoint_path`` (``execution.checkpointing.storage: filesystem``)."""
 
     def __init__(self, checkpoint_path: str, file_state_size_threshold: int | None = None,
                  write_buffer_size: int = -1) -> None:
-        if not checkpoint_path:
-            raise ValueError("checkpoint_path must be a directory, e.g. 'file:///tmp/checkpoints'")
+        if not isinstance(checkpoint_path, str) or not checkpoint_path:
+            raise ValueError(f"FileSystemCheckpointStorage needs a checkpoint directory, got {checkpoint_path!r}")
         self._path = checkpoint_path
-        self._threshold = file_state_size_threshold
-        self._write_buffer_size = write_buffer_size
+        self._threshold = 20 * 1024 if file_state_size_threshold is None else file_state_size_threshold
+        self._buffer = write_buffer_size
 
     def get_checkpoint_path(self) -> str:
         return self._path
 
     def get_min_file_size_threshold(self) -> int:
-        return 20 * 1024 if self._threshold is None else self._threshold
+        return self._threshold
+
+    def get_write_buffer_size(self) -> int:
+        return self._buffer
+
+    def _configuration(self) -> dict[str, str]:
+        return {STORAGE_KEY: "filesystem", DIR_KEY: self._path}
 
     def to_configuration(self) -> Configuration:
-        conf = Configuration().set_string("execution.checkpointing.storage", "filesystem")
-        conf.set_string("execution.checkpointing.dir", self._path)
-        if self._threshold is not None:
-            conf.set_string("execution.checkpointing.data-inline-threshold", f"{self._threshold} b")
+        conf = super().to_configuration()
+        if self._threshold != DEFAULT_INLINE_THRESHOLD:
+            conf.set_string(INLINE_THRESHOLD_KEY, f"{self._threshold} b")
         return conf
 
     def __repr__(self) -> str:
-        return f"FileSystemCheckpointStorage(checkpointPath={self._path})"
+        return f"FileSystemCheckpointStorage({self._path!r})"
+
+
+class UnknownCheckpointStorageError(ValueError):
+    """``execution.checkpointing.storage`` names no storage."""
+
+
+def configured_checkpoint_storage(conf: dict[str, Any]) -> CheckpointStorage:
+    """The checkpoint storage a configuration selects (Flink's ``CheckpointStorageLoader`` rules)."""
+    directory = conf.get(DIR_KEY)
+    for key in LEGACY_DIR_KEYS:
+        directory = directory or conf.get(key)
+    raw = conf.get(STORAGE_KEY, conf.get(LEGACY_STORAGE_KEY))
+    name = None if raw is None else str(raw).strip().lower()
+    if name is None:
+        return FileSystemCheckpointStorage(directory) if directory else JobManagerCheckpointStorage()
+    if name == "jobmanager":
+        return JobManagerCheckpointStorage(directory)
+    if name == "filesystem":
+        if not directory:
+            raise UnknownCheckpointStorageError(
+                f"{STORAGE_KEY}: filesystem needs a directory: set {DIR_KEY} (e.g. file:///tmp/checkpoints).")
+        return FileSystemCheckpointStorage(directory)
+    raise UnknownCheckpointStorageError(
+        f"Unknown checkpoint storage {str(raw)!r} in {STORAGE_KEY}. Valid values: 'jobmanager' (snapshots in the "
+        "JobManager's memory, at most 5 MB) and 'filesystem' (files under execution.checkpointing.dir).")
+
+
+__all__ = ["CheckpointStorage", "FileSystemCheckpointStorage", "JobManagerCheckpointStorage",
+           "UnknownCheckpointStorageError", "configured_checkpoint_storage"]

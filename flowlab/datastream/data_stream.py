@@ -5,6 +5,7 @@ or ``flowlab.Simulation(env)``.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from flowlab.graph.transformations import (
 )
 
 if TYPE_CHECKING:
+    from flowlab.datastream.broadcast_stream import BroadcastConnectedStream, BroadcastStream
     from flowlab.datastream.connected_streams import ConnectedStreams
     from flowlab.datastream.iterative_stream import IterativeStream
     from flowlab.datastream.join import CoGroupedStreams, JoinedStreams
@@ -76,9 +78,12 @@ class DataStream:
 
     def set_parallelism(self, parallelism: int) -> DataStream:
         t = self._physical("set_parallelism")
+        if isinstance(parallelism, bool) or not isinstance(parallelism, int):
+            raise TypeError(f"The parallelism must be an int (the number of parallel subtasks), got "
+                            f"{type(parallelism).__name__} {parallelism!r}.")
         if t.parallelism_fixed and parallelism != 1:
             raise ValueError(f"The parallelism of non parallel operator '{t.name}' must be 1.")
-        if not isinstance(parallelism, int) or parallelism < 1:
+        if parallelism < 1:
             raise ValueError(f"The parallelism of an operator must be at least 1, got {parallelism!r}.")
         t.parallelism = parallelism
         return self
@@ -89,7 +94,7 @@ class DataStream:
         return self._transformation.parallelism
 
     def set_max_parallelism(self, max_parallelism: int) -> DataStream:
-        if not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
+        if isinstance(max_parallelism, bool) or not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
             raise ValueError(f"The maximum parallelism must be between 1 and 32768, got {max_parallelism!r}.")
         self._physical("set_max_parallelism").max_parallelism = max_parallelism
         return self
@@ -119,8 +124,11 @@ class DataStream:
     def set_processing_cost(self, ms_per_record: float) -> DataStream:
         """flowlab extension (not in PyFlink 2.3): virtual time this operator spends per record, in ms."""
         check(self._env, "DataStream.set_processing_cost")
-        if ms_per_record < 0:
-            raise ValueError("the processing cost must be >= 0 ms per record")
+        if isinstance(ms_per_record, bool) or not isinstance(ms_per_record, (int, float)):
+            raise TypeError(f"the processing cost must be a number of ms per record, got "
+                            f"{type(ms_per_record).__name__} {ms_per_record!r}")
+        if not math.isfinite(ms_per_record) or ms_per_record < 0:
+            raise ValueError(f"the processing cost must be a finite number >= 0 ms per record, got {ms_per_record!r}")
         self._physical("set_processing_cost").processing_cost_us = round(ms_per_record * 1000)
         return self
 
@@ -199,10 +207,14 @@ class DataStream:
                                 parallelism=self._transformation.parallelism)
         return DataStream(self._env, t)
 
-    def connect(self, ds: DataStream) -> ConnectedStreams:
+    def connect(self, ds: DataStream | BroadcastStream) -> ConnectedStreams | BroadcastConnectedStream:
+        """Two streams into one two-input operator; a ``BroadcastStream`` gives a ``BroadcastConnectedStream``."""
+        from flowlab.datastream.broadcast_stream import BroadcastConnectedStream, BroadcastStream
         from flowlab.datastream.connected_streams import ConnectedStreams
         if ds._env is not self._env:
             raise ValueError("Cannot connect streams of different execution environments.")
+        if isinstance(ds, BroadcastStream):
+            return BroadcastConnectedStream(self, ds)
         return ConnectedStreams(self, ds)
 
     def join(self, other_stream: DataStream) -> JoinedStreams:
@@ -274,10 +286,13 @@ class DataStream:
     def rescale(self) -> DataStream:
         return self._partition(P.RESCALE)
 
-    def broadcast(self, *args: Any) -> DataStream:
-        if args:
-            raise NotImplementedError("broadcast state (broadcast(MapStateDescriptor)) is not in flowlab yet; "
-                                      "broadcast() without arguments sends every record to every subtask")
+    def broadcast(self, *broadcast_state_descriptors: Any) -> DataStream | BroadcastStream:
+        """Send every record to every subtask; with MapStateDescriptors, a ``BroadcastStream`` that declares
+        the broadcast state each instance of the connected operator keeps."""
+        if broadcast_state_descriptors:
+            from flowlab.datastream.broadcast_stream import BroadcastStream, check_descriptors
+            return BroadcastStream(self._env, self._partition(P.BROADCAST),
+                                   check_descriptors(broadcast_state_descriptors))
         return self._partition(P.BROADCAST)
 
     def forward(self) -> DataStream:

@@ -40,18 +40,41 @@ class ExecutionConfig:
         return self._settings["auto_watermark_interval_ms"]
 
     def set_parallelism(self, parallelism: int) -> ExecutionConfig:
-        self._settings["parallelism"] = int(parallelism)
+        if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 1:
+            raise ValueError(f"The parallelism must be an int of at least 1, got {parallelism!r}.")
+        self._settings["parallelism"] = parallelism
         return self
 
     def get_parallelism(self) -> int:
         return self._settings["parallelism"]
 
     def set_max_parallelism(self, max_parallelism: int) -> ExecutionConfig:
-        self._settings["max_parallelism"] = int(max_parallelism)
+        if isinstance(max_parallelism, bool) or not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
+            raise ValueError(f"The maximum parallelism must be an int between 1 and 32768, got {max_parallelism!r}.")
+        self._settings["max_parallelism"] = max_parallelism
         return self
 
     def get_max_parallelism(self) -> int:
         return self._settings["max_parallelism"]
+
+    def enable_object_reuse(self) -> ExecutionConfig:
+        """Chained operators hand records on without copying them (Flink's object reuse mode).
+
+        By default each chained operator gets its own copy, so a function may change its input in place
+        safely; with object reuse it must not. Records crossing the network are always copies.
+        Simplification: in PyFlink this switch only changes the Java side (each Python operator still
+        unpickles its own input); flowlab applies Java's rule to every chained hand-over.
+        """
+        self._settings["object_reuse"] = True
+        return self
+
+    def disable_object_reuse(self) -> ExecutionConfig:
+        """Chained operators get copies of the records again (the default)."""
+        self._settings["object_reuse"] = False
+        return self
+
+    def is_object_reuse_enabled(self) -> bool:
+        return self._settings.get("object_reuse", False)
 
     def set_global_job_parameters(self, global_job_parameters_dict: dict) -> ExecutionConfig:
         self._settings["job_parameters"] = dict(global_job_parameters_dict)

@@ -332,7 +332,26 @@ class TimeDomain(Enum):
     PROCESSING_TIME = 1
 
 
-__all__ = [
+# Defined in their own modules (they subclass Function), offered here under PyFlink's module name.
+_ELSEWHERE = {
+    "BaseBroadcastProcessFunction": "flowlab.datastream.broadcast_functions",
+    "BroadcastProcessFunction": "flowlab.datastream.broadcast_functions",
+    "KeyedBroadcastProcessFunction": "flowlab.datastream.broadcast_functions",
+    "CheckpointedFunction": "flowlab.datastream.checkpointed_function",               # flowlab extension
+    "FunctionInitializationContext": "flowlab.datastream.checkpointed_function",      # flowlab extension
+    "FunctionSnapshotContext": "flowlab.datastream.checkpointed_function",            # flowlab extension
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = list(_ELSEWHERE) + [
     "AggregateFunction", "BaseContext", "CoFlatMapFunction", "CoMapFunction", "CoProcessFunction",
     "FilterFunction", "FlatMapFunction", "Function", "KeySelector", "KeyedCoProcessFunction",
     "KeyedProcessFunction", "MapFunction", "Partitioner", "ProcessFunction", "ReduceFunction",

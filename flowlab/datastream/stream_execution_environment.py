@@ -22,6 +22,7 @@ from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.plan_json import execution_plan
 from flowlab.graph.stream_graph import StreamGraph
 from flowlab.graph.transformations import HEAD, Transformation
+from flowlab.graph.user_functions import ship_functions
 
 DEFAULT_JOB_NAME = "Flink Streaming Job"
 
@@ -63,7 +64,7 @@ class StreamExecutionEnvironment:
         return self
 
     def set_parallelism(self, parallelism: int) -> StreamExecutionEnvironment:
-        if not isinstance(parallelism, int) or parallelism < 1:
+        if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 1:
             raise ValueError(f"The parallelism must be at least 1, got {parallelism!r}.")
         max_p = self._settings["max_parallelism"]
         if max_p > 0 and parallelism > max_p:
@@ -75,7 +76,7 @@ class StreamExecutionEnvironment:
         return self._settings["parallelism"]
 
     def set_max_parallelism(self, max_parallelism: int) -> StreamExecutionEnvironment:
-        if not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
+        if isinstance(max_parallelism, bool) or not isinstance(max_parallelism, int) or not 0 < max_parallelism <= 32768:
             raise ValueError(f"maxParallelism is out of bounds 0 < maxParallelism <= 32768. "
                              f"Found: {max_parallelism!r}")
         self._settings["max_parallelism"] = max_parallelism
@@ -133,6 +134,26 @@ class StreamExecutionEnvironment:
 
     def get_checkpointing_consistency_mode(self) -> CheckpointingMode:
         return self.get_checkpoint_config().get_checkpointing_mode()
+
+    def set_state_backend(self, state_backend: Any) -> StreamExecutionEnvironment:
+        """PyFlink 1.x (removed in Flink 2.0; not in PyFlink 2.3): flowlab applies the backend's Flink 2.x
+        configuration (``state.backend.type``, checkpoint storage keys) and warns, naming those keys."""
+        import warnings
+
+        from flowlab.datastream.state_backend import LegacyStateBackendWarning, StateBackend
+        if not isinstance(state_backend, StateBackend):
+            raise TypeError(f"set_state_backend expects a state backend such as HashMapStateBackend(), got "
+                            f"{state_backend!r}")
+        conf = state_backend._configuration()
+        keys = ", ".join(f"{k}: {v}" for k, v in conf.items())
+        warnings.warn(f"env.set_state_backend(...) was removed in Flink 2.0 (PyFlink 2.3 has no such method). Set "
+                      f"the configuration instead — here {keys} — e.g. conf.set_string('state.backend.type', "
+                      f"'{conf['state.backend.type']}') and StreamExecutionEnvironment.get_execution_environment(conf). "
+                      "flowlab applies it now.", LegacyStateBackendWarning, stacklevel=2)
+        for k, v in conf.items():
+            self._configuration.set_string(k, v)
+        self._state_backend = state_backend
+        return self
 
     # -- sources -----------------------------------------------------------------------------------
     def from_collection(self, collection: list, type_info: TypeInformation | None = None) -> DataStream:
@@ -242,6 +263,7 @@ class StreamExecutionEnvironment:
         return self._ids
 
     def _add(self, t: Transformation) -> None:
+        ship_functions(t.name, t.params)      # PyFlink pickles the user's functions right here
         self._transformations.append(t)
 
 

@@ -209,7 +209,15 @@ class TumblingEventTimeWindows(WindowAssigner):
     def assign_windows(self, element: Any, timestamp: int | None, context: Any) -> list[Window]:
         ts = _event_timestamp(timestamp)
         start = TimeWindow.get_window_start_with_offset(ts, self.offset % self.size, self.size)
-        return [TimeWindow(start, start + self.size)]
+        return [self._window(start)]
+
+    def _window(self, start: int) -> TimeWindow:
+        """The window starting at ``start``: the same object as for the previous element when it is the same
+        window (consecutive elements mostly are), so the window operator's dicts find it by identity."""
+        last = self.__dict__.get("_last")
+        if last is None or last.start != start:
+            last = self._last = TimeWindow(start, start + self.size)
+        return last
 
     def get_default_trigger(self, env: Any = None) -> Trigger:
         return EventTimeTrigger()
@@ -231,7 +239,7 @@ class TumblingProcessingTimeWindows(TumblingEventTimeWindows):
     def assign_windows(self, element: Any, timestamp: int | None, context: Any) -> list[Window]:
         now = context.get_current_processing_time()
         start = TimeWindow.get_window_start_with_offset(now, self.offset % self.size, self.size)
-        return [TimeWindow(start, start + self.size)]
+        return [self._window(start)]
 
     def get_default_trigger(self, env: Any = None) -> Trigger:
         return ProcessingTimeTrigger()
@@ -256,11 +264,15 @@ class SlidingEventTimeWindows(WindowAssigner):
 
     def _windows(self, ts: int) -> list[Window]:
         last = TimeWindow.get_window_start_with_offset(ts, self.offset, self.slide)
+        cached = self.__dict__.get("_last")          # consecutive elements mostly share their windows: reuse
+        if cached is not None and cached[0] == last:  # the same objects (dict lookups by identity)
+            return list(cached[1])
         windows: list[Window] = []
         start = last
         while start > ts - self.size:       # newest first, as Flink
             windows.append(TimeWindow(start, start + self.size))
             start -= self.slide
+        self._last = (last, tuple(windows))
         return windows
 
     def assign_windows(self, element: Any, timestamp: int | None, context: Any) -> list[Window]:

@@ -88,10 +88,14 @@ def _run(function: Any, events: list[tuple[str, int]]) -> tuple[list | None, str
     ds.key_by(lambda e: e[0], key_type=Types.STRING()).process(fn).name("alerts") \
       .process(Stamp()).name("checker: timestamps").print().name("checker")
     try:
-        sim = Simulation(env, seed=0, record_trace=False)
+        sim = Simulation(env, seed=0)
         sim.run()
     except Exception as exc:
         return None, f"the job could not be built: {type(exc).__name__}: {exc}"
+    if any(e.kind == "timer" and (e.data or {}).get("domain") == "processing-time" for e in sim.events()):
+        return None, ("your function fires processing-time timers: they follow the machine's clock, so how long "
+                      "a user was inactive would depend on how fast the events happen to arrive. Inactivity in "
+                      "event time needs register_event_time_timer — it fires when the watermark passes")
     if sim.job_status != "FINISHED":
         lines = (sim.failure or "").strip().splitlines()
         return None, f"the job failed: {lines[-1] if lines else sim.job_status}"
@@ -115,9 +119,8 @@ def _diagnose(got: list, events: list[tuple[str, int]]) -> str | None:
         if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str)):
             return f"each alert must be a (user, last_seen_ms) tuple; got {value!r}"
     if any(ts in (None, LONG_MIN) for _, ts in got):
-        return ("your alerts carry no timestamp (ctx.timestamp() downstream reads Long.MIN_VALUE): they come from a "
-                "processing-time timer, whose results flowlab emits without a timestamp. Inactivity in event time needs "
-                "register_event_time_timer — it fires when the watermark passes, however fast the data arrives")
+        return ("your alerts carry no timestamp (ctx.timestamp() downstream reads Long.MIN_VALUE): emit them from "
+                "on_timer of an event-time timer, whose results carry the timer's time")
     want_values = [v for v, _ in want]
     got_values = [v for v, _ in got]
     users_ts = {(u, t) for u, t in events}

@@ -49,7 +49,7 @@ from flowlab.common.typeinfo import (
 __all__ = [
     "DEFAULT_LOWER_BOUND_MAX_PARALLELISM", "UPPER_BOUND_MAX_PARALLELISM", "murmur_hash", "java_string_hash",
     "java_int_hash", "java_long_hash", "java_boolean_hash", "java_double_hash", "java_float_hash",
-    "java_row_hash", "java_tuple_hash", "pyflink_key_hash", "compute_default_max_parallelism",
+    "java_row_hash", "java_tuple_hash", "java_hash_code", "pyflink_key_hash", "compute_default_max_parallelism",
     "check_parallelism", "assign_to_key_group", "compute_operator_index_for_key_group",
     "key_group_range_for_operator", "assign_key_to_parallel_operator", "key_group_for",
 ]
@@ -226,6 +226,11 @@ def _java_hash(value: Any, type_info: TypeInformation) -> int | None:
     if type(type_info) is BasicTypeInfo and type_info._basic_type in _BASIC_HASHES:
         return _BASIC_HASHES[type_info._basic_type](value)
     raise TypeError(f"flowlab cannot hash keys of type {type_info!r}; use a basic type, ROW or TUPLE")
+
+
+def java_hash_code(value: Any, type_info: TypeInformation) -> int | None:
+    """Java's ``hashCode`` of ``value`` as the Java object of ``type_info`` (None for null), e.g. a map key."""
+    return _java_hash(value, type_info)
 
 
 def pyflink_key_hash(key: Any, key_type: TypeInformation | None = None) -> int:

@@ -47,13 +47,14 @@ class Kernel:
         self.current = GLOBAL                   # the actor whose call is running
         self.current_key: Key = (0, 0, 0, 0, 0)
         self._queues: list[list[tuple[Key, ScheduledCall]]] = [[]]
-        self._counters: list[int] = [0]
+        self.counters: list[int] = [0]           # calls each actor has scheduled so far
         self._heads: list[tuple[Key, ScheduledCall]] = []   # each queue's head (and stale entries)
+        self.version = 0                        # rises with every call scheduled (cached limits stay valid)
 
     def add_actor(self) -> int:
         """A new actor with its own queue and counter; returns its id."""
         self._queues.append([])
-        self._counters.append(0)
+        self.counters.append(0)
         return len(self._queues) - 1
 
     def schedule(self, at: int, fn: Callable[..., Any], *args: Any, phase: int = 0,
@@ -63,8 +64,9 @@ class Kernel:
         if at < now:
             at = now
         origin = self.current
-        counters = self._counters
+        counters = self.counters
         n = counters[origin] = counters[origin] + 1
+        self.version += 1
         key = (at, phase, now, origin, n)
         call = ScheduledCall(key, target, fn, args)
         entry = (key, call)
@@ -93,7 +95,7 @@ class Kernel:
         if at >= horizon:
             return False
         origin = self.current
-        key = (at, phase, self.now, origin, self._counters[origin] + 1)
+        key = (at, phase, self.now, origin, self.counters[origin] + 1)
         mine = self.next_key(origin)
         if mine is not None and mine < key:
             return False
@@ -101,10 +103,27 @@ class Kernel:
             glob = self.next_key(GLOBAL)
             if glob is not None and glob < key:
                 return False
-        self._counters[origin] += 1
+        self.counters[origin] += 1
         self.current_key = key
         self.now = at
         return True
+
+    def limit_for(self, actor: int) -> Key | None:
+        """The smallest key among the calls due for ``actor`` and the global ones (valid while ``version``
+        stays the same): what ``may_continue`` compares with, for a caller that checks many times."""
+        mine = self.next_key(actor)
+        glob = self.next_key(GLOBAL)
+        if mine is None:
+            return glob
+        return mine if glob is None or mine < glob else glob
+
+    def go_on(self, at: int, phase: int) -> None:
+        """Count the call the running actor would schedule at ``(at, phase)`` and move on to it inline (the
+        caller has checked, like ``may_continue``, that it would be the actor's next call)."""
+        origin = self.current
+        n = self.counters[origin] = self.counters[origin] + 1
+        self.current_key = (at, phase, self.now, origin, n)
+        self.now = at
 
     def _pop(self) -> ScheduledCall | None:
         heads = self._heads

@@ -26,6 +26,7 @@ from flowlab.runtime.network.settings import NetworkSettings
 from flowlab.runtime.phases import PHASE_CONTROL
 from flowlab.runtime.recorder import Recorder
 from flowlab.runtime.shared_log import OrderedLog
+from flowlab.runtime.state import StateBackends
 from flowlab.runtime.tasks.stream_task import StreamTask
 from flowlab.trace import Trace
 
@@ -63,6 +64,7 @@ class JobRuntime:
         self.kernel = Kernel()
         self.recorder = Recorder(trace, self.kernel)
         self.rngs = RandomStreams(seed)
+        self.state_backends = StateBackends(self.conf, self.job_id)
         self.network = NetworkService(self.kernel, self.recorder,
                                       NetworkSettings(self.conf, self.settings["buffer_timeout_ms"]))
         self.debloat = DebloatSettings(self.conf, self.network.settings.segment_size)

@@ -5,12 +5,22 @@ from typing import Any
 
 
 class CollectionSource:
-    """Elements of a Python collection, emitted in order as fast as the source task can."""
+    """Elements of a Python collection, emitted in order as fast as the source task can.
+
+    Like PyFlink's ``from_collection``, which pickles the collection when it is called, the source keeps
+    its own copy: changing the list afterwards, or a record in place inside the job, never changes what
+    the source emits (also not on a replay after ``back()``).
+    """
 
     max_parallelism = 1
 
     def __init__(self, elements: list[Any]) -> None:
-        self.elements = list(elements)
+        from flowlab.runtime.records import IMMUTABLE, RecordNotSerializableError, copy_record
+        items = list(elements)
+        try:
+            self.elements = [e if type(e) in IMMUTABLE else copy_record(e) for e in items]
+        except RecordNotSerializableError as exc:
+            raise RecordNotSerializableError(f"from_collection: {exc}") from exc.__cause__
 
     def __deepcopy__(self, memo: dict) -> CollectionSource:
         return self

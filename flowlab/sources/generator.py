@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import random
 from collections.abc import Callable
 from typing import Any
@@ -24,10 +25,11 @@ class GeneratorSource:
 
     def __init__(self, generator: Callable[..., Any] | None = None, count: int | None = None,
                  records_per_second: float = 1000.0) -> None:
-        if records_per_second <= 0:
-            raise ValueError("records_per_second must be > 0")
-        if count is not None and count < 0:
-            raise ValueError("count must be >= 0 (or None for an unbounded source)")
+        if (isinstance(records_per_second, bool) or not isinstance(records_per_second, (int, float))
+                or not math.isfinite(records_per_second) or records_per_second <= 0):
+            raise ValueError(f"records_per_second must be a finite number > 0, got {records_per_second!r}")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+            raise ValueError(f"count must be an int >= 0 (or None for an unbounded source), got {count!r}")
         self.generator = generator or (lambda i: i)
         self.count = count
         self.records_per_second = float(records_per_second)

@@ -1,8 +1,11 @@
 """``ScriptedSource``: elements that arrive at scripted moments of virtual processing time."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
+
+from flowlab.common.watermark_strategy import LONG_MAX, LONG_MIN
 
 
 class ScriptedSource:
@@ -32,20 +35,26 @@ class ScriptedSource:
                     raise ValueError(f"split {s}, element {i}: expected (arrival_ms, value) or "
                                      f"(arrival_ms, value, timestamp_ms), got {e!r}")
                 arrival = e[0]
-                if not isinstance(arrival, (int, float)) or arrival < 0:
-                    raise ValueError(f"split {s}, element {i}: arrival_ms must be a number >= 0, got {arrival!r}")
+                if (isinstance(arrival, bool) or not isinstance(arrival, (int, float)) or not math.isfinite(arrival)
+                        or arrival < 0):
+                    raise ValueError(f"split {s}, element {i}: arrival_ms must be a finite number >= 0 (virtual ms), "
+                                     f"got {arrival!r}")
                 if last is not None and arrival < last:
                     raise ValueError(f"split {s}, element {i}: arrival times must not decrease within a split "
                                      f"({arrival} after {last}); event times may be out of order, arrivals not")
                 last = arrival
                 ts = e[2] if len(e) == 3 else None
-                if ts is not None and not isinstance(ts, int):
+                if ts is not None and (isinstance(ts, bool) or not isinstance(ts, int)):
                     raise ValueError(f"split {s}, element {i}: timestamp_ms must be an int, got {ts!r}")
+                if ts is not None and not LONG_MIN <= ts <= LONG_MAX:
+                    raise ValueError(f"split {s}, element {i}: timestamp_ms {ts} is outside Java's long range "
+                                     f"({LONG_MIN}..{LONG_MAX}): Flink timestamps are longs (ms since the epoch)")
                 norm.append((round(arrival * 1000), e[1], ts))
             self.splits.append(norm)
         if end_ms is not None:
-            if end_ms < 0:
-                raise ValueError(f"end_ms must be >= 0, got {end_ms!r}")
+            if (isinstance(end_ms, bool) or not isinstance(end_ms, (int, float)) or not math.isfinite(end_ms)
+                    or end_ms < 0):
+                raise ValueError(f"end_ms must be a finite number >= 0 (virtual ms), got {end_ms!r}")
             self.split_end_us = [round(end_ms * 1000)] * len(self.splits)
         else:
             self.split_end_us = [sp[-1][0] + (sp[-1][0] - sp[-2][0] if len(sp) > 1 else 0) if sp else 0

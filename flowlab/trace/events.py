@@ -170,6 +170,20 @@ class Trace:
         return TraceEvent(self._step[i], self._time[i], names[self._kind[i]], names[self._vertex[i]],
                           None if sub < 0 else sub, names[self._operator[i]], self._detail[i], data)
 
+    def row(self, i: int) -> tuple:
+        """``TraceEvent.row()`` of event ``i`` without building the event (what ``digest`` and replays compare)."""
+        names = self._names
+        t = self._time[i]
+        sub = self._subtask[i]
+        return (self._step[i], t, t / 1000, names[self._kind[i]], names[self._vertex[i]], None if sub < 0 else sub,
+                names[self._operator[i]], self._detail[i])
+
+    def rows_of_step(self, step: int, start: int = 0) -> list[tuple]:
+        """The rows of the events of ``step`` (searching from index ``start``)."""
+        lo = bisect.bisect_left(self._step, step, start)
+        hi = bisect.bisect_right(self._step, step, lo)
+        return [self.row(i) for i in range(lo, hi)]
+
     def since(self, index: int) -> list[TraceEvent]:
         return [self.event(i) for i in range(max(index, 0), len(self._detail))]
 
@@ -197,6 +211,19 @@ class Trace:
         for col in (self._step, self._time, self._kind, self._vertex, self._subtask, self._operator,
                     self._detail, self._schema, self._values):
             del col[cut:]
+
+    def split_after(self, step: int) -> Trace:
+        """Cut off the events of steps later than ``step`` and return them as a trace of their own (sharing the
+        name tables; cheap: the columns are sliced, no event objects are built)."""
+        cut = bisect.bisect_right(self._step, step)
+        tail = Trace(enabled=False)
+        tail._names, tail._codes, tail._schemas, tail._schema_codes = (self._names, self._codes, self._schemas,
+                                                                       self._schema_codes)
+        for name in ("_step", "_time", "_kind", "_vertex", "_subtask", "_operator", "_detail", "_schema", "_values"):
+            col = getattr(self, name)
+            setattr(tail, name, col[cut:])
+            del col[cut:]
+        return tail
 
     def __len__(self) -> int:
         return len(self._detail)

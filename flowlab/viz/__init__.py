@@ -1,8 +1,10 @@
 """flowlab.viz: live views of a Simulation in JupyterLab (ipywidgets) and the pure renderers behind them.
 
-``Dashboard(sim)`` gives controls, a status line, the job graph, the event-time tabs (``WatermarkView``,
-``EventTimeView``, ``WindowView``) and an event log; every drawing is a pure
-function from a snapshot dict to SVG/HTML (``flowlab.viz.render``), testable without Jupyter.
+``Dashboard(sim)`` gives controls (step, play, time travel, chunked runs with Stop), a status line, the job
+graph, the event-time tabs (``WatermarkView``, ``EventTimeView``, ``WindowView``), the backpressure view
+and the recent events; every drawing is a pure function from a snapshot dict to SVG/HTML
+(``flowlab.viz.render``), testable without Jupyter. Every view follows its Simulation (``follow.py``): it
+redraws whenever the Simulation moves, whoever moved it.
 """
 from flowlab.viz.backpressure_view import BackpressureView
 from flowlab.viz.dashboard import Dashboard

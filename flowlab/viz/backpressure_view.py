@@ -7,6 +7,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from flowlab.trace import Steppable
+from flowlab.viz.follow import follow as follow_sim
 from flowlab.viz.render.backpressure_chart import RatioChart
 from flowlab.viz.render.backpressure_html import (
     render_backpressure_graph,
@@ -23,15 +24,19 @@ class BackpressureView(Displayable):
     figures, the ratios over time (matplotlib) and per-channel buffers and credits.
 
     Only the selected tab redraws on a step; the chart redraws only when a new metrics sample exists.
-    ``auto_hide=True`` (the Dashboard's choice) keeps the view hidden until something is back-pressured.
+    ``auto_hide=True`` keeps the view hidden until something is back-pressured; ``show_graph=False`` leaves
+    the tinted job graph out (the Dashboard tints its one job graph instead of drawing a second). It redraws
+    whenever ``sim`` moves (``follow=False``: only when ``refresh`` is called).
     Simplification: levels are computed over a window of virtual time, not Flink's REST refresh cycle.
     """
 
     TITLES = ("Subtasks", "Over time", "Channels")
 
-    def __init__(self, sim: Steppable | None = None, auto_hide: bool = False) -> None:
+    def __init__(self, sim: Steppable | None = None, auto_hide: bool = False, show_graph: bool = True,
+                 follow: bool = True) -> None:
         self.sim = sim
         self.auto_hide = auto_hide
+        self.show_graph = show_graph
         self.chart = RatioChart()
         self.banner = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.graph = widgets.HTML(layout=widgets.Layout(width="100%"))
@@ -40,12 +45,13 @@ class BackpressureView(Displayable):
         for i, title in enumerate(self.TITLES):
             self.tabs.set_title(i, title)
         self.tabs.selected_index = 0
-        self.widget = widgets.VBox([self.banner, self.graph, self.tabs],
-                                   layout=widgets.Layout(display="none" if auto_hide else "flex"))
+        parts = [self.banner, self.graph, self.tabs] if show_graph else [self.banner, self.tabs]
+        self.widget = widgets.VBox(parts, layout=widgets.Layout(display="none" if auto_hide else "flex"))
         self._snapshot: dict[str, Any] | None = None
         self._drawn: set[int] = set()
         self._chart_key: Any = None
         self.tabs.observe(self._on_select, names="selected_index")
+        self.follower = follow_sim(self, sim, follow)
         if sim is not None:
             self.refresh()
 
@@ -58,11 +64,12 @@ class BackpressureView(Displayable):
         self._snapshot = snapshot
         self._drawn.clear()
         if self.auto_hide and self.widget.layout.display == "none":
-            if not _pressure_seen(snapshot):
+            if not pressure_seen(snapshot):
                 return
             self.widget.layout.display = "flex"        # once shown, it stays
         self.banner.value = render_bottleneck(snapshot)
-        self.graph.value = render_backpressure_graph(snapshot)
+        if self.show_graph:
+            self.graph.value = render_backpressure_graph(snapshot)
         self._draw(self.tabs.selected_index or 0)
 
     def _draw(self, i: int) -> None:
@@ -89,6 +96,7 @@ class BackpressureView(Displayable):
             self._draw(change["new"])
 
 
-def _pressure_seen(snapshot: dict[str, Any]) -> bool:
+def pressure_seen(snapshot: dict[str, Any]) -> bool:
+    """True once some subtask is back-pressured or not at level OK."""
     bp = snapshot.get("backpressure") or {}
     return any(s.get("backpressured") or s.get("level", "OK") != "OK" for s in bp.get("subtasks") or ())

@@ -7,6 +7,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from flowlab.trace import Steppable
+from flowlab.viz.follow import follow as follow_sim
 from flowlab.viz.render.watermark_plot import EventTimePlot, event_time_series
 from flowlab.viz.view import Displayable
 
@@ -20,7 +21,7 @@ class EventTimeView(Displayable):
     the view is shown again (the Dashboard does this for hidden tabs). Simplification: no zoom or pan.
     """
 
-    def __init__(self, sim: Steppable | None = None, vertex: str | None = None) -> None:
+    def __init__(self, sim: Steppable | None = None, vertex: str | None = None, follow: bool = True) -> None:
         self.sim = sim
         self.vertex = vertex
         self._plot: EventTimePlot | None = None      # built on first draw (importing matplotlib takes a while)
@@ -29,6 +30,7 @@ class EventTimeView(Displayable):
         self._visible = True
         self._pending: dict[str, Any] | None = None
         self.series: dict[str, Any] = {}
+        self.follower = follow_sim(self, sim, follow)
         if sim is not None:
             self.refresh()
 
@@ -92,7 +94,7 @@ class EventTimePanel(Displayable):
 
     TITLES = ("Watermarks", "Event time (plot)", "Windows & late data")
 
-    def __init__(self, sim: Steppable | None = None) -> None:
+    def __init__(self, sim: Steppable | None = None, follow: bool = False) -> None:
         from flowlab.viz.watermark_view import WatermarkView
         from flowlab.viz.window_view import WindowView
         self.sim = sim
@@ -109,6 +111,7 @@ class EventTimePanel(Displayable):
         self._snapshot: dict[str, Any] | None = None
         self._drawn: set[int] = set()
         self.tabs.observe(self._on_select, names="selected_index")
+        self.follower = follow_sim(self, sim, follow)
 
     def refresh(self, snapshot: dict[str, Any] | None = None) -> None:
         """Redraw the selected tab from ``snapshot`` (default: ``sim.snapshot()``)."""

@@ -6,6 +6,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from flowlab.trace import Steppable
+from flowlab.viz.follow import follow as follow_sim
+from flowlab.viz.render.backpressure_html import bottleneck_vertex, level_tints
 from flowlab.viz.render.jobgraph_svg import render_job_graph
 from flowlab.viz.view import Displayable
 
@@ -16,11 +18,16 @@ class JobGraphView(Displayable):
     """The job graph of a Simulation: one box per task (chained), or per operator grouped by task.
 
     Models the job overview of Flink's Web UI (JobGraph vertices with their subtasks); the unchained view
-    shows what operator chaining hides. Simplification: no zoom or pan; hover for details.
+    shows what operator chaining hides. It redraws whenever ``sim`` moves (``follow=False``: only when
+    ``refresh`` is called). ``backpressure_tints`` colours the task view's subtask rows by backpressure level
+    and frames the likely bottleneck (the Dashboard turns it on once something is back-pressured).
+    Simplification: no zoom or pan; hover for details.
     """
 
-    def __init__(self, sim: Steppable | None = None, chained: bool = True) -> None:
+    def __init__(self, sim: Steppable | None = None, chained: bool = True, follow: bool = True,
+                 backpressure_tints: bool = False) -> None:
         self.sim = sim
+        self.backpressure_tints = backpressure_tints
         self.toggle = widgets.ToggleButtons(
             options=[(CHAINED, True), (UNCHAINED, False)], value=chained,
             tooltips=["One box per task: chained operators share a box, as in Flink's Web UI",
@@ -30,6 +37,7 @@ class JobGraphView(Displayable):
         self.widget = widgets.VBox([self.toggle, self.html])
         self._snapshot: dict[str, Any] | None = None
         self.toggle.observe(self._on_toggle, names="value")
+        self.follower = follow_sim(self, sim, follow)
         if sim is not None:
             self.refresh()
 
@@ -45,7 +53,11 @@ class JobGraphView(Displayable):
                 raise ValueError("JobGraphView.refresh() needs a snapshot when the view has no simulation")
             snapshot = self.sim.snapshot()
         self._snapshot = snapshot
-        self.html.value = render_job_graph(snapshot, chained=self.chained)
+        if self.backpressure_tints and self.chained:
+            self.html.value = render_job_graph(snapshot, chained=True, tints=level_tints(snapshot),
+                                               highlight=bottleneck_vertex(snapshot))
+        else:
+            self.html.value = render_job_graph(snapshot, chained=self.chained)
 
     def _on_toggle(self, _change: dict[str, Any]) -> None:
         if self._snapshot is not None:

@@ -2,11 +2,14 @@
 
 No threads, timers or sleeps in Python: the browser's Play model bumps its ``value`` every ``interval``
 ms and the kernel reacts to each change. The handler coalesces: a fresh tick advances the simulation by
-``steps_per_tick`` steps and redraws once; a tick that is not newer than the last one handled, or that
-arrives after a pause, is skipped; playback pauses itself when the simulation is done.
+``steps_per_tick`` steps and redraws once; a tick that is not newer than the last one handled, that
+arrives after a pause, or that arrives less than ``min_gap_s`` after the previous tick's work ended (it
+queued up while the kernel was busy drawing) is skipped, so a slow redraw never builds a backlog that
+would keep the kernel busy; playback pauses itself when the simulation is done.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +17,7 @@ import ipywidgets as widgets
 
 MIN_INTERVAL_MS = 50   # faster ticks only flood the kernel; above 20 steps/s a tick takes several steps
 MAX_SPEED = 200
+MIN_GAP_S = 0.02       # a tick closer than this to the end of the previous tick's work had queued up
 
 
 def tick_plan(steps_per_second: int) -> tuple[int, int]:
@@ -26,9 +30,13 @@ def tick_plan(steps_per_second: int) -> tuple[int, int]:
 class Playback:
     """The Play/Pause button, a speed slider (steps/s) and a hidden ``ipywidgets.Play`` that ticks."""
 
-    def __init__(self, advance: Callable[[int], None], is_done: Callable[[], bool], speed: int = 4) -> None:
+    def __init__(self, advance: Callable[[int], None], is_done: Callable[[], bool], speed: int = 4,
+                 clock: Callable[[], float] = time.perf_counter, min_gap_s: float = MIN_GAP_S) -> None:
         self._advance = advance
         self._is_done = is_done
+        self.clock = clock
+        self.min_gap_s = min_gap_s
+        self._ended_at: float | None = None
         self.playing = False
         self.skipped = 0
         self._last_tick = 0
@@ -76,8 +84,12 @@ class Playback:
             self.skipped += 1
             return
         self._last_tick = tick
+        if self._ended_at is not None and self.clock() - self._ended_at < self.min_gap_s:
+            self.skipped += 1          # it queued up while the previous tick's work ran
+            return
         if not self._is_done():
             self._advance(self.steps_per_tick)
+        self._ended_at = self.clock()
         if self._is_done():
             self.pause()
 

@@ -343,8 +343,10 @@ def test_first_job_notebook_step_and_back(tmp_path: Path) -> None:
     run_step_back_scenario(FIRST_JOB, tmp_path, "01_first_job")
 
 
-def run_all_and_find(notebook: Path, tmp_path: Path, label: str, selectors: list[str]) -> dict[str, int]:
-    """Run every cell of a lesson in JupyterLab; return how many elements match each selector."""
+def run_all_and_find(notebook: Path, tmp_path: Path, label: str, selectors: list[str],
+                     texts: dict[str, str] | None = None) -> dict[str, int]:
+    """Run every cell of a lesson in JupyterLab; return how many elements match each selector, and for each
+    ``texts`` item (selector -> text) how many elements matching the selector contain that text."""
     from playwright.sync_api import sync_playwright
 
     root_dir, work = tmp_path / "lab_root", tmp_path / "lab_work"
@@ -368,6 +370,8 @@ def run_all_and_find(notebook: Path, tmp_path: Path, label: str, selectors: list
                 except Exception:  # noqa: BLE001 - reported as a zero count below
                     pass
                 counts[sel] = loc.count()
+            for sel, text in (texts or {}).items():
+                counts[f"{sel} containing {text!r}"] = page.locator(sel, has_text=text).count()
             page.screenshot(path=str(ARTIFACTS / f"{label}-after-run-all.png"), full_page=True)
             return counts
         except BaseException:
@@ -377,16 +381,85 @@ def run_all_and_find(notebook: Path, tmp_path: Path, label: str, selectors: list
             browser.close()
 
 
-@pytest.mark.parametrize(("lesson", "selectors"), [
-    ("03_event_time_and_watermarks.ipynb", [".flowlab-watermarks", ".flowlab-wm-holding", "svg.flowlab-jobgraph"]),
-    ("04_windows_and_late_data.ipynb", [".flowlab-windows", ".flowlab-late"]),
-    ("05_joins_and_timers.ipynb", [".flowlab-windows", ".flowlab-watermarks"]),
-    ("06_backpressure.ipynb", [".flowlab-bp-table", ".flowlab-bottleneck", "svg.flowlab-jobgraph"]),
+# What a student must see on the page, not only that a view is there: the late-record marker of the
+# event-time plot (a ring per late record), the allowed-lateness band and its legend entry, a window's contents.
+LATE_MARKER = "svg g.flowlab-late-marker use"
+LATENESS_BAND = "svg.flowlab-windows rect.flowlab-lateness"
+LATENESS_LEGEND = "svg.flowlab-windows .flowlab-lateness-legend"
+WINDOW_ROW = ".flowlab-window-contents tr.flowlab-window-row"
+
+
+@pytest.mark.parametrize(("lesson", "selectors", "texts"), [
+    ("03_event_time_and_watermarks.ipynb", [".flowlab-watermarks", ".flowlab-wm-holding", "svg.flowlab-jobgraph",
+                                            LATE_MARKER], {"svg": "late record (event time ≤ watermark on arrival)"}),
+    ("04_windows_and_late_data.ipynb", [".flowlab-windows", ".flowlab-late", LATE_MARKER, LATENESS_BAND,
+                                        LATENESS_LEGEND, WINDOW_ROW],
+     {WINDOW_ROW: "('a', 1, 100), ('a', 2, 900), ('a', 4, 500), ('a', 5, 950)"}),
+    ("05_joins_and_timers.ipynb", [".flowlab-windows", ".flowlab-watermarks", WINDOW_ROW], {}),
+    ("06_backpressure.ipynb", [".flowlab-bp-table", ".flowlab-bottleneck", "svg.flowlab-jobgraph"], {}),
 ])
-def test_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[str]) -> None:
-    """Lessons 03 to 06 run in a real browser and their views appear on the page."""
+def test_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[str], texts: dict[str, str]) -> None:
+    """Lessons 03 to 06 run in a real browser; their views, late-record marks, lateness bands and window
+    contents appear on the page."""
     _require_browser()
     notebook = ROOT / "notebooks" / lesson
-    counts = run_all_and_find(notebook, tmp_path, lesson.split("_")[0], selectors)
+    counts = run_all_and_find(notebook, tmp_path, lesson.split("_")[0], selectors, texts)
     missing = [sel for sel, n in counts.items() if n == 0]
     assert not missing, f"{lesson}: no element matches {missing} after run-all (counts: {counts})"
+
+
+ENDLESS = """\
+import flowlab
+from flowlab.common import WatermarkStrategy
+from flowlab.datastream import StreamExecutionEnvironment
+from flowlab.sources import GeneratorSource
+from flowlab.viz import Dashboard
+
+env = StreamExecutionEnvironment.get_execution_environment()
+env.from_source(GeneratorSource(count=None, records_per_second=1000), WatermarkStrategy.no_watermarks(), "Gen").print()
+sim = flowlab.Simulation(env, horizon_ms=10_000_000)
+Dashboard(sim)
+"""
+
+
+def test_run_to_end_runs_in_chunks_and_stop_interrupts_it(tmp_path: Path) -> None:
+    """In the browser, Run to end on an endless job shows growing progress while it runs (the kernel stays
+    free between chunks), and Stop ends it with a message."""
+    _require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    root_dir, work = tmp_path / "lab_root", tmp_path / "lab_work"
+    root_dir.mkdir()
+    work.mkdir()
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                     "source": ENDLESS}],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                      "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    (root_dir / "endless.ipynb").write_text(json.dumps(nb))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with jupyterlab(root_dir, work) as (base, token, log_path), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                    timeout=60_000)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_and_run_all(page, base, token, "endless.ipynb")
+            button = lambda text: page.locator("button.jupyter-button", has_text=re.compile(rf"^\s*{text}\s*$"))  # noqa: E731
+            button("Run to end").first.click(timeout=CLICK_TIMEOUT_MS)
+            progress = page.locator(".flowlab-progress[data-running='1']")
+            expect(progress).to_contain_text("Running to t = 10 000 000 ms", timeout=WIDGET_TIMEOUT_MS)
+            first = _first_int(page.locator(".flowlab-step-count").first.inner_text(), "step count")
+            page.wait_for_function(
+                "(n) => parseInt(document.querySelector('.flowlab-step-count').textContent) > n",
+                arg=first, timeout=WIDGET_TIMEOUT_MS)
+            button("Stop").first.click(timeout=CLICK_TIMEOUT_MS)
+            stopped = page.locator(".flowlab-progress[data-running='0']")
+            expect(stopped).to_contain_text("Stopped at t =", timeout=CLICK_TIMEOUT_MS)
+            page.screenshot(path=str(ARTIFACTS / "run-stop.png"), full_page=True)
+            at = page.locator(".flowlab-step-count").first.inner_text()
+            page.wait_for_timeout(1500)
+            assert page.locator(".flowlab-step-count").first.inner_text() == at, "the run went on after Stop"
+        except BaseException:
+            shutil.copy(log_path, ARTIFACTS / "run-stop-jupyterlab.log")
+            raise
+        finally:
+            browser.close()

@@ -177,7 +177,7 @@ def test_pickled_state_is_read_back_by_the_run_that_wrote_it_but_not_by_a_strang
     state = sim.checkpoint_state(n)
     reduce_op = next(o for o in state["operators"].values() if o["name"].startswith("Keyed Reduce"))
     (kg, group), = reduce_op["subtasks"][0]["state"]["keyed"].items()
-    assert isinstance(group["states"]["_reduce_state"][0][2][1], Box)
+    assert isinstance(group["states"]["_op_state"][0][2][1], Box)
     with pytest.raises(PickleRefusedError, match="this run did not write it"):
         read_checkpoint(sim.checkpoints().path.iloc[-1])
     assert read_checkpoint(sim.checkpoints().path.iloc[-1], unpickle=True)["checkpoint_id"] == n

@@ -106,7 +106,7 @@ def _check(spec: dict[str, Any], cp: dict[str, Any], into_agg: set[int]) -> bool
     state: dict[int, Any] = {}
     for sub in ops["agg"]["subtasks"].values():
         for group in (sub["state"] or {}).get("keyed", {}).values():
-            for key, _, value in group["states"]["_reduce_state"]:
+            for key, _, value in group["states"]["_op_state"]:
                 state[key] = value
     for channels in cp["channel_state"].values():            # unaligned: the records the barriers overtook
         for edge, _, elements in channels["input"] + channels["output"]:

@@ -32,7 +32,7 @@ def _cut(sim: flowlab.Simulation, n: int) -> tuple[dict[str, int], dict[int, int
     state = sim.checkpoint_state(n)
     ops = {o["name"]: o for o in state["operators"].values()}
     counts = {k: v[1] for g in ops["count"]["subtasks"][0]["state"]["keyed"].values()
-              for k, _, v in g["states"]["_reduce_state"]}
+              for k, _, v in g["states"]["_op_state"]}
     positions = {i: s["state"]["operator"]["position"] for i, s in ops["Source: script"]["subtasks"].items()}
     return counts, positions, state
 
@@ -53,17 +53,17 @@ def test_aligned_snapshot_holds_exactly_the_records_before_the_barriers() -> Non
 
 
 def test_aligned_blocks_the_early_channel_until_the_late_barrier_arrives() -> None:
-    """The channel from v1[0] is blocked from 53.417 to 65.708 ms; no record of it is processed meanwhile."""
+    """The channel from v1[0] is blocked from 53.43 to 65.77 ms; no record of it is processed meanwhile."""
     sim = _sim()
     sim.run(until_ms=120)
     blocked = _events(sim, "channel_blocked", checkpoint_id=1, **{"from": 0})
     unblocked = _events(sim, "channel_unblocked", checkpoint_id=1, **{"from": 0})
     (t0,), (t1,) = blocked.time_ms.tolist(), unblocked.time_ms.tolist()
-    assert (t0, t1, unblocked.data.iloc[0]["blocked_ms"]) == (53.417, 65.708, 12.291)
+    assert (t0, t1, unblocked.data.iloc[0]["blocked_ms"]) == (53.43, 65.77, 12.34)
     t = sim.trace
     during = t[(t.kind == "process") & (t.vertex == "v2") & (t.time_ms > t0) & (t.time_ms < t1)]
     assert len(during) > 100 and {d["from"] for d in during.data} == {1}
-    assert sim.checkpoint_details(1).set_index("vertex").alignment_ms["v2"] == 12.291
+    assert sim.checkpoint_details(1).set_index("vertex").alignment_ms["v2"] == 12.34
 
 
 def test_aligned_barrier_stops_its_producer_until_resumed() -> None:

@@ -2,62 +2,85 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
-from flowlab.common import Types
+import flowlab
+from flowlab.common import Time, Types, WatermarkStrategy
+from flowlab.datastream.functions import KeyedProcessFunction
 from flowlab.datastream.state import ListStateDescriptor, ValueStateDescriptor
+from flowlab.datastream.state_ttl import StateTtlConfig
 from flowlab.datastream.window import TimeWindow
 from flowlab.graph.key_groups import key_group_for
+from flowlab.runtime.checkpointing import read_checkpoint
 from flowlab.runtime.checkpointing.config import checkpoint_settings
 from flowlab.runtime.checkpointing.metadata import RawJSON
 from flowlab.runtime.checkpointing.storage import CheckpointStorage
-from flowlab.runtime.keys import TypedKey
 from flowlab.runtime.operators.timer_service import InternalTimerService
-from flowlab.runtime.state import HeapKeyedStateBackend
+from flowlab.runtime.state.factory import StateBackends
+from flowlab.runtime.state.key_group_snapshot import snapshot_key_groups
 from flowlab.runtime.state.snapshot_codec import PickleRefusedError, dumps
+from flowlab.runtime.state.ttl import TtlValue
 from flowlab.runtime.tasks.checkpoint_ack import to_plain_snapshot
-from flowlab.sources import ScriptedSource
+from flowlab.sources import GeneratorSource, ScriptedSource
+
+from .jobs import env_with
 
 
-def _backend(groups: range = range(0, 128)) -> HeapKeyedStateBackend:
-    return HeapKeyedStateBackend(128, None, groups)
+class _Host:
+    """What a keyed backend needs of its subtask: a cost counter and the time."""
+
+    cost = 0
+
+    def now_ms(self) -> int:
+        return 0
 
 
-def test_keyed_state_snapshots_per_key_group_in_insertion_order() -> None:
-    """Every entry lands under its key's key group; 1 and 1.0 stay two keys (TypedKey)."""
-    b = _backend()
+def _backend(kind: str, tmp_path, groups: range = range(0, 128)):
+    conf = {"state.backend.type": kind, "state.backend.rocksdb.localdir": str(tmp_path)}
+    return StateBackends(conf, "j" * 32).create_keyed(_Host(), "op", f"op-{kind}", 128, None, groups)
+
+
+def _fill(b) -> None:
     count = b.get_state(ValueStateDescriptor("count", Types.INT()))
     seen = b.get_state(ListStateDescriptor("seen", Types.STRING()))
     for key in ("a", "b", 1.0, 1):
         b.set_current_key(key)
         count.update(10)
         seen.add(str(key))
-    snap = b.snapshot_key_groups()
+
+
+@pytest.mark.parametrize("kind", ["hashmap", "rocksdb"])
+def test_keyed_state_snapshots_per_key_group(kind: str, tmp_path) -> None:
+    """Every entry lands under its key's key group, key groups in order; 1 and 1.0 stay two keys."""
+    b = _backend(kind, tmp_path)
+    _fill(b)
+    snap = snapshot_key_groups(b)
     assert list(snap) == sorted(snap)
-    flat = {(name, k if type(k) is not TypedKey else ("typed", k.key)): (kg, v)
-            for kg, states in snap.items() for name, entries in states.items() for k, _, v in entries}
-    assert flat[("count", "a")] == (key_group_for("a", 128, None), 10)
-    assert flat[("seen", ("typed", 1.0))][1] == ["1.0"] and flat[("seen", 1)][1] == ["1"]
+    flat = {(name, type(k).__name__, k): (kg, v) for kg, states in snap.items() for name, entries in states.items()
+            for k, _, v in entries}
+    assert flat[("count", "str", "a")] == (key_group_for("a", 128, None), 10)
+    assert flat[("seen", "float", 1.0)][1] == ["1.0"] and flat[("seen", "int", 1)][1] == ["1"]
+    assert len(flat) == 8
 
 
-def test_keyed_state_restores_only_the_owned_key_groups() -> None:
-    """A backend owning key groups [0, 63] takes those entries of a snapshot and drops the others."""
-    full = _backend()
-    state = full.get_state(ValueStateDescriptor("v", Types.INT()))
-    for i in range(50):
-        full.set_current_key(i)
-        state.update(i * 2)
-    half = _backend(range(0, 64))
-    half.restore_key_groups(full.snapshot_key_groups())
-    owned = {k: v for (k, _), v in half.tables["v"].items()}
-    assert owned == {i: i * 2 for i in range(50) if key_group_for(i, 128, None) < 64}
-    assert 0 < len(owned) < 50
+def test_heap_and_rocksdb_snapshot_the_same_state(tmp_path) -> None:
+    """The same writes give the same checkpoint bytes on both backends (entries sorted within a key group)."""
+    heap, rocks = _backend("hashmap", tmp_path), _backend("rocksdb", tmp_path)
+    _fill(heap)
+    _fill(rocks)
+
+    def canonical(b) -> bytes:
+        snap = snapshot_key_groups(b)
+        return dumps(to_plain_snapshot({"keyed": {kg: {"states": {n: sorted(e, key=repr) for n, e in st.items()}}
+                                                  for kg, st in snap.items()}}))
+    assert canonical(heap) == canonical(rocks)
 
 
-def test_timers_snapshot_with_their_key_group_and_restore() -> None:
+def test_timers_snapshot_with_their_key_group_and_restore(tmp_path) -> None:
     """Event and processing timers are grouped by their key's key group and registered again on restore."""
-    b = _backend()
+    b = _backend("hashmap", tmp_path)
     b.set_current_key("k")
     ts = InternalTimerService(lambda *a: None, lambda *a: None, lambda t: None, b.set_current_key)
     ts.register_event_time_timer("k", TimeWindow(0, 10), 9)
@@ -104,3 +127,33 @@ def test_pickled_state_from_another_run_needs_the_opt_in_key(tmp_path) -> None:
         reader.read(done)
     _, trusting, done2 = _completed(True, tmp_path / "again")
     assert trusting.read(done2)["operators"]["op"]["subtasks"][0]["state"]["keyed"][3]["states"]["s"][0][2] == 1 + 2j
+
+
+class _Remember(KeyedProcessFunction):
+    """Keeps the last value per key in a ValueState with a time-to-live."""
+
+    def open(self, runtime_context) -> None:
+        desc = ValueStateDescriptor("last", Types.INT())
+        desc.enable_time_to_live(StateTtlConfig.new_builder(Time.seconds(60)).build())
+        self.last = runtime_context.get_state(desc)
+
+    def process_element(self, value, ctx):
+        self.last.update(value[1])
+        yield value
+
+
+def test_state_with_a_time_to_live_is_checkpointed_with_its_timestamps_and_without_pickle(tmp_path) -> None:
+    """TTL values keep their last-access time in the checkpoint, as tagged JSON."""
+    env = env_with(1, interval=50, execution__checkpointing__dir=f"file://{tmp_path}")
+    env.from_source(GeneratorSource(lambda i: (i % 3, i), count=300, records_per_second=2000),
+                    WatermarkStrategy.no_watermarks(), "gen").key_by(lambda t: t[0], key_type=Types.INT()) \
+        .process(_Remember(), output_type=Types.TUPLE([Types.INT(), Types.INT()])).add_sink(lambda v: None)
+    sim = flowlab.Simulation(env)
+    sim.break_on("checkpoint_completed")
+    sim.run()
+    data = open(os.path.join(sim.checkpoints().path[0], "_metadata"), "rb").read()
+    assert b'{"ttl":[' in data and b'"p":' not in data
+    state = read_checkpoint(sim.checkpoints().path[0])
+    op = next(o for o in state["operators"].values() if o["name"].startswith("KeyedProcess"))
+    values = [v for g in op["subtasks"][0]["state"]["keyed"].values() for _, _, v in g["states"]["last"]]
+    assert all(isinstance(v, TtlValue) for v in values) and len(values) == 3

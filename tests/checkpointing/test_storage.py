@@ -48,7 +48,7 @@ def test_larger_state_goes_into_a_file_next_to_metadata(tmp_path) -> None:
     state = read_checkpoint(str(tmp_path / sim.job_id / "chk-2"))
     count = next(o for o in state["operators"].values() if o["name"] == "count")
     values = {v for s in count["subtasks"].values() for g in s["state"]["keyed"].values()
-              for _, _, v in g["states"]["_reduce_state"]}
+              for _, _, v in g["states"]["_op_state"]}
     assert len(values) == 200
 
 

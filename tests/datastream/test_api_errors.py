@@ -182,3 +182,38 @@ def test_dynamic_session_gap_returns_the_dynamic_assigner():
     )
     assert type(EventTimeSessionWindows.with_dynamic_gap(lambda e: 5)) is DynamicEventTimeSessionWindows
     assert type(ProcessingTimeSessionWindows.with_dynamic_gap(lambda e: 5)) is DynamicProcessingTimeSessionWindows
+
+
+def test_set_parallelism_true_is_refused():
+    """True is an int to Python, not a parallelism: ds.set_parallelism(True) raises naming the type."""
+    ds = _env().from_collection([1]).map(lambda x: x)
+    with pytest.raises(TypeError, match=r"^The parallelism must be an int \(the number of parallel subtasks\), got "
+                                        r"bool True\.$"):
+        ds.set_parallelism(True)
+
+
+def test_env_set_parallelism_true_is_refused():
+    """env.set_parallelism(True) raises too."""
+    with pytest.raises(ValueError, match=r"The parallelism must be at least 1, got True"):
+        _env().set_parallelism(True)
+
+
+def test_config_set_parallelism_true_is_refused():
+    """env.get_config().set_parallelism(True) raises instead of storing 1."""
+    with pytest.raises(ValueError, match=r"The parallelism must be an int of at least 1, got True"):
+        _env().get_config().set_parallelism(True)
+
+
+@pytest.mark.parametrize("cost", [float("nan"), float("inf")])
+def test_a_processing_cost_that_is_not_finite_is_refused(cost):
+    """set_processing_cost(nan) used to fail later with 'cannot convert float NaN to integer'."""
+    ds = _env().from_collection([1]).map(lambda x: x)
+    with pytest.raises(ValueError, match=r"the processing cost must be a finite number >= 0 ms per record, got "):
+        ds.set_processing_cost(cost)
+
+
+def test_a_processing_cost_given_as_text_is_refused():
+    """set_processing_cost('1') raises naming the type."""
+    ds = _env().from_collection([1]).map(lambda x: x)
+    with pytest.raises(TypeError, match=r"the processing cost must be a number of ms per record, got str '1'"):
+        ds.set_processing_cost("1")

@@ -86,3 +86,26 @@ def test_processing_time_on_timer_context_timestamp_is_the_timer_time() -> None:
     ts, ctx_ts, processing = out[0]
     assert (ctx_ts, processing) == (ts, True)
     assert 5 <= ts < 100
+
+
+def test_processing_time_timer_results_carry_the_timers_time() -> None:
+    """As in PyFlink 2.3 (its Python worker stamps every timer's results), not erased as in Java."""
+    from flowlab.datastream import KeyedProcessFunction
+
+    class Later(KeyedProcessFunction):
+        def process_element(self, value, ctx):
+            ctx.timer_service().register_processing_time_timer(ctx.timer_service().current_processing_time() + 5)
+
+        def on_timer(self, timestamp, ctx):
+            yield "fired", timestamp
+
+    class Stamp(ProcessFunction):
+        def process_element(self, value, ctx):
+            yield value, ctx.timestamp()
+
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_buffer_timeout(0)
+    src = env.from_source(ScriptedSource([(10, ("k", 1)), (20, ("k", 2))], end_ms=100),
+                          WatermarkStrategy.no_watermarks(), "s")
+    out = list(src.key_by(lambda v: v[0]).process(Later()).process(Stamp()).execute_and_collect())
+    assert out == [(("fired", 16), 16), (("fired", 26), 26)]

@@ -119,7 +119,7 @@ def test_correct_solutions_pass(function):
     (Stale, "alert ('alice', 100) at 1100 ms, but alice had another event at 250 ms"),
     (NoMax, "the out-of-order event at 1600 ms (it arrived after 1700) moved your deadline backwards"),
     (SharedAttribute, "right for each user alone, but not for several users together"),
-    (ProcessingTime, "they come from a processing-time timer"),
+    (ProcessingTime, "your function fires processing-time timers: they follow the machine's clock"),
     (TimerTime, "not the timer's time (1250 ms)"),
     (NoTimer, "no alert at all"),
     (Strings, "each alert must be a (user, last_seen_ms) tuple"),

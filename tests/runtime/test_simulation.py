@@ -214,7 +214,7 @@ def test_step_after_the_end_says_the_job_is_over():
 
 
 def test_a_job_that_waits_forever_does_not_hang_step_or_run():
-    """An iteration without a max wait never ends: run() and step() return, and step() says the job is waiting."""
+    """An iteration without a max wait never ends: run() stops at its horizon, step() says the job is waiting."""
     from flowlab.datastream import StreamExecutionEnvironment
     env = StreamExecutionEnvironment.get_execution_environment()
     it = env.from_collection([2]).iterate()
@@ -225,7 +225,10 @@ def test_a_job_that_waits_forever_does_not_hang_step_or_run():
     sim.run()
     assert sim.printed_lines() == ["0"]
     assert sim.job_status == "RUNNING" and not sim.done
-    assert sim.waiting
+    assert sim.now_ms == 10_000
+    assert str(sim.stopped_by).startswith("the iteration head 'IterationSource-")
+    assert "waits for feedback forever (iterate() without max_wait_time_ms): stopped at 10 000 virtual ms" \
+        in str(sim.stopped_by)
     events = sim.step()
     assert events == []
     assert "the job is waiting" in repr(events)

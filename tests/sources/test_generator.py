@@ -72,9 +72,13 @@ def test_generator_with_one_parameter_gets_no_rng() -> None:
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"records_per_second": 0}, "records_per_second must be > 0"),
-    ({"records_per_second": -5}, "records_per_second must be > 0"),
-    ({"count": -1}, "count must be >= 0"),
+    ({"records_per_second": 0}, "records_per_second must be a finite number > 0"),
+    ({"records_per_second": -5}, "records_per_second must be a finite number > 0"),
+    ({"count": -1}, "count must be an int >= 0"),
+    ({"records_per_second": float("nan")}, r"records_per_second must be a finite number > 0, got nan"),
+    ({"records_per_second": float("inf")}, r"records_per_second must be a finite number > 0, got inf"),
+    ({"count": 2.5}, r"count must be an int >= 0 \(or None for an unbounded source\), got 2.5"),
+    ({"count": True}, r"count must be an int >= 0"),
 ])
 def test_invalid_arguments_are_refused(kwargs: dict[str, Any], match: str) -> None:
     """A non-positive rate or a negative count raises ValueError."""

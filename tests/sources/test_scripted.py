@@ -22,15 +22,23 @@ def _drain(reader: Any) -> list[tuple[int, Any, int | None]]:
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"elements": [(50, "a"), (40, "b")]}, r"split 0, element 1: arrival times must not decrease"),
     ({"partitions": [[(0, "a")], [(10, "b"), (5, "c")]]}, r"split 1, element 1: arrival times must not decrease"),
-    ({"elements": [(-1, "a")]}, r"split 0, element 0: arrival_ms must be a number >= 0"),
-    ({"elements": [("0", "a")]}, r"arrival_ms must be a number >= 0"),
+    ({"elements": [(-1, "a")]}, r"split 0, element 0: arrival_ms must be a finite number >= 0"),
+    ({"elements": [("0", "a")]}, r"arrival_ms must be a finite number >= 0"),
     ({"elements": [(0,)]}, r"expected \(arrival_ms, value\) or \(arrival_ms, value, timestamp_ms\)"),
     ({"elements": [(0, "a", 1, 2)]}, r"expected \(arrival_ms, value\)"),
     ({"elements": [[0, "a"]]}, r"expected \(arrival_ms, value\)"),
     ({"elements": [(0, "a", 1.5)]}, r"timestamp_ms must be an int"),
     ({}, r"give either elements="),
     ({"elements": [(0, "a")], "partitions": [[(0, "a")]]}, r"give either elements="),
-    ({"elements": [(0, "a")], "end_ms": -1}, r"end_ms must be >= 0"),
+    ({"elements": [(0, "a")], "end_ms": -1}, r"end_ms must be a finite number >= 0"),
+    ({"elements": [(float("nan"), "a")]}, r"split 0, element 0: arrival_ms must be a finite number >= 0 \(virtual "
+                                          r"ms\), got nan"),
+    ({"elements": [(0, "a"), (float("inf"), "b")]}, r"split 0, element 1: arrival_ms must be a finite number"),
+    ({"elements": [(0, "a")], "end_ms": float("nan")}, r"end_ms must be a finite number >= 0 \(virtual ms\), "
+                                                       r"got nan"),
+    ({"elements": [(0, "a", True)]}, r"timestamp_ms must be an int, got True"),
+    ({"elements": [(0, "a", 2 ** 63)]}, r"split 0, element 0: timestamp_ms 9223372036854775808 is outside Java's "
+                                        r"long range"),
 ])
 def test_invalid_scripts_are_refused(kwargs: dict[str, Any], match: str) -> None:
     """Bad shapes, negative or decreasing arrivals and bad timestamps raise ValueError naming the element."""

@@ -70,13 +70,42 @@ class FakeEvent:
 
 
 class FakeSim:
-    """A Steppable with ``total`` steps; each step is one event and 3 more records; it logs every call."""
+    """A Steppable with ``total`` steps; each step is one event and 3 more records; it logs every call.
+
+    Like the Simulation it has ``run(until_ms, max_steps)``, ``recent_events(steps)`` and listeners told after
+    every move."""
 
     def __init__(self, total: int = 6) -> None:
+        from flowlab.runtime.simulation.listeners import Listeners
         self.total = total
         self.step_count = 0
         self.calls: list[tuple[str, int]] = []
         self.snapshots_taken = 0
+        self.listeners = Listeners()
+        self.stopped_by = None
+        self.unbounded = None
+        self.horizon_ms = None
+        self.waiting_note = None
+        self.job_status = "RUNNING"
+
+    def add_listener(self, callback) -> None:
+        self.listeners.add(callback)
+
+    def remove_listener(self, callback) -> None:
+        self.listeners.remove(callback)
+
+    def run(self, until_ms: float | None = None, max_steps: int | None = None) -> list[FakeEvent]:
+        self.calls.append(("run", max_steps or 0))
+        events = []
+        with self.listeners.moving(self):
+            while not self.done and (max_steps is None or len(events) < max_steps) \
+                    and (until_ms is None or self.now_ms + 1.5 <= until_ms):
+                self.step_count += 1
+                events.append(FakeEvent(self.step_count))
+        return events[-1:]
+
+    def recent_events(self, steps: int = 10) -> list[FakeEvent]:
+        return [FakeEvent(i) for i in range(max(1, self.step_count - steps + 1), self.step_count + 1)]
 
     @property
     def done(self) -> bool:
@@ -89,24 +118,28 @@ class FakeSim:
     def step(self, n: int = 1) -> list[FakeEvent]:
         self.calls.append(("step", n))
         events = []
-        for _ in range(n):
-            if self.done:
-                break
-            self.step_count += 1
-            events.append(FakeEvent(self.step_count))
+        with self.listeners.moving(self):
+            for _ in range(n):
+                if self.done:
+                    break
+                self.step_count += 1
+                events.append(FakeEvent(self.step_count))
         return events
 
     def back(self, n: int = 1) -> None:
         self.calls.append(("back", n))
-        self.step_count = max(0, self.step_count - n)
+        with self.listeners.moving(self):
+            self.step_count = max(0, self.step_count - n)
 
     def goto(self, step: int) -> None:
         self.calls.append(("goto", step))
-        self.step_count = max(0, min(step, self.total))
+        with self.listeners.moving(self):
+            self.step_count = max(0, min(step, self.total))
 
     def reset(self) -> None:
         self.calls.append(("reset", 0))
-        self.step_count = 0
+        with self.listeners.moving(self):
+            self.step_count = 0
 
     def snapshot(self) -> dict[str, Any]:
         self.snapshots_taken += 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import ipywidgets as widgets
+
 from flowlab.viz import BackpressureView, Dashboard
 from flowlab.viz.render.backpressure_chart import RatioChart, ratio_series, render_ratio_chart
 from flowlab.viz.render.backpressure_html import (
@@ -113,3 +115,20 @@ def test_view_refreshes_from_snapshots_and_auto_hides(snapshot_factory):
 def test_dashboard_includes_the_backpressure_view(fake_sim):
     dash = Dashboard(fake_sim)
     assert any(isinstance(v, BackpressureView) for v in dash.views)
+
+
+def test_dashboard_draws_the_job_graph_once_tinted_by_backpressure(fake_sim, snapshot_factory):
+    """Once back-pressure shows, the Dashboard has one job graph (tinted, bottleneck framed), not two."""
+    dash = Dashboard(fake_sim)
+    dash.refresh(_with_bp(snapshot_factory()))
+    bp = next(v for v in dash.views if isinstance(v, BackpressureView))
+    assert bp.widget.layout.display == "flex" and "Likely bottleneck" in bp.banner.value
+    stack, htmls = [dash.widget], []
+    while stack:
+        w = stack.pop()
+        if isinstance(w, widgets.HTML) and w.layout.display != "none":
+            htmls.append(w.value)
+        stack.extend(getattr(w, "children", ()))
+    graphs = sum(h.count('class="flowlab-jobgraph"') for h in htmls)
+    assert graphs == 1
+    assert LEVEL_TINT["HIGH"] in dash.graph_view.html.value and 'class="flowlab-highlight"' in dash.graph_view.html.value

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 import pytest
 
 from flowlab.viz import Dashboard, JobGraphView
+from tests.viz.helpers import finish
 
 
 def step_shown(dash: Dashboard) -> int:
@@ -44,7 +45,7 @@ def buttons(dash: Dashboard) -> dict[str, widgets.Button]:
 def test_buttons_have_the_descriptions_the_browser_test_clicks(fake_sim):
     """Step, Back, Reset and Play are plain ipywidgets.Button with exactly these descriptions."""
     found = buttons(Dashboard(fake_sim))
-    for name in ("Step", "Back", "Reset", "Play", "Step ×10", "Run to end"):
+    for name in ("Step", "Back", "Reset", "Play", "Step ×10", "Run to end", "Run to", "Stop"):
         assert name in found
 
 
@@ -92,6 +93,7 @@ def test_step10_run_to_end_and_goto(fake_sim):
     assert fake_sim.calls[-1] == ("step", 10) and fake_sim.done
     dash.reset()
     dash.run_button.click()
+    finish(dash)
     assert fake_sim.done and step_shown(dash) == fake_sim.total
 
 
@@ -100,6 +102,7 @@ def test_buttons_are_disabled_when_they_cannot_act(fake_sim):
     dash = Dashboard(fake_sim)
     assert dash.back_button.disabled and not dash.step_button.disabled
     dash.run_to_end()
+    finish(dash)
     assert dash.step_button.disabled and dash.step10_button.disabled and dash.play_button.disabled
     assert not dash.back_button.disabled
     dash.back()
@@ -127,7 +130,7 @@ def test_default_view_is_the_job_graph(fake_sim):
 
 
 def test_event_log_follows_steps_and_time_travel(fake_sim):
-    """The log lists returned events; after Back it drops the undone step; Reset empties it."""
+    """The log lists the trace's recent events; after Back it drops the undone step; Reset empties it."""
     dash = Dashboard(fake_sim)
     assert "no events yet" in dash.log.value
     dash.step(3)

@@ -5,6 +5,7 @@ from flowlab.viz import Dashboard, EventTimeView
 from flowlab.viz.event_time_view import EventTimePanel, has_event_time
 from flowlab.viz.render.watermark_plot import event_time_series
 from tests.runtime.event_time_jobs import late_job
+from tests.viz.helpers import finish
 
 MAX = 2**63 - 1
 
@@ -61,9 +62,52 @@ def test_dashboard_gets_event_time_tabs_for_event_time_jobs(fake_sim) -> None:
     panel = next(v for v in dash.views if isinstance(v, EventTimePanel))
     assert panel.widget.layout.display == "flex"
     dash.run_to_end()
+    finish(dash)
     assert "holding" in panel.watermarks.html.value or "Watermark generators" in panel.watermarks.html.value
     panel.tabs.selected_index = 2
     assert "late record" in panel.windows.svg.value
     plain = Dashboard(fake_sim)
     assert next(v for v in plain.views if isinstance(v, EventTimePanel)).widget.layout.display == "none"
     assert not has_event_time({})
+
+
+def test_records_behind_the_watermark_are_late() -> None:
+    """A process record whose event time is <= its subtask's combined watermark on arrival is marked late."""
+    events = [ev(1, 1, "process", "w", "('k', 5) @5"),
+              ev(2, 2, "watermark", "w", "", {"combined": 10}),
+              ev(3, 3, "process", "w", "('k', 10) @10"),          # == watermark: late
+              ev(4, 4, "process", "w", "('k', 11) @11"),          # on time
+              ev(5, 5, "process", "w", "('k', 3) @3", subtask=1),  # subtask 1 has no watermark yet: on time
+              ev(6, 6, "watermark", "w", "", {"combined": 20}, subtask=1),
+              ev(7, 7, "process", "w", "('k', 4) @4", subtask=1)]
+    assert event_time_series(events, "w")["behind"] == [(3.0, 10), (7.0, 4)]
+
+
+def test_lesson03_probe_marks_the_two_late_records() -> None:
+    """Lesson 03's first experiment: records 900 and 50 (late in the lesson's table) get the late marker and
+    a legend entry in the SVG."""
+    import flowlab
+    from flowlab.common import Duration, Types, WatermarkStrategy
+    from flowlab.datastream import KeyedProcessFunction, StreamExecutionEnvironment
+    from flowlab.sources import ScriptedSource
+
+    class Probe(KeyedProcessFunction):
+        def process_element(self, value, ctx):
+            yield ctx.timestamp(), ctx.timer_service().current_watermark()
+
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(1)
+    env.get_config().set_auto_watermark_interval(5)
+    env.set_buffer_timeout(0)
+    times = [100, 500, 300, 1200, 900, 1199, 2500, 50, 3000]
+    src = ScriptedSource([(i * 50, ("k", ts), ts) for i, ts in enumerate(times)])
+    env.from_source(src, WatermarkStrategy.for_bounded_out_of_orderness(Duration.of_millis(200)), "events") \
+       .key_by(lambda r: r[0], key_type=Types.STRING()).process(Probe()).print()
+    sim = flowlab.Simulation(env)
+    sim.run()
+    view = EventTimeView(sim, vertex="v2")
+    assert [p[1] for p in view.series["behind"]] == [900, 50]
+    html = view.html.value
+    marker = html[html.index('<g class="flowlab-late-marker"'):]
+    assert marker[:marker.index("</g>")].count("<use ") == 2
+    assert "late record (event time ≤ watermark on arrival)" in html

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -279,3 +281,60 @@ def test_random_jobs_render_well_formed_and_complete(snap, chained):
     assert len(groups(root, "flowlab-inflight")) == sum(
         1 for e in snap["edges"] if e["buffers_in_flight"] or e["records_in_flight"])
     assert render_job_graph(copy.deepcopy(snap), chained=chained) == svg
+
+
+def _lesson01_sim():
+    import flowlab
+    from flowlab.common import Types
+    from flowlab.datastream import StreamExecutionEnvironment
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_parallelism(2)
+    ds = env.from_collection([("a", 1), ("b", 2), ("a", 3)], type_info=Types.TUPLE([Types.STRING(), Types.INT()]))
+    ds.map(lambda t: (t[0], t[1] * 10), output_type=Types.TUPLE([Types.STRING(), Types.INT()])) \
+      .key_by(lambda t: t[0], key_type=Types.STRING()).sum(1).print()
+    sim = flowlab.Simulation(env, seed=7)
+    sim.run()
+    return sim
+
+
+def test_a_source_receives_nothing_in_both_views():
+    """Flink's rule in chained and unchained views alike: the source shows in 0, out 3."""
+    sim = _lesson01_sim()
+    snap = sim.snapshot()
+    source_op = next(o for o in snap["operators"] if o["kind"] == "source")
+    source_task = next(v for v in snap["vertices"] if v["id"] == source_op["vertex"])
+    assert [(s["records_in"], s["records_out"]) for s in source_op["subtasks"]] == [(0, 3)]
+    assert [(s["records_in"], s["records_out"]) for s in source_task["subtasks"]] == [(0, 3)]
+
+
+def test_legend_says_what_in_and_out_count():
+    """Both views explain the counts: a source receives none, a sink sends/emits none."""
+    snap = _lesson01_sim().snapshot()
+
+    def legend(svg: str) -> str:
+        part = unescape(svg[svg.index('<g class="flowlab-legend"'):])
+        return " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", part))
+
+    chained = legend(render_job_graph(snap, chained=True))
+    unchained = legend(render_job_graph(snap, chained=False))
+    assert "numRecordsIn / numRecordsOut" in chained and "a source task receives none (in 0)" in chained
+    assert "a task ending in a sink sends none (out 0), as a print sink" in chained
+    assert "also to a chained operator: a source receives none (in 0), a sink emits none (out 0)" in unchained
+    assert "<title>records received (Flink&#x27;s numRecordsIn); a source receives none</title>" \
+        in render_job_graph(snap, chained=True)
+
+
+def test_operator_kind_tag_is_not_cut_and_names_have_hover_text():
+    """The unchained view tags the aggregation 'rolling reduce' in full; each name has a <title>."""
+    svg = render_job_graph(_lesson01_sim().snapshot(), chained=False)
+    assert ">rolling reduce</text>" in svg and "redu…" not in svg
+    assert '<g class="flowlab-name"><title>Keyed Aggregation</title>' in svg
+
+
+def test_long_window_name_is_wrapped_whole():
+    """A window operator's long name wraps over lines at word/camelCase boundaries, without an ellipsis."""
+    from flowlab.viz.render.box import name_lines
+    name = "Window(TumblingEventTimeWindows(1000), default) → window results → too late"
+    lines = name_lines(name, 216, "v2")
+    assert "".join(lines).replace(" ", "") == name.replace(" ", "") and not any("…" in x for x in lines)
+    assert not any(x.endswith("-") for x in lines)

@@ -21,6 +21,13 @@ def test_status_has_step_count_and_records_total(snapshot_factory):
     assert span(html, "flowlab-records-total") == str(21 + 0 + 21)
 
 
+def test_status_shows_records_emitted_by_sources(snapshot_factory):
+    """Next to records in (0 for a source task), the records the sources emitted: records_out of source operators."""
+    html = render_status(snapshot_factory(step=7))
+    assert span(html, "flowlab-records-emitted") == "21"
+    assert 'title="records every task received from another task (numRecordsIn; a source task receives none)"' in html
+
+
 def test_status_is_well_formed_markup(snapshot):
     """The status line parses as XML (so it is balanced and escaped)."""
     ET.fromstring(render_status(snapshot))

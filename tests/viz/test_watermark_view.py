@@ -76,3 +76,46 @@ def test_real_run_with_idleness_shows_the_idle_channel() -> None:
     assert html.count("IDLE — left out") == 2
     assert 'class="flowlab-wm-idle"' in html
     assert re.findall(r'class="flowlab-wm-combined">([^<]+)<', html) == ["749 ms", "749 ms"]
+
+
+def _one_input(*channels: tuple[str, int, bool]) -> dict:
+    chans = [{"from": f, "watermark": wm, "idle": idle, "aligned": True} for f, wm, idle in channels]
+    active = [c for c in chans if not c["idle"]]
+    low = min(active, key=lambda c: c["watermark"]) if active else None
+    return {"step": 1, "event_time": {"generators": [], "subtasks": [{
+        "vertex": "w", "subtask": 0, "name": "Window", "operators": [{"id": "n2", "name": "Window", "watermark": 0}],
+        "inputs": [{"input": 1, "combined": low["watermark"] if low else MIN, "idle": not active,
+                    "holding_back": low["from"] if low else None, "channels": chans}]}]}}
+
+
+def test_the_only_active_channel_is_not_marked_as_holding() -> None:
+    """One active channel and one idle: the active one sets the watermark but holds nothing back."""
+    html = render_watermarks(_one_input(("src[0]", 500, False), ("src[1]", MIN, True)))
+    assert "holding the watermark back" not in html
+
+
+def test_channels_all_at_long_max_are_not_marked() -> None:
+    """After the job finished every channel is at Long.MAX_VALUE: no channel is marked."""
+    html = render_watermarks(_one_input(("src[0]", MAX, False), ("src[1]", MAX, False)))
+    assert "holding the watermark back" not in html
+
+
+def test_equal_channels_are_not_marked() -> None:
+    """Two active channels at the same watermark: nothing is held back."""
+    assert "holding the watermark back" not in render_watermarks(_one_input(("a[0]", 7, False), ("a[1]", 7, False)))
+
+
+def test_a_channel_below_another_active_one_is_marked() -> None:
+    """The channel at the minimum below another active channel is marked, once."""
+    html = render_watermarks(_one_input(("a[0]", 700, False), ("a[1]", 300, False), ("a[2]", MIN, True)))
+    assert html.count("◀ holding the watermark back") == 1
+    row = html[:html.index("◀ holding the watermark back")]
+    assert row.rindex("a[1]") > row.rindex("a[0]")
+
+
+def test_a_finished_run_marks_no_channel() -> None:
+    """The silent-partition job run to its end: every channel at Long.MAX_VALUE, nothing marked."""
+    sim = silent_partition_job()
+    sim.run()
+    assert sim.done
+    assert "holding the watermark back" not in WatermarkView(sim).html.value

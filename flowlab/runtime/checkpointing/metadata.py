@@ -127,7 +127,9 @@ def _snapshot(plain: dict[str, Any], allow_pickle: bool, source: str) -> dict[st
                            for name, entries in g["states"].items()},
                 "event_timers": [(ts, val(k), val(ns)) for ts, k, ns in g["event_timers"]],
                 "processing_timers": [(ts, val(k), val(ns)) for ts, k, ns in g["processing_timers"]]}
-    return {"keyed": keyed, "operator": val(plain["operator"]) if "operator" in plain else None}
+    return {"keyed": keyed,
+            "operator_state": val(plain["operator_state"]) if "operator_state" in plain else None,
+            "operator": val(plain["operator"]) if "operator" in plain else None}
 
 
 def _channels(plain: list[Any], allow_pickle: bool, source: str) -> list[Any]:

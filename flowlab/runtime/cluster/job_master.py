@@ -50,6 +50,8 @@ class JobMaster:
         self.status_history: list[tuple[int, str]] = []
         self.failure: str | None = None
         self.failure_exception: BaseException | None = None
+        # the cluster's shape is read (and its settings checked) before anything runs, as a MiniCluster does
+        self.shape = cluster_shape(conf, job_graph.slots_needed)
         # the CheckpointCoordinator (None: checkpointing is off); its storage is created now, so a checkpoint
         # directory that cannot be written fails the submission, as in Flink
         self.checkpoints: CheckpointCoordinator | None = None
@@ -62,7 +64,7 @@ class JobMaster:
 
     # -- submission ----------------------------------------------------------------------------------
     def boot(self) -> None:
-        n_tms, slots = cluster_shape(self.conf, self.job_graph.slots_needed)
+        n_tms, slots = self.shape
         for i in range(n_tms):
             self._next(self._register_tm, f"tm-{i + 1}", slots)
         self._next(self._submit)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from flowlab.common.config_values import read_int
+
 
 class TaskManager:
     """A worker with a fixed number of slots."""
@@ -16,13 +18,9 @@ class TaskManager:
 
 def cluster_shape(conf: dict[str, Any], slots_needed: int) -> tuple[int, int]:
     """(number of TaskManagers, slots each): Flink's option names; by default enough slots for the job."""
-    n_tms = int(conf.get("minicluster.number-of-taskmanagers", 1))
-    if n_tms < 1:
-        raise ValueError("minicluster.number-of-taskmanagers must be at least 1")
+    n_tms = read_int(conf, "minicluster.number-of-taskmanagers", 1, minimum=1)
     if "taskmanager.numberOfTaskSlots" in conf:
-        slots = int(conf["taskmanager.numberOfTaskSlots"])
+        slots = read_int(conf, "taskmanager.numberOfTaskSlots", 1, minimum=1)
     else:
         slots = max(1, math.ceil(slots_needed / n_tms))
-    if slots < 1:
-        raise ValueError("taskmanager.numberOfTaskSlots must be at least 1")
     return n_tms, slots

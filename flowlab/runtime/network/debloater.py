@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from flowlab.common.config_values import read_bool, read_duration_ms, read_int, read_memory_size
 from flowlab.kernel import Kernel
-from flowlab.runtime.network.settings import parse_bytes
 from flowlab.runtime.phases import PHASE_NETWORK, PHASE_TASK
 from flowlab.runtime.recorder import Recorder
 from flowlab.trace import EventKind
@@ -28,29 +28,17 @@ if TYPE_CHECKING:
 PREFIX = "taskmanager.network.memory.buffer-debloat."
 
 
-def _flag(value: Any) -> bool:
-    return value is True or str(value).strip().lower() == "true"
-
-
 class DebloatSettings:
     """``enabled`` (false), ``target`` (1 s), ``period`` (200 ms), ``samples`` (20), ``threshold-percentages`` (25)."""
 
     def __init__(self, conf: dict[str, Any], segment_size: int) -> None:
-        self.enabled = _flag(conf.get(PREFIX + "enabled", False))
-        self.target_ms = _millis(conf.get(PREFIX + "target", "1 s"))
-        self.period_ms = _millis(conf.get("taskmanager.network.memory.buffer-debloat.period", "200 ms"))
-        self.samples = int(conf.get(PREFIX + "samples", 20))
-        self.threshold = int(conf.get(PREFIX + "threshold-percentages", 25)) / 100
-        self.min_size = parse_bytes(conf.get("taskmanager.memory.min-segment-size", "256b"))
+        self.enabled = read_bool(conf, PREFIX + "enabled", False)
+        self.target_ms = int(read_duration_ms(conf, PREFIX + "target", "1 s", minimum=0))
+        self.period_ms = int(read_duration_ms(conf, PREFIX + "period", "200 ms", minimum=1))
+        self.samples = read_int(conf, PREFIX + "samples", 20, minimum=1)
+        self.threshold = read_int(conf, PREFIX + "threshold-percentages", 25, minimum=0) / 100
+        self.min_size = read_memory_size(conf, "taskmanager.memory.min-segment-size", "256b", minimum=1)
         self.max_size = segment_size
-
-
-def _millis(text: Any) -> int:
-    s = str(text).strip().lower().replace(" ", "")
-    for suffix, mult in (("ms", 1), ("min", 60_000), ("s", 1000)):
-        if s.endswith(suffix):
-            return int(float(s[: -len(suffix)]) * mult)
-    return int(s)
 
 
 class BufferDebloater:

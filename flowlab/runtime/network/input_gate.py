@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from flowlab.runtime.network.service import NetworkService
 
 
+class InsufficientNetworkBuffersError(ValueError):
+    """An input gate cannot get the buffers it needs (Flink: ``IllegalArgumentException`` from its buffer pool)."""
+
+
 class InputChannel:
     """The receiving end of one channel, with its exclusive buffers and borrowed floating ones."""
 
@@ -69,6 +73,21 @@ class InputGate(DeferredCopy):
     def finished(self) -> bool:
         return all(c.finished for c in self.channels)
 
+    def check_buffer_pool(self, settings: NetworkSettings) -> None:
+        """Flink's input gate needs ``n × buffers-per-channel + 1`` buffers (at least one floating) but may use
+        at most ``n × buffers-per-channel + floating-buffers-per-gate``; when the second is smaller, setting up
+        the gate fails (``LocalBufferPool``) and the task fails. A gate with no buffer would wait forever."""
+        n, exclusive = len(self.channels), settings.buffers_per_channel
+        required, maximum = n * exclusive + 1, n * exclusive + settings.floating_per_gate
+        if maximum < required:
+            raise InsufficientNetworkBuffersError(
+                f"Maximum number of memory segments ({maximum}) should not be smaller than minimum ({required}): "
+                f"the input gate of {self.task.name} reads {n} channel(s) and needs {n} × {exclusive} exclusive "
+                "buffers (taskmanager.network.memory.buffers-per-channel) plus at least one floating buffer, "
+                f"but taskmanager.network.memory.floating-buffers-per-gate is {settings.floating_per_gate}. "
+                "Flink fails the task the same way when it sets up the gate: give each gate at least 1 floating "
+                "buffer (the default is 8).")
+
     def on_buffer(self, channel: InputChannel, buf: Buffer, backlog: int) -> None:
         if not buf.is_event:
             channel.announced -= 1
@@ -78,8 +97,8 @@ class InputGate(DeferredCopy):
         channel.backlog = backlog
         self._request_floating(channel)
 
-    def on_priority_event(self, channel: InputChannel, backlog: int) -> None:
-        """A priority event (an unaligned barrier) arrived; it takes no buffer and skips the queue."""
+    def on_backlog(self, channel: InputChannel, backlog: int) -> None:
+        """The sender announced ``backlog`` buffers waiting for credit: assign floating buffers to them."""
         channel.backlog = backlog
         self._request_floating(channel)
 

@@ -35,6 +35,9 @@ class PartitionWriter(NetworkEndpoint, Protocol):
     def barrier_sent(self, partition: ResultPartition, sub: Subpartition, barrier: CheckpointBarrier) -> None:
         """A checkpoint barrier left ``sub`` (an aligned one also blocks it until the consumer resumes it)."""
 
+    def downstream_processed_all_data(self) -> None:
+        """A consumer processed everything this task sent it, up to EndOfData (FLIP-147)."""
+
 
 class GateReader(NetworkEndpoint, Protocol):
     """The task that reads an input gate."""

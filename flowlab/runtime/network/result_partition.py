@@ -37,7 +37,8 @@ class Subpartition:
 
     __slots__ = ("partition", "position", "consumer_index", "channel", "buffer_size", "current", "current_bytes", "current_records",
                  "queue", "credit", "buffers_in_use", "sent_buffers", "sent_records", "in_flight",
-                 "in_flight_records", "finished", "flush_requested", "blocked", "in_flight_buffers")
+                 "in_flight_records", "finished", "flush_requested",
+                 "backlog_announced", "blocked", "in_flight_buffers", "data_processed")
 
     def __init__(self, partition: ResultPartition, position: int, consumer_index: int) -> None:
         self.partition = partition
@@ -57,8 +58,10 @@ class Subpartition:
         self.in_flight_records = 0
         self.finished = False
         self.flush_requested = False     # Flink's flushRequested: send the filling buffer when credit allows
+        self.backlog_announced = False    # a backlog announcement is on its way (no exclusive buffers)
         self.blocked = False             # an aligned checkpoint barrier left: nothing more until the consumer resumes
         self.in_flight_buffers: deque[Buffer] = deque()   # sent, not yet delivered (in order), for the views
+        self.data_processed = False      # the consumer processed EndOfData: everything sent here is consumed
 
     @property
     def backlog(self) -> int:
@@ -81,16 +84,19 @@ class ResultPartition(DeferredCopy):
         # a smaller pool would deadlock on the first unflushed buffer).
         self.pool_size = max(n * settings.buffers_per_channel + settings.floating_per_gate, n + 1)
         self.buffers_in_use = 0
+        self.cap = settings.max_buffers_per_channel
+        self.at_cap = 0                   # subpartitions holding ``cap`` buffers (kept as they change)
 
     def is_available(self) -> bool:
         """A free buffer exists and no subpartition is at its cap (``LocalBufferPool`` availability)."""
-        if self.buffers_in_use >= self.pool_size:
-            return False
-        cap = self.settings.max_buffers_per_channel
-        for s in self.subpartitions:
-            if s.buffers_in_use >= cap:
-                return False
-        return True
+        return self.buffers_in_use < self.pool_size and not self.at_cap
+
+    def _release(self, sub: Subpartition) -> None:
+        """One of ``sub``'s buffers went back to the pool (sent, or allocated and left empty)."""
+        if sub.buffers_in_use == self.cap:
+            self.at_cap -= 1
+        sub.buffers_in_use -= 1
+        self.buffers_in_use -= 1
 
     # -- writing ------------------------------------------------------------------------------------
     def emit(self, index: int, element: Any, size: int, is_record: bool) -> None:
@@ -101,6 +107,8 @@ class ResultPartition(DeferredCopy):
             sub.current_records = 0
             sub.buffers_in_use += 1
             self.buffers_in_use += 1
+            if sub.buffers_in_use == self.cap:
+                self.at_cap += 1
         sub.current.append(element)
         sub.current_bytes += size
         if is_record:
@@ -143,8 +151,7 @@ class ResultPartition(DeferredCopy):
             sub.current = None
         elif sub.current is not None:      # an allocated but empty buffer goes back to the pool
             sub.current = None
-            sub.buffers_in_use -= 1
-            self.buffers_in_use -= 1
+            self._release(sub)
 
     # -- checkpoint barriers (see flowlab.runtime.tasks.subtask_checkpoints) -----------------------------
     def emit_priority_event(self, event: Any) -> list[list[Any]]:
@@ -176,6 +183,12 @@ class ResultPartition(DeferredCopy):
             self.try_send(sub)
         return overtaken
 
+    def on_data_processed(self, index: int) -> None:
+        """The consumer has processed everything up to EndOfData on this channel (FLIP-147's "all data processed":
+        a finishing task waits for it, so no record it sent is left outside a checkpoint when it is gone)."""
+        self.subpartitions[index].data_processed = True
+        self.task.downstream_processed_all_data()
+
     def resume(self, index: int) -> None:
         """The consumer finished aligning: the channel carries data again (Flink's ``resumeConsumption``)."""
         sub = self.subpartitions[index]
@@ -192,8 +205,7 @@ class ResultPartition(DeferredCopy):
             buf = queue.popleft()
             if not buf.is_event:
                 sub.credit -= 1
-                sub.buffers_in_use -= 1
-                self.buffers_in_use -= 1
+                self._release(sub)
                 sub.sent_records += buf.records
             sub.sent_buffers += 1
             sub.in_flight += 1
@@ -213,10 +225,22 @@ class ResultPartition(DeferredCopy):
                 self._finish_current(sub)
                 self.try_send(sub)
                 return
+        if queue and not sub.credit and not sub.backlog_announced and self.settings.buffers_per_channel == 0:
+            self._announce_backlog(sub)
         if self.task.waiting_for_output and self.is_available():
             self.task.output_available()
+
+    def _announce_backlog(self, sub: Subpartition) -> None:
+        """Without exclusive buffers the receiver grants nothing until it hears of data: with no credit left,
+        the sender announces its backlog (Flink's ``BacklogAnnouncement``, sent only when the initial credit
+        is 0) so the receiver assigns it floating buffers."""
+        backlog = sub.backlog
+        if backlog:
+            sub.backlog_announced = True
+            self.network.announce_backlog(sub, backlog)
 
     def on_credit(self, index: int, credit: int) -> None:
         sub = self.subpartitions[index]
         sub.credit += credit
+        sub.backlog_announced = False
         self.try_send(sub)

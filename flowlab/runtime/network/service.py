@@ -59,7 +59,19 @@ class NetworkService:
         self.kernel.schedule(self.kernel.now + self.settings.latency_us, sub.partition.resume, sub.position,
                              phase=PHASE_NETWORK, target=sub.partition.task.actor)
 
+    def notify_data_processed(self, channel: InputChannel) -> None:
+        """The consumer processed EndOfData on ``channel``; its producer hears of it after the latency."""
+        sub = channel.subpartition
+        self.kernel.schedule(self.kernel.now + self.settings.latency_us, sub.partition.on_data_processed,
+                             sub.position, phase=PHASE_NETWORK, target=sub.partition.task.actor)
+
     def announce_credit(self, channel: InputChannel, credit: int) -> None:
         sub = channel.subpartition
         self.kernel.schedule(self.kernel.now + self.settings.latency_us, sub.partition.on_credit,
                              sub.position, credit, phase=PHASE_NETWORK, target=sub.partition.task.actor)
+
+    def announce_backlog(self, sub: Subpartition, backlog: int) -> None:
+        """The sender's backlog reaches the receiving channel after the latency (no credit needed)."""
+        channel = sub.channel
+        self.kernel.schedule(self.kernel.now + self.settings.latency_us, channel.gate.on_backlog, channel, backlog,
+                             phase=PHASE_NETWORK, target=channel.gate.task.actor)

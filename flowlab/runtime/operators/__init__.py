@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowlab.runtime.operators.base import StreamOperator
+from flowlab.runtime.operators.broadcast import BroadcastProcessOperator, KeyedBroadcastProcessOperator
 from flowlab.runtime.operators.co import CoProcessOperator, KeyedCoProcessOperator
 from flowlab.runtime.operators.interval_join import IntervalJoinOperator
 from flowlab.runtime.operators.iteration import IterationTailOperator
@@ -31,6 +32,8 @@ OPERATORS: dict[str, type[StreamOperator]] = {
     "sink": SinkOperator,
     "window": WindowOperator,
     "interval_join": IntervalJoinOperator,
+    "broadcast_process": BroadcastProcessOperator,
+    "keyed_broadcast_process": KeyedBroadcastProcessOperator,
 }
 
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from flowlab.datastream.checkpointed_function import CheckpointedFunction
 from flowlab.datastream.functions import Function, RuntimeContext, TimerService
 from flowlab.datastream.output_tag import OutputTag
 from flowlab.graph.key_groups import key_group_range_for_operator
 from flowlab.runtime.elements import LONG_MIN
+from flowlab.runtime.operators.function_contexts import FunctionInitContext, FunctionSnapshotContextImpl
 from flowlab.runtime.operators.timer_service import InternalTimerService
-from flowlab.runtime.state import HeapKeyedStateBackend
+from flowlab.runtime.state import KeyedStateBackend
+from flowlab.runtime.state.key_group_snapshot import snapshot_key_groups
+from flowlab.runtime.state.operator_state import OperatorStateBackend
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
@@ -68,7 +72,12 @@ class StreamOperator:
 
     # -- helpers ------------------------------------------------------------------------------------
     def emit_all(self, results: Iterable[Any] | None, ts: int | None) -> None:
-        """Emit what a user function returned/yielded; ``(OutputTag, value)`` pairs go to side outputs."""
+        """Emit what a user function returned/yielded; ``(OutputTag, value)`` pairs go to side outputs.
+
+        As in PyFlink, a process function that returns None emits nothing. A ``[tag, value]`` list, a
+        ``(tag, a, b)`` tuple or a bare ``OutputTag`` is a mistake that would silently reach the main
+        output: it fails, saying how to write the pair.
+        """
         if results is None:
             return
         out = self.output
@@ -78,10 +87,28 @@ class StreamOperator:
             raise TypeError(f"{self.name}: the function returned {results!r} ({type(results).__name__}), which is not "
                             "iterable; process-style functions must `yield` their results (or return a list)") from None
         for item in results:
-            if type(item) is tuple and len(item) == 2 and isinstance(item[0], OutputTag):
-                out.collect_side(item[0], item[1], ts)
-            else:
-                out.collect(item, ts)
+            t = type(item)
+            if t is tuple or t is list:           # hot path: one type test for plain records
+                if item and isinstance(item[0], OutputTag):
+                    if t is tuple and len(item) == 2:
+                        out.collect_side(item[0], item[1], ts)
+                        continue
+                    raise self._side_output_misuse(item)
+            elif t is OutputTag:
+                raise self._side_output_misuse(item)
+            out.collect(item, ts)
+
+    def _side_output_misuse(self, item: Any) -> TypeError:
+        tag = item if isinstance(item, OutputTag) else item[0]
+        if isinstance(item, OutputTag):
+            what = "the OutputTag itself"
+        elif type(item) is list:
+            what = f"the list {item!r}"
+        else:
+            what = f"the {len(item)}-tuple {item!r}"
+        return TypeError(f"{self.name}: the function yielded {what}. To send a value to side output "
+                         f"'{tag.tag_id}', yield a tuple of two: `yield tag, value`; anything else goes to the main "
+                         "output.")
 
     def route_late(self, value: Any, ts: int | None, tag: OutputTag | None, why: str, data: dict[str, Any]) -> None:
         """A late record goes to the late-data side output, or is dropped and counted
@@ -102,40 +129,43 @@ class StreamOperator:
     def snapshot_info(self) -> dict[str, Any]:
         return {}
 
+    def operator_state(self) -> OperatorStateBackend:
+        """This subtask's operator state (broadcast state; CheckpointedFunction list state), created on first use."""
+        backend = self.__dict__.get("operator_state_backend")
+        if backend is None:
+            backend = self.operator_state_backend = OperatorStateBackend(self.name)
+        return backend
+
     # -- checkpoints ----------------------------------------------------------------------------------
-    def snapshot_state(self) -> dict[str, Any] | None:
-        """This operator's part of a checkpoint, as plain data: ``{"keyed": {key group: {"states": {name:
-        [(key, namespace, value)]}, "event_timers": [...], "processing_timers": [...]}}, "operator": ...}``,
-        or None when it keeps no state (Flink's ``snapshotState``: keyed state by key group, timers with it)."""
-        backend = getattr(self, "backend", None)
+    def snapshot_state(self, checkpoint_id: int, timestamp_ms: int) -> dict[str, Any] | None:
+        """This operator's part of checkpoint ``checkpoint_id`` as plain data (Flink's ``snapshotState``), or None
+        when it keeps no state: ``{"keyed": {key group: {"states": {name: [(key, namespace, stored)]},
+        "event_timers": [...], "processing_timers": [...]}}, "operator_state": {"list": ..., "broadcast": ...},
+        "operator": <a source's read position>}``."""
         keyed = None
+        backend = getattr(self, "backend", None)
         if backend is not None:
-            keyed = {kg: {"states": states} for kg, states in backend.snapshot_key_groups().items()}
+            keyed = {kg: {"states": states} for kg, states in snapshot_key_groups(backend).items()}
             if self.timer_service is not None:
                 for kg, timers in self.timer_service.snapshot_key_groups(backend.key_group_of).items():
                     keyed.setdefault(kg, {"states": {}}).update(timers)
-        op = self.operator_state()
-        if keyed is None and op is None:
+        snap_function = getattr(self, "snapshot_function_state", None)
+        if snap_function is not None:
+            op_state = snap_function(checkpoint_id, timestamp_ms)
+        elif "operator_state_backend" in self.__dict__:
+            op_state = self.operator_state_backend.snapshot()
+        else:
+            op_state = None
+        if op_state is not None and not op_state["list"] and not op_state["broadcast"]:
+            op_state = None
+        position = self.snapshot_position()
+        if keyed is None and op_state is None and position is None:
             return None
-        return {"keyed": keyed, "operator": op}
+        return {"keyed": keyed, "operator_state": op_state, "operator": position}
 
-    def operator_state(self) -> Any:
-        """Non-keyed state of this operator for a checkpoint (a source: its read position), or None."""
+    def snapshot_position(self) -> Any:
+        """A source's read position for a checkpoint (FLIP-27 split state); None for other operators."""
         return None
-
-    def restore_state(self, snapshot: dict[str, Any]) -> None:
-        """Load what ``snapshot_state`` returned (keyed state of the key groups this subtask owns)."""
-        backend = getattr(self, "backend", None)
-        keyed = snapshot.get("keyed") or {}
-        if backend is not None:
-            backend.restore_key_groups({kg: g.get("states", {}) for kg, g in keyed.items()})
-            if self.timer_service is not None:
-                self.timer_service.restore_key_groups(keyed)
-        if snapshot.get("operator") is not None:
-            self.restore_operator_state(snapshot["operator"])
-
-    def restore_operator_state(self, state: Any) -> None:
-        pass
 
     def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
         """Checkpoint ``checkpoint_id`` completed (Java's ``CheckpointListener``; a user function defining
@@ -160,11 +190,19 @@ class UdfOperator(StreamOperator):
 
     def __init__(self, node: StreamNode, task: OperatorHost, output: Output) -> None:
         super().__init__(node, task, output)
-        self.function = task.copy_user_function(node.params.get("function"))
+        self.function = task.user_function(node)
 
     def open(self) -> None:
+        if isinstance(self.function, CheckpointedFunction):     # flowlab extension: before open(), as in Flink
+            self.function.initialize_state(FunctionInitContext(self, restored_checkpoint=None))
         if isinstance(self.function, Function):
             self.function.open(StreamingRuntimeContext(self))
+
+    def snapshot_function_state(self, checkpoint_id: int, timestamp_ms: int) -> dict[str, Any]:
+        """A checkpoint: ``snapshot_state`` of a CheckpointedFunction, then a copy of the operator state."""
+        if isinstance(self.function, CheckpointedFunction):
+            self.function.snapshot_state(FunctionSnapshotContextImpl(checkpoint_id, timestamp_ms))
+        return self.operator_state().snapshot()
 
     def close(self) -> None:
         if isinstance(self.function, Function):
@@ -182,8 +220,9 @@ class KeyedUdfOperator(UdfOperator):
         self.key_selector = key_selector or node.params["key_selector"]
         self.key_type = node.params.get("key_type")
         p, max_p = task.vertex.parallelism, task.vertex.max_parallelism
-        self.backend = HeapKeyedStateBackend(max_p, self.key_type,
-                                             key_group_range_for_operator(max_p, p, task.index))
+        label = f"{type(self).__name__}_{self.id}__{task.index + 1}_{p}__"
+        self.backend = task.create_keyed_state_backend(self.id, label, max_p, self.key_type,
+                                                       key_group_range_for_operator(max_p, p, task.index))
         self.timer_service = InternalTimerService(self.on_event_time, self.on_processing_time,
                                                   self._schedule_processing_time, self.backend.set_current_key)
 
@@ -234,11 +273,14 @@ class StreamingRuntimeContext(RuntimeContext):
     def get_job_parameter(self, key: str, default_value: str) -> str:
         return self._op.task.job_parameters.get(key, default_value)
 
-    def _backend(self) -> HeapKeyedStateBackend:
+    def _backend(self) -> KeyedStateBackend:
         backend = getattr(self._op, "backend", None)
         if backend is None:
-            raise RuntimeError("Keyed state can only be used on a 'keyed stream', i.e., after a 'key_by()' "
-                               f"operation; '{self._op.name}' is not keyed.")
+            raise RuntimeError(
+                "Keyed state can only be used on a 'keyed stream', i.e., after a 'key_by()' operation; "
+                f"'{self._op.name}' is not keyed, so it has no key to scope state to. Key the stream first, e.g. "
+                "ds.key_by(lambda r: r[0]).process(MyKeyedProcessFunction()). (State per parallel instance "
+                "instead of per key: broadcast state, or flowlab's CheckpointedFunction extension.)")
         return backend
 
     def get_state(self, state_descriptor: Any) -> Any:

@@ -16,6 +16,7 @@ from flowlab.runtime.operators.base import (
     UdfOperator,
 )
 from flowlab.runtime.operators.process import _Context, _KeyedContext
+from flowlab.runtime.operators.simple import flat_map_returned_none
 
 
 class _TwoInputWatermarks:
@@ -58,10 +59,16 @@ class _TwoInputWatermarks:
         return (self.function.map2(value),)
 
     def _flat_map1(self, value: Any, ctx: Any) -> Any:
-        return self.function.flat_map1(value)
+        results = self.function.flat_map1(value)
+        if results is None:
+            raise flat_map_returned_none(self.name)
+        return results
 
     def _flat_map2(self, value: Any, ctx: Any) -> Any:
-        return self.function.flat_map2(value)
+        results = self.function.flat_map2(value)
+        if results is None:
+            raise flat_map_returned_none(self.name)
+        return results
 
     def process_watermark_status(self, idle: bool, input_number: int = 1) -> None:
         """An input going idle leaves the minimum at once (``processWatermarkStatus`` re-evaluates it)."""
@@ -129,4 +136,4 @@ class KeyedCoProcessOperator(_TwoInputWatermarks, KeyedUdfOperator):
         self.task.cost += self.cost
         self.ctx._ts, self.ctx._domain = ts, F.TimeDomain.PROCESSING_TIME
         self.task.note_timer(self, "processing-time", ts, key)
-        self.emit_all(self.function.on_timer(ts, self.ctx), None)
+        self.emit_all(self.function.on_timer(ts, self.ctx), ts)   # PyFlink stamps it (Java would erase it)

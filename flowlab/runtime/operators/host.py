@@ -40,7 +40,12 @@ class OperatorHost(Protocol):
 
     def note_timer(self, op: Any, domain: str, ts: int, key: Any) -> None: ...
 
-    def copy_user_function(self, fn: Any) -> Any: ...
+    def user_function(self, node: Any, key: str = "function") -> Any:
+        """This subtask's own copy of the user code ``node.params[key]``."""
+
+    def create_keyed_state_backend(self, operator_id: str, label: str, max_parallelism: int, key_type: Any,
+                                   key_groups: range) -> Any:
+        """The keyed state backend of one operator of this subtask (the job's ``state.backend.type``)."""
 
     def wake(self, at: int | None = None) -> None: ...
 

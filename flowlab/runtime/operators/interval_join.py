@@ -130,8 +130,8 @@ class IntervalJoinOperator(_TwoInputWatermarks, KeyedUdfOperator):
             raise RuntimeError(f"Invalid namespace {namespace!r}")
 
     def snapshot_info(self) -> dict[str, Any]:
-        left = self.backend.tables.get("LEFT_BUFFER", {})
-        right = self.backend.tables.get("RIGHT_BUFFER", {})
-        return {"left_buffered": sum(len(v) for m in left.values() for v in m.values()),
-                "right_buffered": sum(len(v) for m in right.values() for v in m.values()),
+        left = self.backend.entries("LEFT_BUFFER")
+        right = self.backend.entries("RIGHT_BUFFER")
+        return {"left_buffered": sum(len(v) for _k, _ns, m in left for v in m.values()),
+                "right_buffered": sum(len(v) for _k, _ns, m in right for v in m.values()),
                 "late_records_dropped": self.num_late_records_dropped}

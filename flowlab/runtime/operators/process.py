@@ -1,15 +1,13 @@
 """Process functions: ``ProcessOperator`` and ``KeyedProcessOperator`` (timers and keyed state).
 
-Output timestamps follow Flink: ``process_element`` keeps the input timestamp; an event-time
-``on_timer`` emits with the timer's timestamp; a processing-time ``on_timer`` emits without one.
+Output timestamps follow PyFlink 2.3: ``process_element`` keeps the input timestamp; ``on_timer`` emits with
+the timer's timestamp, in both time domains (PyFlink's Python worker stamps every timer's results with the
+timer's time; Java's ``KeyedProcessOperator`` erases the timestamp of a processing-time timer's results).
 
 ``ctx.timestamp()`` is what PyFlink 2.3 returns: the record's timestamp, ``Long.MIN_VALUE``
 (-9223372036854775808) for a record that never got one (PyFlink's default "process" mode sends Java's
 ``StreamRecord.getTimestamp()``, which is ``Long.MIN_VALUE`` then; Java's own ``Context.timestamp()`` returns
 ``null``), and the timer's time in ``on_timer`` of either time domain.
-
-Simplification: PyFlink 2.3 also stamps the results of a processing-time ``on_timer`` with the timer's time;
-flowlab erases their timestamp, as Java's ``KeyedProcessOperator`` does.
 """
 from __future__ import annotations
 
@@ -94,4 +92,4 @@ class KeyedProcessOperator(KeyedUdfOperator):
         ctx = self.ctx
         ctx._ts, ctx._domain = ts, F.TimeDomain.PROCESSING_TIME
         self.task.note_timer(self, "processing-time", ts, key)
-        self.emit_all(self.function.on_timer(ts, ctx), None)
+        self.emit_all(self.function.on_timer(ts, ctx), ts)      # PyFlink stamps it (Java would erase it)

@@ -17,11 +17,19 @@ class RollingReduceOperator(KeyedUdfOperator):
     def open(self) -> None:
         super().open()
         self.call = user_method(self.function, F.ReduceFunction, "reduce")
-        self.state = self.backend.get_state(ValueStateDescriptor("_reduce_state"))
+        self.state = self.backend.get_state(ValueStateDescriptor("_op_state"))   # Flink's name for it
 
     def process_element(self, value: Any, ts: int | None) -> None:
         self.set_key_of(value)
         current = self.state.value()
         new = value if current is None else self.call(current, value)
+        if new is None:
+            raise reduce_returned_none(self.name, self.backend.user_key)
         self.state.update(new)
         self.output.collect(new, ts)
+
+
+def reduce_returned_none(name: str, key: Any) -> TypeError:
+    """A reduce must return the combined value; None would silently restart the key's aggregate."""
+    return TypeError(f"{name}: the reduce function returned None for key {key!r}. It must return the combined "
+                     "value of its two arguments, e.g. lambda a, b: (a[0], a[1] + b[1]). Did you forget `return`?")

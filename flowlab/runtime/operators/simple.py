@@ -23,7 +23,10 @@ class FlatMapOperator(UdfOperator):
         self.call = user_method(self.function, F.FlatMapFunction, "flat_map")
 
     def process_element(self, value: Any, ts: int | None) -> None:
-        self.emit_all(self.call(value), ts)
+        results = self.call(value)
+        if results is None:                 # PyFlink: 'NoneType' object is not iterable
+            raise flat_map_returned_none(self.name)
+        self.emit_all(results, ts)
 
 
 class FilterOperator(UdfOperator):
@@ -34,3 +37,9 @@ class FilterOperator(UdfOperator):
     def process_element(self, value: Any, ts: int | None) -> None:
         if self.call(value):
             self.output.collect(value, ts)
+
+
+def flat_map_returned_none(name: str) -> TypeError:
+    """PyFlink's ``flat_map`` iterates what the function returns, so None fails there too; say why."""
+    return TypeError(f"{name}: the flat_map function returned None. It must yield its results or return an "
+                     "iterable (e.g. a list); to emit nothing, return []. Did you forget `return` or `yield`?")

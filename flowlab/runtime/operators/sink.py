@@ -4,36 +4,9 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from flowlab.common.row import Row
-from flowlab.common.typeinfo import BasicTypeInfo, RowTypeInfo, TupleTypeInfo
 from flowlab.runtime.operators.base import UdfOperator
+from flowlab.runtime.operators.java_strings import print_text
 from flowlab.trace import EventKind
-
-
-def java_string(value: Any) -> str:
-    """How Java's ``toString`` would show a converted Python value."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, float):
-        return repr(value) if value != int(value) or abs(value) >= 1e7 else f"{value:.1f}"
-    if isinstance(value, tuple):
-        return "(" + ",".join(java_string(v) for v in value) + ")"
-    if isinstance(value, Row):
-        return f"{value.get_row_kind()}[" + ", ".join(java_string(v) for v in value._values) + "]"
-    if isinstance(value, list):
-        return "[" + ", ".join(java_string(v) for v in value) + "]"
-    return str(value)
-
-
-def print_text(value: Any, type_info: Any) -> str:
-    """PyFlink prints pickled values with Python's ``str``, typed values as Java would."""
-    if isinstance(type_info, (TupleTypeInfo, BasicTypeInfo)):
-        return java_string(value)
-    if isinstance(type_info, RowTypeInfo) or isinstance(value, Row):
-        return f"{value.get_row_kind()}[" + ",".join(str(v) for v in value._values) + "]"
-    return value if isinstance(value, str) else str(value)
 
 
 def _positional_count(fn: Any) -> int:

@@ -12,6 +12,7 @@ from flowlab.common.watermark_strategy import LONG_MAX
 from flowlab.runtime.operators.base import StreamOperator
 from flowlab.runtime.operators.split_watermarks import SplitWatermarkEmitter
 from flowlab.runtime.operators.timestamps import WatermarkEmitter
+from flowlab.runtime.records import IMMUTABLE, deep_copy, is_immutable
 
 
 class SourceOperator(StreamOperator):
@@ -43,6 +44,8 @@ class SourceOperator(StreamOperator):
     def emit_next(self) -> Any:
         """Emit one element (it has arrived); returns the element's value for the trace."""
         value, ts = self.reader.poll()
+        if type(value) not in IMMUTABLE and not is_immutable(value):   # the job gets its own copy: it
+            value = deep_copy(value)                                      # never changes the source's data
         self.records_in += 1
         self.task.cost += self.cost
         if self.emitter is not None:
@@ -71,17 +74,10 @@ class SourceOperator(StreamOperator):
     def position(self) -> int:
         return self.reader.position
 
-    def operator_state(self) -> dict:
+    def snapshot_position(self) -> dict:
         """The read position (FLIP-27 split state): where a restored source goes on."""
         snap = getattr(self.reader, "snapshot_position", None)
         return snap() if snap is not None else {"position": self.reader.position}
-
-    def restore_operator_state(self, state: dict) -> None:
-        restore = getattr(self.reader, "restore_position", None)
-        if restore is not None:
-            restore(state)
-        else:
-            self.reader.position = state["position"]
 
     def process_element(self, value: Any, ts: int | None) -> None:  # pragma: no cover - sources have no input
         raise RuntimeError("a source has no input")

@@ -34,9 +34,14 @@ class WatermarkEmitter(WatermarkOutput):
         out = self.assigner.extract_timestamp(value, LONG_MIN if ts is None else ts)
         if type(out) is not int:
             if isinstance(out, float) and out.is_integer():
-                return int(out)
-            raise TypeError(f"The timestamp assigner returned {out!r} ({type(out).__name__}) for {value!r}; "
-                            "it must return the event time in milliseconds as an int")
+                out = int(out)
+            else:
+                raise TypeError(f"The timestamp assigner returned {out!r} ({type(out).__name__}) for {value!r}; "
+                                "it must return the event time in milliseconds as an int")
+        if not LONG_MIN <= out <= LONG_MAX:      # a Java long: outside it, windows and watermarks go wrong
+            raise ValueError(f"The timestamp assigner returned {out} for {value!r}, outside Java's long range "
+                             f"({LONG_MIN}..{LONG_MAX}): Flink's event times are milliseconds since the epoch, "
+                             "stored as a Java long")
         return out
 
     def on_record(self, value: Any, ts: int) -> None:

@@ -13,42 +13,41 @@ from __future__ import annotations
 from typing import Any
 
 from flowlab.datastream import functions as F
-from flowlab.datastream.state import ValueStateDescriptor
+from flowlab.datastream.state import (
+    AggregatingStateDescriptor,
+    ListStateDescriptor,
+    ReducingStateDescriptor,
+    ValueStateDescriptor,
+)
 from flowlab.datastream.window import MergingWindowAssigner
 from flowlab.runtime.elements import LONG_MAX, fmt_ts
 from flowlab.runtime.operators.base import KeyedUdfOperator, user_method
+from flowlab.runtime.operators.rolling import reduce_returned_none
 from flowlab.runtime.operators.window_contexts import (
     AssignerContext,
     ProcessWindowContext,
     TriggerContext,
     merge_namespaces,
 )
-from flowlab.runtime.operators.window_history import WindowHistory, describe, short
+from flowlab.runtime.operators.window_history import WindowHistory, describe, fired_with, short
 from flowlab.trace.events import EventKind
 
-_CONTENTS = "_window_contents"
-
-
-class _ContentsDescriptor:
-    """Describes the window contents table so the generic namespace merge can combine it."""
-
-    def __init__(self, kind: str, reduce_function: Any = None, agg_function: Any = None) -> None:
-        self.name, self.kind = _CONTENTS, kind
-        self.reduce_function, self.agg_function = reduce_function, agg_function
+_CONTENTS = "window-contents"            # Flink's names for the operator's own states
+_MERGING_WINDOW_SET = "merging-window-set"
 
 
 class WindowOperator(KeyedUdfOperator):
     def __init__(self, node: Any, task: Any, output: Any) -> None:
         super().__init__(node, task, output)
         p = node.params
-        self.assigner = task.copy_user_function(p["assigner"])      # one copy per subtask, as Flink's
-        self.trigger = task.copy_user_function(p["trigger"])        # deserialized operator has
-        self.evictor = task.copy_user_function(p.get("evictor"))
+        self.assigner = task.user_function(node, "assigner")      # one copy per subtask, as each
+        self.trigger = task.user_function(node, "trigger")        # PyFlink worker deserialises its own
+        self.evictor = task.user_function(node, "evictor")
         self.allowed_lateness = p.get("allowed_lateness", 0)
         self.late_tag = p.get("late_tag")
         self.mode = p["mode"]
         self.all_window = p.get("all_window", False)
-        self.window_function = task.copy_user_function(p.get("window_function"))
+        self.window_function = task.user_function(node, "window_function")
         self.event_time = self.assigner.is_event_time()
         self.merging = isinstance(self.assigner, MergingWindowAssigner)
         self.num_late_records_dropped = 0
@@ -62,15 +61,15 @@ class WindowOperator(KeyedUdfOperator):
             self.window_function.open(StreamingRuntimeContext(self))
         buffered = self.mode == "buffer" or self.evictor is not None
         if buffered:
-            self.contents_desc = _ContentsDescriptor("list")
+            self.contents_desc = ListStateDescriptor(_CONTENTS)
         elif self.mode == "reduce":
-            self.reduce = user_method(self.function, F.ReduceFunction, "reduce")
-            self.contents_desc = _ContentsDescriptor("reducing", reduce_function=self.reduce)
+            self.reduce = self._checked_reduce(user_method(self.function, F.ReduceFunction, "reduce"))
+            self.contents_desc = ReducingStateDescriptor(_CONTENTS, self.reduce)
         else:
-            self.contents_desc = _ContentsDescriptor("aggregating", agg_function=self.function)
+            self.contents_desc = AggregatingStateDescriptor(_CONTENTS, self.function)
         self.buffered = buffered
-        self.contents = self.backend.table(_CONTENTS)
-        self.merge_map = self.backend.get_state(ValueStateDescriptor("_merging_window_set"))
+        self.window_state = self.backend.get_namespaced_state(self.contents_desc, None)  # namespace: the window
+        self.merge_map = self.backend.get_state(ValueStateDescriptor(_MERGING_WINDOW_SET))
         self.trigger_ctx = TriggerContext(self)
         self.assigner_ctx = AssignerContext(self)
         self.process_ctx = ProcessWindowContext(self)
@@ -108,15 +107,9 @@ class WindowOperator(KeyedUdfOperator):
             self._late(value, ts, windows)
 
     def _add(self, state_window: Any, value: Any, ts: int | None) -> None:
-        k = (self.backend.current_key, state_window)
-        table = self.contents
-        if self.buffered:
-            table.setdefault(k, []).append((value, ts))
-        elif self.mode == "reduce":
-            table[k] = value if k not in table else self.reduce(table[k], value)
-        else:
-            agg = self.function
-            table[k] = agg.add(value, table[k] if k in table else agg.create_accumulator())
+        ws = self.window_state
+        ws.namespace = state_window
+        ws.add((value, ts) if self.buffered else value)
 
     def _late(self, value: Any, ts: int | None, windows: Any = ()) -> None:
         wm = self.timer_service.current_watermark
@@ -156,24 +149,26 @@ class WindowOperator(KeyedUdfOperator):
 
     # -- firing -----------------------------------------------------------------------------------
     def _act(self, result: Any, window: Any, state_window: Any) -> None:
-        k = (self.backend.current_key, state_window)
-        if result.is_fire() and k in self.contents:
-            self._emit_window_contents(window, k)
+        ws = self.window_state
+        if result.is_fire():
+            ws.namespace = state_window
+            stored = ws.get_internal()
+            if stored is not None:
+                self._emit_window_contents(window, (self.backend.current_key, state_window), stored)
         if result.is_purge():
-            self.contents.pop(k, None)
+            ws.namespace = state_window
+            ws.clear()
 
-    def _emit_window_contents(self, window: Any, k: tuple[Any, Any]) -> None:
+    def _emit_window_contents(self, window: Any, k: tuple[Any, Any], stored: Any) -> None:
         wm = self.timer_service.current_watermark
-        stored = self.contents[k]
+        what = fired_with(self, stored)
         if self.evictor is not None:
             stored = self.evictor.evict_before(list(stored), len(stored), window, self.trigger_ctx)
             results = self._results([v for v, _ in stored])
             self.emit_all(self._apply(window, results), window.max_timestamp())
             stored = self.evictor.evict_after(list(stored), len(stored), window, self.trigger_ctx)
-            if stored:
-                self.contents[k] = list(stored)
-            else:
-                self.contents.pop(k, None)
+            self.window_state.namespace = k[1]
+            self.window_state.update_internal(list(stored))
         elif self.buffered:
             self.emit_all(self._apply(window, [v for v, _ in stored]), window.max_timestamp())
         elif self.mode == "reduce":
@@ -181,7 +176,7 @@ class WindowOperator(KeyedUdfOperator):
         else:
             self.emit_all(self._apply(window, [self.function.get_result(stored)]), window.max_timestamp())
         self.num_fires += 1
-        fire = self.history.fired(k, wm, self.task.kernel.now / 1000)
+        fire = self.history.fired(k, wm, self.task.kernel.now / 1000, what)
         rec = self.task.recorder
         if rec.enabled:
             start = getattr(window, "start", None)
@@ -194,6 +189,15 @@ class WindowOperator(KeyedUdfOperator):
         else:
             rec.tick()
 
+    def _checked_reduce(self, reduce: Any) -> Any:
+        """The user's reduce, failing clearly when it returns None (it would restart the window's aggregate)."""
+        def checked(a: Any, b: Any) -> Any:
+            value = reduce(a, b)
+            if value is None:
+                raise reduce_returned_none(self.name, self.backend.user_key)
+            return value
+        return checked
+
     def _results(self, values: list[Any]) -> list[Any]:
         """Reduce/aggregate the (evicted) buffer as the incremental path would have done."""
         if self.mode == "buffer":
@@ -203,6 +207,8 @@ class WindowOperator(KeyedUdfOperator):
             acc = values[0] if values else None
             for v in values[1:]:
                 acc = reduce(acc, v)
+                if acc is None:
+                    raise reduce_returned_none(self.name, self.backend.user_key)
             return [] if not values else [acc]
         agg = self.function
         acc = agg.create_accumulator()
@@ -262,7 +268,8 @@ class WindowOperator(KeyedUdfOperator):
     def _clear_all_state(self, window: Any, state_window: Any) -> None:
         self.history.cleaned((self.backend.current_key, state_window), window, self.timer_service.current_watermark,
                              self.task.kernel.now / 1000)
-        self.contents.pop((self.backend.current_key, state_window), None)
+        self.window_state.namespace = state_window
+        self.window_state.clear()
         self.trigger_ctx.window = window
         self.trigger.clear(window, self.trigger_ctx)
         wf = self.window_function
@@ -318,7 +325,7 @@ class WindowOperator(KeyedUdfOperator):
         self.history.merged(self.backend.current_key, state_window, absorbed)
 
     def snapshot_info(self) -> dict[str, Any]:
-        return {"windows": len(self.contents), "late_records_dropped": self.num_late_records_dropped,
+        return {"windows": self.backend.num_entries(_CONTENTS), "late_records_dropped": self.num_late_records_dropped,
                 "fires": self.num_fires}
 
     def describe_windows(self) -> dict[str, Any]:

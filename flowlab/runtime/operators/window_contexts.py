@@ -11,36 +11,20 @@ from typing import TYPE_CHECKING, Any
 from flowlab.datastream import functions as F
 from flowlab.datastream.triggers import Trigger
 from flowlab.datastream.window import WindowAssigner
-from flowlab.runtime.state.heap_backend import VOID
+from flowlab.runtime.state.handles import VOID, MergingHandle
 
 if TYPE_CHECKING:
     from flowlab.runtime.operators.window import WindowOperator
 
 
-def merge_values(descriptor: Any, kind: str, target: Any, source: Any) -> Any:
-    """Combine two stored values of one mergeable state (Flink's ``mergeNamespaces`` per state kind)."""
-    if kind == "list":
-        return list(target) + list(source)
-    if kind == "reducing":
-        fn = descriptor.reduce_function
-        return (fn.reduce if hasattr(fn, "reduce") else fn)(target, source)
-    if kind == "aggregating":
-        return descriptor.agg_function.merge(target, source)
-    raise RuntimeError(f"state '{descriptor.name}' ({kind}) cannot be merged: merging windows need "
-                       "list, reducing or aggregating state")
-
-
 def merge_namespaces(backend: Any, descriptor: Any, target: Any, sources: list[Any]) -> None:
-    """Fold the state of ``sources`` into ``target`` for the current key, dropping the sources."""
-    table = backend.table(descriptor.name)
-    key = backend.current_key
-    for ns in sources:
-        if (key, ns) not in table:
-            continue
-        value = table.pop((key, ns))
-        if (key, target) in table:
-            value = merge_values(descriptor, descriptor.kind, table[(key, target)], value)
-        table[(key, target)] = value
+    """Fold the state of ``sources`` into ``target`` for the current key, dropping the sources (Flink's
+    ``InternalMergingState.mergeNamespaces``: list state concatenates, reducing reduces, aggregating merges)."""
+    handle = backend.get_namespaced_state(descriptor, target)
+    if not isinstance(handle, MergingHandle):
+        raise RuntimeError(f"state '{descriptor.name}' ({descriptor.kind}) cannot be merged: merging windows need "
+                           "list, reducing or aggregating state")
+    handle.merge_namespaces(target, sources)
 
 
 class TriggerContext(Trigger.OnMergeContext):

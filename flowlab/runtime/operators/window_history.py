@@ -14,6 +14,7 @@ from collections import deque
 from typing import Any
 
 from flowlab.runtime.elements import LONG_MAX
+from flowlab.runtime.keys import state_key
 
 CLOSED_KEEP = 200      # closed windows remembered per operator subtask
 LATE_KEEP = 100        # late records remembered per operator subtask
@@ -76,12 +77,13 @@ class WindowHistory:
         if event_time and window.max_timestamp() <= watermark:
             meta.late_accepted += 1
 
-    def fired(self, k: tuple[Any, Any], watermark: int, now_ms: float) -> int:
-        """Record a firing; returns its number (1 = first firing, 2+ = re-firing)."""
+    def fired(self, k: tuple[Any, Any], watermark: int, now_ms: float, what: dict[str, Any] | None = None) -> int:
+        """Record a firing and what the window held then (``fired_with``); returns its number (1 = first
+        firing, 2+ = re-firing)."""
         meta = self.open.get(k)
         if meta is None:
             meta = self.open[k] = WindowMeta(now_ms)
-        meta.fires.append({"time_ms": now_ms, "watermark": watermark})
+        meta.fires.append({"time_ms": now_ms, "watermark": watermark, **(what or {})})
         return len(meta.fires)
 
     def merged(self, key: Any, target: Any, absorbed: list[Any]) -> None:
@@ -114,26 +116,40 @@ class WindowHistory:
         return entry
 
 
+def fired_with(op: Any, stored: Any) -> dict[str, Any]:
+    """What a window held when it fired, for the views: its buffered elements (the last ``CONTENTS_SHOWN``
+    and how many in all) or its aggregate. Kept with the firing, so it outlives the window's cleanup."""
+    if op.buffered:
+        return {"contents": [short(v) for v, _ in stored[-CONTENTS_SHOWN:]], "contents_total": len(stored)}
+    if op.mode == "reduce":
+        return {"aggregate": short(stored)}
+    try:
+        return {"aggregate": short(op.function.get_result(stored))}
+    except Exception:  # noqa: BLE001 - a description must not fail the job
+        return {"aggregate": short(stored)}
+
+
 def describe(op: Any) -> dict[str, Any]:
     """Plain data about one WindowOperator subtask: its open windows (per key), closed windows, late records."""
     history: WindowHistory = op.history
-    merge_table = op.backend.tables.get("_merging_window_set", {})
+    backend = op.backend
     actual: dict[tuple[Any, Any], Any] = {}
-    for (key, _ns), mapping in merge_table.items():
+    for key, _ns, mapping in backend.entries("merging-window-set"):
         for window, state_window in (mapping or {}).items():
-            actual[(key, state_window)] = window
+            actual[(state_key(key), state_window)] = window
+    contents = {(state_key(key), ns): stored for key, ns, stored in backend.entries("window-contents")}
     wm = op.timer_service.current_watermark
     windows = []
     for k, meta in history.open.items():
         window = actual.get(k, k[1])
         fields = window_fields(window)
         cleanup = op._cleanup_time(window)
+        stored = contents.get(k)
         entry = {"key": plain_key(k[0]), **fields,
                  "cleanup_time": None if cleanup == LONG_MAX else cleanup,
                  "elements": meta.elements, "late_accepted": meta.late_accepted, "fires": list(meta.fires),
-                 "opened_ms": meta.opened_ms, "contents": None, "aggregate": None, "purged": k not in op.contents}
-        if k in op.contents:
-            stored = op.contents[k]
+                 "opened_ms": meta.opened_ms, "contents": None, "aggregate": None, "purged": stored is None}
+        if stored is not None:
             if op.buffered:
                 entry["contents"] = [{"value": short(v), "timestamp": t} for v, t in stored[-CONTENTS_SHOWN:]]
                 entry["contents_total"] = len(stored)

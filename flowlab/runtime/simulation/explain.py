@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowlab.runtime.simulation import unfired
 from flowlab.trace.timefmt import event_time_text
 
 _CHANNEL = re.compile(r"^(.*)\[(\d+)\]$")
@@ -262,6 +263,19 @@ def explain_window(snapshot: dict[str, Any], key: Any, window_start: int | None,
     return Explanation("not_opened", text, {**base, "operator": ops[0]["operator"], "watermarks": wms})
 
 
+def explain_unfired(snapshot: dict[str, Any]) -> Explanation:
+    """The windows that never fired before the bounded input ended, and why (``sim.explain_window()``)."""
+    windows = unfired.unfired_windows(snapshot)
+    status = (snapshot.get("job") or {}).get("status")
+    if windows:
+        return Explanation("never_fired", unfired.note(snapshot) or "", {"windows": windows})
+    if status != "FINISHED":
+        return Explanation("running", f"The job is {status}: ask about one window with explain_window(key, start, "
+                                      "end); once it has FINISHED, explain_window() lists the windows that never "
+                                      "fired.", {"windows": []})
+    return Explanation("all_fired", "Every window that held elements fired before the job finished.", {"windows": []})
+
+
 def _late_for(o: dict[str, Any], key: Any, start: int | None, end: int | None) -> list[dict[str, Any]]:
     return [r for r in o["late"] if _key_matches(r["key"], key)
             and any(x.startswith(f"[{start}, ") and (end is None or x == f"[{start}, {end})") for x in r["windows"])]
@@ -287,6 +301,8 @@ def _explain_open(snapshot: dict[str, Any], o: dict[str, Any], w: dict[str, Any]
                    f"(max timestamp {need} + allowed lateness {o['allowed_lateness']}); a late record accepted "
                    "until then re-fires it" if w["cleanup_time"] is not None else "it is never cleaned up")
         return Explanation("fired", f"{head} {_fires_text(w['fires'])}; {cleanup}.", facts)
+    if (snapshot.get("job") or {}).get("status") == "FINISHED" and w.get("elements") and not w.get("purged"):
+        return Explanation("never_fired", f"{head} never fired: {unfired.reason(o, w, snapshot)}.", facts)
     if not o["event_time"]:
         return Explanation("waiting", f"{head} is a processing-time window: it fires when the virtual clock "
                                       f"reaches {need} ms (now t = {snapshot.get('now_ms', 0):g} virtual ms).", facts)

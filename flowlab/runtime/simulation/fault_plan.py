@@ -2,13 +2,15 @@
 
 ``sim.fail``, ``sim.kill_taskmanager`` and ``sim.pause_task`` add to the plan; ``reset``, ``back`` and
 ``goto`` hand each new runtime to ``apply``, which schedules every planned item that runtime does not
-have yet, so time travel replays the same faults at the same virtual moments.
+have yet, so time travel replays the same faults at the same virtual moments. An item the runtime
+rejects (an unknown vertex, a subtask that does not exist) raises and is *not* kept: the plan only ever
+holds items that every later ``reset``/``back`` can apply again.
 """
 from __future__ import annotations
 
 from flowlab.runtime.job_runtime import JobRuntime
-from flowlab.runtime.simulation.faults import schedule_fault
-from flowlab.runtime.simulation.stall import schedule_stall
+from flowlab.runtime.simulation.faults import schedule_fault, validate_fault
+from flowlab.runtime.simulation.stall import schedule_stall, validate_stall
 
 
 class FaultPlan:
@@ -19,10 +21,12 @@ class FaultPlan:
         self.stalls: list[tuple[str, int, float, float]] = []
 
     def add_fault(self, rt: JobRuntime, kind: str, target: str, subtask: int, at_ms: float, message: str) -> None:
+        validate_fault(rt, kind, target, subtask)          # raises before the plan changes
         self.faults.append((kind, target, subtask, at_ms, message))
         self.apply(rt)
 
     def add_stall(self, rt: JobRuntime, vertex: str, subtask: int, at_ms: float, duration_ms: float) -> None:
+        validate_stall(rt, vertex, subtask)
         self.stalls.append((vertex, subtask, at_ms, duration_ms))
         self.apply(rt)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flowlab.runtime.cluster.task_manager import cluster_shape
 from flowlab.runtime.phases import PHASE_FAULT
 from flowlab.trace import EventKind
 
@@ -16,10 +17,29 @@ if TYPE_CHECKING:
     from flowlab.runtime.job_runtime import JobRuntime
 
 ALIVE = ("SCHEDULED", "DEPLOYING", "INITIALIZING", "RUNNING")
+PHASE_DEFERRED = 10     # after every other call at the same virtual time (see flowlab.runtime.phases)
 
 
 class InjectedFailure(RuntimeError):
     """A failure injected by ``sim.fail`` / ``sim.kill_taskmanager`` (not a bug in the job)."""
+
+
+def taskmanager_ids(rt: JobRuntime) -> list[str]:
+    """The TaskManagers the MiniCluster starts (``tm-1`` ... ``tm-N``), registered or not yet."""
+    n_tms, _ = cluster_shape(rt.conf, rt.job_graph.slots_needed)
+    return [f"tm-{i + 1}" for i in range(n_tms)]
+
+
+def validate_fault(rt: JobRuntime, kind: str, target: str, subtask: int) -> None:
+    """Raise (KeyError/IndexError with the choices) when the fault names nothing that exists."""
+    if kind == "task":
+        vid = rt.find_vertex(target)
+        if not 0 <= subtask < len(rt.tasks[vid]):
+            raise IndexError(f"{vid} has {len(rt.tasks[vid])} subtask(s) (0 to {len(rt.tasks[vid]) - 1}); "
+                             f"no subtask {subtask}")
+    elif target not in taskmanager_ids(rt):
+        raise KeyError(f"no TaskManager {target!r}; this MiniCluster has {taskmanager_ids(rt)} "
+                       "(minicluster.number-of-taskmanagers)")
 
 
 def schedule_fault(rt: JobRuntime, number: int, kind: str, target: str, subtask: int, at_ms: float,
@@ -28,19 +48,28 @@ def schedule_fault(rt: JobRuntime, number: int, kind: str, target: str, subtask:
     applied: set[int] = rt.__dict__.setdefault("faults_applied", set())
     if number in applied:
         return
+    validate_fault(rt, kind, target, subtask)
     applied.add(number)
     at_us = round(at_ms * 1000)
     if kind == "task":
-        vid = rt.find_vertex(target)
-        if not 0 <= subtask < len(rt.tasks[vid]):
-            raise IndexError(f"{vid} has {len(rt.tasks[vid])} subtasks; no subtask {subtask}")
-        rt.kernel.schedule(at_us, _fail_task, rt, vid, subtask, message, phase=PHASE_FAULT)
+        rt.kernel.schedule(at_us, _fail_task, rt, rt.find_vertex(target), subtask, message, phase=PHASE_FAULT)
     else:
         rt.kernel.schedule(at_us, _kill_taskmanager, rt, target, message, phase=PHASE_FAULT)
 
 
+def _defer(rt: JobRuntime, fn: object, *args: object) -> bool:
+    """Try again after everything else at the next moment something happens; False if nothing will."""
+    nxt = rt.kernel.peek_time()
+    if rt.terminal or nxt is None:
+        return False
+    rt.kernel.schedule(nxt, fn, rt, *args, phase=PHASE_DEFERRED)
+    return True
+
+
 def _fail_task(rt: JobRuntime, vid: str, subtask: int, message: str) -> None:
     task = rt.tasks[vid][subtask]
+    if task.state == "CREATED" and _defer(rt, _fail_task, vid, subtask, message):
+        return                   # not deployed yet (a fault at t = 0): it fails as soon as it is
     if task.state not in ALIVE:
         rt.recorder.emit(EventKind.FAULT, vid, subtask, None,
                          f"injected fault skipped: the subtask is already {task.state}", {"skipped": True})
@@ -52,7 +81,12 @@ def _fail_task(rt: JobRuntime, vid: str, subtask: int, message: str) -> None:
 def _kill_taskmanager(rt: JobRuntime, tm_id: str, message: str) -> None:
     names = next((sum(tm.slots, []) for tm in rt.rm.taskmanagers if tm.id == tm_id), None)
     if names is None:
-        raise KeyError(f"no TaskManager {tm_id!r}; TaskManagers: {[tm.id for tm in rt.rm.taskmanagers]}")
+        if _defer(rt, _kill_taskmanager, tm_id, message):
+            return               # not registered yet (TaskManagers register at t = 0): lost as soon as it is
+        rt.recorder.emit(EventKind.FAULT, None, None, None,
+                         f"TaskManager {tm_id} loss skipped: it never registered (the job is {rt.status})",
+                         {"taskmanager": tm_id, "subtasks": [], "skipped": True})
+        return
     rt.recorder.emit(EventKind.FAULT, None, None, None, f"TaskManager {tm_id} lost: {message}",
                      {"taskmanager": tm_id, "subtasks": list(names)})
     for task in rt.all_tasks():

@@ -7,18 +7,23 @@ exactly the same events. Same program + same seed = identical trace (``trace_dig
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from flowlab.graph.job_graph import JobGraph
 from flowlab.runtime.job_runtime import JobRuntime
+from flowlab.runtime.simulation import arguments as check
 from flowlab.runtime.simulation import backpressure as bp
 from flowlab.runtime.simulation import checkpoints as cp
-from flowlab.runtime.simulation import explain
+from flowlab.runtime.simulation import explain, unfired
 from flowlab.runtime.simulation.breakpoints import Breakpoint, WatermarkBreakpoint
 from flowlab.runtime.simulation.errors import JobExecutionException, JobNotBoundedError
 from flowlab.runtime.simulation.fast_forward import fast_forward
 from flowlab.runtime.simulation.fault_plan import FaultPlan
+from flowlab.runtime.simulation.horizon import DEFAULT_HORIZON_MS, Horizon, unbounded_reason
+from flowlab.runtime.simulation.listeners import Listener, Listeners
+from flowlab.runtime.simulation.replay_check import ReplayCheck, user_stacklevel
 from flowlab.runtime.simulation.time_travel import TimeTravel
 from flowlab.runtime.snapshots import build_snapshot
 from flowlab.trace import Trace, TraceEvent
@@ -27,16 +32,21 @@ from flowlab.trace.timefmt import LONG_MIN
 QUIET_LIMIT = 100_000   # internal (non-observable) calls in a row before stepping says the job is waiting
 
 
+class UnfiredWindowsWarning(UserWarning):
+    """The bounded input ended while windows held elements that were never emitted (see ``sim.notes``)."""
+
+
 class Events(list):
-    """The events a ``step()`` performed; once the job is over it is empty and says why when shown."""
+    """The events a ``step()``/``run()`` performed, with a ``note`` saying why it stopped early or found
+    nothing (the job is over, it waits, it reached its horizon); the note shows after the events."""
 
     def __init__(self, events: list[TraceEvent], note: str | None = None) -> None:
         super().__init__(events)
         self.note = note
 
     def __repr__(self) -> str:
-        if not self and self.note:
-            return f"[]  # {self.note}"
+        if self.note:
+            return f"{super().__repr__()}  # {self.note}"
         return super().__repr__()
 
 
@@ -44,30 +54,69 @@ class Simulation:
     """A job built from ``env`` on a simulated MiniCluster, not yet running; step it, run it, rewind it."""
 
     def __init__(self, env: Any, seed: int = 0, job_name: str | None = None, record_trace: bool = True,
-                 time_travel: bool | None = None, snapshot_interval: int = 200) -> None:
+                 time_travel: bool | None = None, snapshot_interval: int = 200,
+                 horizon_ms: float | None = DEFAULT_HORIZON_MS) -> None:
+        self.seed = check.seed(seed)
         self._job_graph: JobGraph = env.get_job_graph(job_name) if not isinstance(env, JobGraph) else env
-        self.seed = seed
         self._record = record_trace
         self._time_travel = record_trace if time_travel is None else time_travel
-        self._travel = TimeTravel(snapshot_interval)
+        self._travel = TimeTravel(check.count("snapshot_interval", snapshot_interval))
+        self.horizon_ms = horizon_ms
         self._breakpoints: list[Breakpoint] = []
-        self.stopped_by: Breakpoint | None = None
+        self.stopped_by: Breakpoint | Horizon | None = None
+        self.notes: list[str] = []
         self._plan = FaultPlan()
+        self._listeners = Listeners()
+        self._replay = ReplayCheck()
+        self._trace: Trace | None = None
         self.reset()
+
+    @property
+    def horizon_ms(self) -> float | None:
+        """How much virtual time ``run()`` without ``until_ms`` lets pass on a job that never ends (flowlab
+        extension; default 10 000 ms; None: no horizon)."""
+        return self._horizon_ms
+
+    @horizon_ms.setter
+    def horizon_ms(self, value: float | None) -> None:
+        if value is not None and check.virtual_ms("horizon_ms", value) <= 0:
+            raise ValueError(f"horizon_ms must be > 0 (or None for no horizon), got {value!r}")
+        self._horizon_ms = None if value is None else float(value)
+
+    @property
+    def unbounded(self) -> str | None:
+        """Why the job never ends by itself (an unbounded source, an endless iteration), or None."""
+        return unbounded_reason(self._job_graph)
+
+    # -- listeners -----------------------------------------------------------------------------------------
+    def add_listener(self, callback: Listener) -> None:
+        """Call ``callback(sim)`` after every ``step``/``run``/``back``/``goto``/``reset``, whoever made it; held
+        weakly, so a view that is gone is forgotten (flowlab extension: how the views follow the simulation)."""
+        self._listeners.add(callback)
+
+    def remove_listener(self, callback: Listener) -> None:
+        """Stop calling ``callback`` after moves."""
+        self._listeners.remove(callback)
 
     # -- state -------------------------------------------------------------------------------------------
     def reset(self) -> None:
         """Back to the very beginning (a freshly submitted job)."""
-        self._trace = Trace(enabled=self._record)
-        self._rt = JobRuntime(self._job_graph, self.seed, self._trace)
-        self._rt.start()
-        bp.install_metrics(self._rt)
-        self._plan.apply(self._rt)
-        self.step_count = 0
-        self.waiting_note: str | None = None
-        self._last_events: list[TraceEvent] = []
-        if self._time_travel:
-            self._travel.start(self._rt)
+        with self._listeners.moving(self):
+            if self._trace is not None:
+                self._replay.remember(self._trace)      # a replay from step 0 must redo its events
+            self._trace = Trace(enabled=self._record)
+            self._rt = JobRuntime(self._job_graph, self.seed, self._trace)
+            self._rt.start()
+            bp.install_metrics(self._rt)
+            self._plan.apply(self._rt)
+            self.step_count = 0
+            self.waiting_note: str | None = None
+            self.stopped_by = None
+            self.notes = []
+            self._end_noted = False
+            self._last_events: list[TraceEvent] = []
+            if self._time_travel:
+                self._travel.start(self._rt)
 
     @property
     def done(self) -> bool:
@@ -123,6 +172,7 @@ class Simulation:
         kernel, rec = rt.kernel, rt.recorder
         rec.step = self.step_count + 1
         quiet = 0
+        first = len(self._trace)
         while True:
             if limit_us is not None:
                 nxt = kernel.peek_time()
@@ -133,6 +183,8 @@ class Simulation:
                 return False
             if rec.count != before:
                 self.step_count += 1
+                if self._replay.pending:                  # replaying after time travel: same events?
+                    self._replay.check(self.step_count, self._trace, first)
                 if self._time_travel and self._travel.due(self.step_count):
                     self._travel.store(self.step_count, rt)
                 return True
@@ -146,12 +198,15 @@ class Simulation:
 
     def step(self, n: int = 1) -> Events:
         """Perform the next ``n`` observable events and return them (``[]`` once the job is done)."""
-        self.waiting_note = None
-        start = len(self._trace)
-        for _ in range(n):
-            if not self._advance():
-                break
-        self._last_events = self._trace.since(start)
+        n = check.count("step(n)", n, hint=f"To go back, use back({-n})." if isinstance(n, int) else "")
+        with self._listeners.moving(self):
+            self.waiting_note = None
+            start = len(self._trace)
+            for _ in range(n):
+                if not self._advance():
+                    break
+            self._last_events = self._trace.since(start)
+            self._note_end()
         note = None
         if not self._last_events and not self.done:
             note = self.waiting_note
@@ -161,24 +216,40 @@ class Simulation:
         return Events(self._last_events, note)
 
     def run(self, until_ms: float | None = None, until: Callable[[TraceEvent], bool] | None = None,
-            max_steps: int | None = None) -> list[TraceEvent]:
+            max_steps: int | None = None) -> Events:
         """Step until virtual time ``until_ms``, an event matching ``until`` or a breakpoint, ``max_steps``,
-        or the end. Returns the events of the last step taken."""
-        self.waiting_note = None
-        until_us = None if until_ms is None else round(until_ms * 1000)
+        or the end. Returns the events of the last step taken, with a ``note`` when it stopped for a reason
+        worth knowing.
+
+        A job that never ends (an unbounded source, an endless iteration) stops after ``horizon_ms`` of
+        virtual time when no ``until_ms`` is given; ``stopped_by`` and the note say so."""
+        until_ms = None if until_ms is None else check.virtual_ms("until_ms", until_ms)
+        max_steps = None if max_steps is None else check.count("max_steps", max_steps)
         watch = bool(self._breakpoints) or until is not None
         if watch and not self._record:
             raise ValueError("run(until=...) and breakpoints need the trace (Simulation(record_trace=True))")
+        with self._listeners.moving(self):
+            return self._run(until_ms, until, max_steps, watch)
+
+    def _run(self, until_ms: float | None, until: Callable[[TraceEvent], bool] | None, max_steps: int | None,
+             watch: bool) -> Events:
+        self.waiting_note = None
+        until_us = None if until_ms is None else round(until_ms * 1000)
+        endless = self.unbounded if until_us is None and self._horizon_ms is not None else None
+        horizon_us = self._rt.kernel.now + round(self._horizon_ms * 1000) if endless else None
+        limit_us = until_us if horizon_us is None else horizon_us
         steps = 0
         last: list[TraceEvent] = []
         self.stopped_by = None
         for b in self._breakpoints:
             b.arm(self)
+        early = capped = False
         while not self.done:
             if max_steps is not None and steps >= max_steps:
+                capped = True
                 break
             start = len(self._trace)
-            if not self._advance(until_us):
+            if not self._advance(limit_us):
                 break
             steps += 1
             if watch:
@@ -186,18 +257,38 @@ class Simulation:
                 hits = [b for b in self._breakpoints if b.hit(last, self)]   # every one sees every step
                 if hits:
                     self.stopped_by = hits[0]
+                    early = True
                     break
                 if until is not None and any(until(e) for e in last):
+                    early = True
                     break
         kernel = self._rt.kernel
         nxt = kernel.peek_time()
-        if until_us is not None and not self.done and until_us > kernel.now and (nxt is None or nxt > until_us):
-            kernel.now = until_us          # nothing happens before the next call: the clock may move on
+        if limit_us is not None and not early and not self.done and limit_us > kernel.now \
+                and (nxt is None or nxt > limit_us):
+            kernel.now = limit_us          # nothing happens before the next call: the clock may move on
                                            # (not when a breakpoint, max_steps or `until` stopped the run early)
+        note = None
+        if horizon_us is not None and not early and not self.done and kernel.now >= horizon_us:
+            self.stopped_by = Horizon(endless, self.now_ms, self._horizon_ms)
+            note = self.stopped_by.message
         if not watch:
             last = self._events_of_step(self.step_count)
         self._last_events = last
-        return list(last)
+        self._note_end()
+        if note is None and not self.done and not early and not capped:
+            note = self.waiting_note
+        if note is None and self.done and self.notes:
+            note = " ".join(self.notes)
+        return Events(list(last), note)
+
+    def _note_end(self) -> None:
+        """Once the job is over, note what it did not say (windows that never fired), once per run."""
+        if self.done and not self._end_noted:
+            self._end_noted = True
+            text = unfired.note(self.snapshot())
+            if text:
+                self.notes.append(text)
 
     def _events_of_step(self, step: int) -> list[TraceEvent]:
         return self._trace.of_step(step)
@@ -206,11 +297,15 @@ class Simulation:
         """Stop ``run()`` after a step with an event of kind ``what`` (or matching the predicate) whose fields
         or ``data`` equal ``filters``, e.g. ``break_on("window_fire", key="a")``, ``break_on("late_record")``,
         ``break_on("checkpoint_completed")``, ``break_on("barrier", vertex="count", checkpoint_id=2)`` (``vertex``
-        may be a job vertex id or a vertex or operator name).
+        may be a job vertex id or a vertex or operator name). An unknown kind raises, listing the known ones.
 
         ``break_on("watermark", vertex=V, passes=T[, subtask=i])`` stops after the step in which the
         watermark of vertex (or operator) ``V`` reaches ``T`` (see ``break_on_watermark``).
         """
+        if isinstance(what, str):
+            check.event_kind(what)
+        elif not callable(what):
+            raise TypeError(f"break_on(what) takes an event kind (str) or a predicate, got {what!r}")
         if "passes" in filters:
             if what != "watermark" or "vertex" not in filters:
                 raise ValueError("passes=T needs break_on('watermark', vertex=..., passes=T)")
@@ -228,6 +323,7 @@ class Simulation:
         operator id or name) reaches ``passes`` ms or more; with ``subtask``, that subtask's watermark, else
         the smallest over the subtasks."""
         self._resolve(vertex)                    # fail now on a name that does not exist
+        passes = check.virtual_ms("passes", passes)
         bp = WatermarkBreakpoint(vertex, int(passes), subtask)
         self._breakpoints.append(bp)
         return bp
@@ -262,11 +358,14 @@ class Simulation:
         marks = [t.operators[pos or 0].current_watermark for t in tasks if t.operators]
         return min(marks) if marks else LONG_MIN
 
-    def explain_window(self, key: Any, window_start: int | None, window_end: int | None = None,
+    def explain_window(self, key: Any = None, window_start: int | None = None, window_end: int | None = None,
                        vertex: str | None = None) -> explain.Explanation:
         """Why window ``[window_start, window_end)`` of ``key`` has (not) fired: the watermark it waits for,
         the current one, the channel and source partition holding it back (or idle), or when it fired.
+        Without arguments: the windows that never fired before the input ended, and why.
         ``str()`` of the answer is the text; ``.status`` and ``.as_dict()`` the facts."""
+        if key is None and window_start is None and window_end is None:
+            return explain.explain_unfired(self.snapshot())
         return explain.explain_window(self.snapshot(), key, window_start, window_end, vertex)
 
     def explain_watermark(self, vertex: str, subtask: int = 0) -> explain.Explanation:
@@ -276,12 +375,16 @@ class Simulation:
     # -- time travel -------------------------------------------------------------------------------------
     def back(self, n: int = 1) -> None:
         """Go back ``n`` steps."""
+        n = check.count("back(n)", n, hint=f"To go forward, use step({-n})." if isinstance(n, int) else "")
         self.goto(max(0, self.step_count - n))
 
     def goto(self, step: int) -> None:
         """Jump to just after step ``step`` (replaying from the nearest snapshot when going back)."""
-        if step < 0:
-            raise ValueError("step must be >= 0")
+        step = check.count("goto(step)", step)
+        with self._listeners.moving(self):
+            self._goto(step)
+
+    def _goto(self, step: int) -> None:
         if step >= self.step_count:
             # forward: step (a snapshot ahead would lack the trace of the steps in between)
             self.step(step - self.step_count)
@@ -292,7 +395,7 @@ class Simulation:
         at, self._rt = self._travel.restore(step)
         self._plan.apply(self._rt)
         self.step_count = at
-        self._trace.truncate_after(at)
+        self._replay.remember(self._trace.split_after(at))   # what the replay must redo
         near = step - self._travel.min_interval      # keep a snapshot just before the target on the way, so
         while self.step_count < step and self._advance():   # that pressing Back again replays only a little
             if self.step_count == near:
@@ -303,24 +406,31 @@ class Simulation:
     def fail(self, vertex: str, subtask: int = 0, at_ms: float | None = None,
              message: str = "injected failure") -> None:
         """Fail one subtask at virtual ``at_ms`` (default: now). With no restart strategy the job fails, as
-        Flink's would; kept across ``reset``/``back``; ``fault`` and ``task_failed`` trace events show it."""
-        self._plan.add_fault(self._rt, "task", vertex, int(subtask), self._future_ms(at_ms), message)
+        Flink's would; kept across ``reset``/``back``; ``fault`` and ``task_failed`` trace events show it.
+        A subtask not deployed yet at ``at_ms`` (e.g. ``at_ms=0``) fails as soon as it is."""
+        self._plan.add_fault(self._rt, "task", vertex, check.count("subtask", subtask), self._future_ms(at_ms),
+                             message)
+        self._replay.forget()
 
     def kill_taskmanager(self, taskmanager: str = "tm-1", at_ms: float | None = None,
                          message: str = "the TaskManager process died") -> None:
-        """Lose a whole TaskManager at virtual ``at_ms`` (default: now): every subtask in its slots fails."""
+        """Lose a whole TaskManager at virtual ``at_ms`` (default: now): every subtask in its slots fails.
+        A TaskManager that has not registered yet at ``at_ms`` (all register at t = 0) is lost as soon as it has."""
         self._plan.add_fault(self._rt, "taskmanager", taskmanager, 0, self._future_ms(at_ms), message)
+        self._replay.forget()
 
     def pause_task(self, vertex: str, subtask: int, at_ms: float, duration_ms: float) -> None:
         """A GC-like stall (flowlab extension): at virtual ``at_ms`` the subtask stops making progress for
         ``duration_ms``. ``vertex`` is a vertex id, task name or operator name. Kept across ``reset``/``back``;
         a ``stall`` trace event shows it."""
-        if duration_ms <= 0:
-            raise ValueError("duration_ms must be > 0")
-        self._plan.add_stall(self._rt, vertex, int(subtask), self._future_ms(at_ms), float(duration_ms))
+        if check.virtual_ms("duration_ms", duration_ms) <= 0:
+            raise ValueError(f"duration_ms must be > 0, got {duration_ms!r}")
+        self._plan.add_stall(self._rt, vertex, check.count("subtask", subtask), self._future_ms(at_ms),
+                             float(duration_ms))
+        self._replay.forget()
 
     def _future_ms(self, at_ms: float | None) -> float:
-        at = self.now_ms if at_ms is None else float(at_ms)
+        at = self.now_ms if at_ms is None else check.virtual_ms("at_ms", at_ms)
         if at < self.now_ms:
             raise ValueError(f"at_ms={at_ms} lies in the past (now is {self.now_ms:g} ms)")
         return at
@@ -365,6 +475,16 @@ class Simulation:
 
     def events(self) -> list[TraceEvent]:
         return self._trace.events
+
+    def recent_events(self, steps: int = 10) -> list[TraceEvent]:
+        """The events of the last ``steps`` steps up to the current one, read from the trace (flowlab
+        extension: the Dashboard's "Recent events", right after a jump too)."""
+        first = self.step_count - check.count("steps", steps) + 1
+        events = self._trace.events
+        k = len(events)
+        while k and events[k - 1].step >= first:
+            k -= 1
+        return events[k:]
 
     def trace_digest(self) -> str:
         return self._trace.digest()
@@ -441,7 +561,12 @@ class Simulation:
             for _ in fast_forward(rt):
                 pass
         self._raise_if_failed()
-        return JobExecutionResult(rt.job_id, rt.kernel.now // 1000, {}, simulation=self)
+        self._note_end()
+        result = JobExecutionResult(rt.job_id, rt.kernel.now // 1000, {}, simulation=self)
+        result.notes = list(self.notes)   # flowlab extension: what the job did not say (windows never fired)
+        for text in self.notes:
+            warnings.warn(text, UnfiredWindowsWarning, stacklevel=user_stacklevel())
+        return result
 
     def _raise_if_failed(self) -> None:
         rt = self._rt

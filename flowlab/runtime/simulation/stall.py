@@ -19,16 +19,23 @@ if TYPE_CHECKING:
 
 
 
+def validate_stall(rt: JobRuntime, vertex: str, subtask: int) -> str:
+    """The stalled subtask's vertex id; KeyError/IndexError (with the choices) when it does not exist."""
+    vid = rt.find_vertex(vertex)
+    if not 0 <= subtask < len(rt.tasks[vid]):
+        raise IndexError(f"{vid} has {len(rt.tasks[vid])} subtask(s) (0 to {len(rt.tasks[vid]) - 1}); "
+                         f"no subtask {subtask}")
+    return vid
+
+
 def schedule_stall(rt: JobRuntime, number: int, vertex: str, subtask: int, at_ms: float,
                    duration_ms: float) -> None:
     """Schedule stall ``number`` (its index among the Simulation's stalls) unless the runtime already has it."""
     applied: set[int] = rt.__dict__.setdefault("stalls_applied", set())
     if number in applied:
         return
+    vid = validate_stall(rt, vertex, subtask)
     applied.add(number)
-    vid = rt.find_vertex(vertex)
-    if not 0 <= subtask < len(rt.tasks[vid]):
-        raise IndexError(f"{vid} has {len(rt.tasks[vid])} subtasks; no subtask {subtask}")
     rt.kernel.schedule(round(at_ms * 1000), _due, rt, vid, subtask, round(duration_ms * 1000), phase=PHASE_FAULT)
 
 

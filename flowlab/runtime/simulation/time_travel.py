@@ -11,8 +11,9 @@ Back again and again replays only a little.
 """
 from __future__ import annotations
 
-from flowlab.runtime.deferred_copy import deep_copy, deep_copy_counted
+from flowlab.runtime.deferred_copy import deep_copy
 from flowlab.runtime.job_runtime import JobRuntime
+from flowlab.runtime.simulation.copy_check import copy_runtime
 
 KEEP = 48             # snapshots spread over the whole run
 RECENT = 8            # the newest ones, never thinned
@@ -42,7 +43,7 @@ class TimeTravel:
     def store(self, step: int, rt: JobRuntime) -> None:
         if self.snapshots and self.snapshots[-1][0] >= step:
             return                                     # replaying: this step's snapshot already exists
-        copy, visits = deep_copy_counted(rt)
+        copy, visits = copy_runtime(rt, step)
         self.snapshots.append((step, copy))
         self.next_step = step + max(self.min_interval, int(visits * STEPS_PER_VISIT))
         if len(self.snapshots) > KEEP + RECENT:

@@ -7,6 +7,7 @@ from flowlab.runtime.job_runtime import JobRuntime
 from flowlab.runtime.snapshots.backpressure import backpressure_snapshot
 from flowlab.runtime.snapshots.checkpoints import checkpoint_snapshot
 from flowlab.runtime.snapshots.event_time import event_time_snapshot
+from flowlab.runtime.snapshots.state import state_snapshot
 
 
 def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[str, Any]:
@@ -20,7 +21,9 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
             subs = []
             for t in tasks:
                 op = t.operators[k] if t.operators else None
-                subs.append({"index": t.index, "records_in": op.records_in if op else 0,
+                # Flink's rule, as for tasks: a source receives nothing (records in 0), it only emits
+                received = op.records_in if op is not None and node.kind != "source" else 0
+                subs.append({"index": t.index, "records_in": received,
                              "records_out": op.records_out if op else 0})
             operators.append({"id": node.operator_id, "name": node.name, "kind": node.kind, "vertex": v.id,
                               "parallelism": node.parallelism, "subtasks": subs})
@@ -73,5 +76,6 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
         "slots_needed": jg.slots_needed,
         "event_time": event_time_snapshot(rt),
         "backpressure": backpressure_snapshot(rt),
+        "state": state_snapshot(rt),
         "checkpoints": checkpoint_snapshot(rt),
     }

@@ -1,231 +1,290 @@
-"""``HashMapStateBackend``'s keyed side: state objects in Python dicts, scoped by key and namespace.
+"""``HashMapStateBackend``'s keyed side: state as Python objects in dicts, scoped by key and namespace.
 
-Each state name maps to a table ``{(key, namespace): value}``; the key group of every key is kept
-so that a snapshot can be split by key-group range when a job is rescaled. Iteration order is the
-insertion order of dicts, never a hash order, so runs stay deterministic.
+Each state name has one dict ``{(key, namespace): stored}`` (stored: the value; a list; a dict of map
+entries; an accumulator). The key group of every key is kept so a snapshot can be split by key-group
+range when a job is rescaled. Iteration follows dict insertion order, never a hash order, so runs stay
+deterministic. Like Flink's heap backend, values are kept as the objects you wrote: changing an object
+you read from state changes the state (on RocksDB it would not — write it back with ``update``).
+
+Each access costs ``flowlab.state.heap.access-cost-ns`` of virtual time (see ``costs.py``).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
 from typing import Any
 
 from flowlab.datastream import state as S
-from flowlab.graph.key_groups import key_group_for
-from flowlab.runtime.keys import TypedKey, state_key
+from flowlab.runtime.keys import TypedKey
+from flowlab.runtime.records import IMMUTABLE, is_immutable
+from flowlab.runtime.state.backend import KeyedStateBackend
+from flowlab.runtime.state.handles import (
+    SEMANTICS,
+    VOID,
+    AggregatingStateHandle,
+    Handle,
+    ListStateHandle,
+    ReducingStateHandle,
+    StateMeta,
+    ValueStateHandle,
+)
+from flowlab.runtime.state.ttl import TTL_SEMANTICS, unexpired_or_none
 
-VOID = None   # the namespace of non-windowed state
+
+class StateTable(dict):
+    """One state's ``{(key, namespace): stored}``. A time-travel snapshot shares the keys (dict keys never
+    change) and every stored value that cannot change in place; only mutable values are copied."""
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict) -> StateTable:
+        twin = StateTable()
+        memo[id(self)] = twin
+        for k, v in self.items():
+            twin[k] = v if type(v) in IMMUTABLE or is_immutable(v) else copy.deepcopy(v, memo)
+        return twin
 
 
-class HeapKeyedStateBackend:
-    """Holds every keyed state of one operator subtask."""
+class _HeapOps(Handle):
+    """The storage primitives over the state's dict; every call costs one heap access."""
 
-    def __init__(self, max_parallelism: int, key_type: Any, key_groups: range) -> None:
-        self.max_parallelism = max_parallelism
-        self.key_type = key_type
-        self.key_groups = key_groups
-        self.tables: dict[str, dict[tuple[Any, Any], Any]] = {}
-        self.key_group_of: dict[Any, int] = {}
-        self.current_key: Any = None          # the key's identity in state (see ``state_key``)
-        self.user_key: Any = None             # the key as the user's functions see it
-        self.current_key_group = -1
-        self.handles: dict[str, Any] = {}
+    __slots__ = ()
 
-    def set_current_key(self, key: Any) -> None:
-        """Scope state to ``key`` (a user key, or a state identity handed back by the timer service)."""
-        if type(key) is TypedKey:
-            ident, key = key, key.key
+    def _get(self) -> Any:
+        b = self.backend
+        b.spend(b.costs.heap_access_ns)
+        return self.store.get((b.current_key, self.namespace))
+
+    def _put(self, value: Any) -> None:
+        b = self.backend
+        b.spend(b.costs.heap_access_ns)
+        self.store[(b.current_key, self.namespace)] = value
+
+    def _delete(self) -> None:
+        b = self.backend
+        b.spend(b.costs.heap_access_ns)
+        self.store.pop((b.current_key, self.namespace), None)
+
+    def _append(self, element: Any) -> None:
+        b = self.backend
+        b.spend(b.costs.heap_access_ns)
+        k = (b.current_key, self.namespace)
+        lst = self.store.get(k)
+        if lst is None:
+            self.store[k] = [element]
         else:
-            ident = state_key(key)
-        kg = self.key_group_of.get(ident)
-        if kg is None:
-            try:
-                kg = key_group_for(key, self.max_parallelism, self.key_type)
-            except TypeError as exc:
-                raise TypeError(f"invalid key {key!r}: {exc}") from None
-            if kg not in self.key_groups:
-                raise KeyGroupError(key, kg, self.key_groups)
-            self.key_group_of[ident] = kg
-        self.current_key = ident
-        self.user_key = key
-        self.current_key_group = kg
+            lst.append(element)
 
-    def table(self, name: str) -> dict[tuple[Any, Any], Any]:
-        t = self.tables.get(name)
-        if t is None:
-            t = self.tables[name] = {}
-        return t
+    def _map_get(self, key: Any) -> Any:
+        m = self._get()
+        return None if m is None else m.get(key)
 
-    def get_state(self, descriptor: S.StateDescriptor) -> Any:
-        handle = self.handles.get(descriptor.name)
-        if handle is None:
-            cls = _HANDLES[descriptor.kind]
-            handle = self.handles[descriptor.name] = cls(self, descriptor)
-        return handle
-
-    def get_namespaced_state(self, descriptor: S.StateDescriptor, namespace: Any) -> Any:
-        """A handle bound to one namespace (a window): two namespaces never share a handle."""
-        handle = _HANDLES[descriptor.kind](self, descriptor)
-        handle.set_current_namespace(namespace)
-        return handle
-
-    def keys(self, name: str) -> list[Any]:
-        return [k for (k, _ns) in self.tables.get(name, {})]
-
-    def snapshot(self) -> dict[str, Any]:
-        """Plain-data view for inspection: ``{state_name: {key: value}}`` (non-windowed namespace)."""
-        return {name: {k: v for (k, ns), v in table.items() if ns is VOID}
-                for name, table in self.tables.items()}
-
-    def size(self) -> int:
-        return sum(len(t) for t in self.tables.values())
-
-    # -- checkpoints (minimal interface; Flink's snapshot is written per key-group range) ---------------------
-    def snapshot_key_groups(self) -> dict[int, dict[str, list[tuple[Any, Any, Any]]]]:
-        """State for a checkpoint: ``{key group: {state name: [(key, namespace, value)]}}``, entries in insertion
-        order (keys as state holds them: ``TypedKey`` where Java would keep 1, 1.0 and True apart)."""
-        out: dict[int, dict[str, list[tuple[Any, Any, Any]]]] = {}
-        kg_of = self.key_group_of
-        for name, table in self.tables.items():
-            for (key, ns), value in table.items():
-                out.setdefault(kg_of[key], {}).setdefault(name, []).append((key, ns, value))
-        return {kg: out[kg] for kg in sorted(out)}
-
-    def restore_key_groups(self, groups: dict[int, dict[str, list[tuple[Any, Any, Any]]]]) -> None:
-        """Load what ``snapshot_key_groups`` returned, keeping only the key groups this subtask owns."""
-        for kg, states in groups.items():
-            if kg not in self.key_groups:
-                continue
-            for name, entries in states.items():
-                table = self.table(name)
-                for key, ns, value in entries:
-                    table[(key, ns)] = value
-                    self.key_group_of[key] = kg
-
-
-class KeyGroupError(RuntimeError):
-    """A record reached a subtask that does not own its key's key group: the key selector is not stable."""
-
-    def __init__(self, key: Any, key_group: int, owned: range) -> None:
-        super().__init__(
-            f"Key group {key_group} (key {key!r}) is not in this subtask's key-group range "
-            f"[{owned.start}, {owned.stop - 1}]. The key selector returned a different key here than when the "
-            "record was routed, so it is not deterministic: a key selector must return the same key every "
-            "time it sees the same record (no randomness, no time, no mutable state).")
-
-
-class _Handle:
-    __slots__ = ("backend", "descriptor", "table", "namespace")
-
-    def __init__(self, backend: HeapKeyedStateBackend, descriptor: S.StateDescriptor) -> None:
-        self.backend = backend
-        self.descriptor = descriptor
-        self.table = backend.table(descriptor.name)
-        self.namespace = VOID
-
-    def set_current_namespace(self, namespace: Any) -> None:
-        self.namespace = namespace
-
-    def _k(self) -> tuple[Any, Any]:
-        return (self.backend.current_key, self.namespace)
-
-    def clear(self) -> None:
-        self.table.pop(self._k(), None)
-
-
-class HeapValueState(_Handle, S.ValueState):
-    def value(self) -> Any:
-        return self.table.get(self._k())
-
-    def update(self, value: Any) -> None:
-        if value is None:
-            self.table.pop(self._k(), None)
+    def _map_put(self, key: Any, value: Any) -> None:
+        m = self._get()
+        if m is None:
+            self.store[(self.backend.current_key, self.namespace)] = {key: value}
         else:
-            self.table[self._k()] = value
+            m[key] = value
 
-
-class HeapListState(_Handle, S.ListState):
-    def get(self) -> Iterable[Any]:
-        return list(self.table.get(self._k(), ()))
-
-    def add(self, value: Any) -> None:
-        if value is None:
-            raise ValueError("You cannot add null to a ListState.")
-        self.table.setdefault(self._k(), []).append(value)
-
-    def add_all(self, values: list[Any]) -> None:
-        for v in values:
-            self.add(v)
-
-    def update(self, values: list[Any]) -> None:
-        if values:
-            self.table[self._k()] = list(values)
-        else:
-            self.clear()
-
-
-class HeapMapState(_Handle, S.MapState):
-    def _map(self, create: bool = False) -> dict:
-        m = self.table.get(self._k())
-        if m is None and create:
-            m = self.table[self._k()] = {}
-        return m if m is not None else {}
-
-    def get(self, key: Any) -> Any:
-        return self._map().get(key)
-
-    def put(self, key: Any, value: Any) -> None:
-        self._map(True)[key] = value
-
-    def put_all(self, dict_value: dict) -> None:
-        self._map(True).update(dict_value)
-
-    def remove(self, key: Any) -> None:
-        m = self._map()
+    def _map_remove(self, key: Any) -> None:
+        m = self._get()
+        if m is None:
+            return
         m.pop(key, None)
         if not m:
-            self.clear()
+            del self.store[(self.backend.current_key, self.namespace)]
 
-    def contains(self, key: Any) -> bool:
-        return key in self._map()
+    def _map_items(self) -> list[tuple[Any, Any]]:
+        m = self._get()
+        return list(m.items()) if m else []
 
-    def items(self) -> Iterable[tuple[Any, Any]]:
-        return list(self._map().items())
-
-    def keys(self) -> Iterable[Any]:
-        return list(self._map().keys())
-
-    def values(self) -> Iterable[Any]:
-        return list(self._map().values())
-
-    def is_empty(self) -> bool:
-        return not self._map()
+    def _map_is_empty(self) -> bool:
+        return not self._get()
 
 
-class HeapReducingState(_Handle, S.ReducingState):
-    def get(self) -> Any:
-        return self.table.get(self._k())
+class _HeapValueState(_HeapOps, ValueStateHandle):
+    """The hot path (rolling reduce, user value state) without the primitive indirection."""
+
+    __slots__ = ()
+
+    def value(self) -> Any:
+        b = self.backend
+        c = b.cost_ns + b.costs.heap_access_ns
+        if c >= 1000:
+            b.host.cost += c // 1000
+            c %= 1000
+        b.cost_ns = c
+        return self.store.get((b.current_key, self.namespace))
+
+    def update(self, value: Any) -> None:
+        b = self.backend
+        c = b.cost_ns + b.costs.heap_access_ns
+        if c >= 1000:
+            b.host.cost += c // 1000
+            c %= 1000
+        b.cost_ns = c
+        if value is None:
+            self.store.pop((b.current_key, self.namespace), None)
+            return
+        if self.meta.check is not None:
+            self._checked(value)
+        self.store[(b.current_key, self.namespace)] = value
+
+
+def _spend(b: Any, n: int) -> None:
+    c = b.cost_ns + n * b.costs.heap_access_ns
+    if c >= 1000:
+        b.host.cost += c // 1000
+        c %= 1000
+    b.cost_ns = c
+
+
+class _HeapListState(_HeapOps, ListStateHandle):
+    """Window contents and user lists: ``add`` without the primitive indirection (one access)."""
+
+    __slots__ = ()
 
     def add(self, value: Any) -> None:
-        k = self._k()
-        cur = self.table.get(k)
-        fn = self.descriptor.reduce_function
-        reduce = fn.reduce if hasattr(fn, "reduce") else fn
-        self.table[k] = value if cur is None else reduce(cur, value)
+        b = self.backend
+        _spend(b, 1)
+        if value is None or self.meta.check is not None:
+            self._element(value)
+        k = (b.current_key, self.namespace)
+        lst = self.store.get(k)
+        if lst is None:
+            self.store[k] = [value]
+        else:
+            lst.append(value)
 
 
-class HeapAggregatingState(_Handle, S.AggregatingState):
-    def get(self) -> Any:
-        k = self._k()
-        if k not in self.table:
-            return None
-        return self.descriptor.agg_function.get_result(self.table[k])
+class _HeapReducingState(_HeapOps, ReducingStateHandle):
+    """Reducing windows and user reducing state: ``add`` as one get and one put."""
+
+    __slots__ = ()
 
     def add(self, value: Any) -> None:
-        k = self._k()
-        agg = self.descriptor.agg_function
-        acc = self.table[k] if k in self.table else agg.create_accumulator()
-        self.table[k] = agg.add(value, acc)
+        b = self.backend
+        k = (b.current_key, self.namespace)
+        store = self.store
+        if value is None:
+            _spend(b, 1)
+            store.pop(k, None)
+            return
+        _spend(b, 2)
+        current = store.get(k)
+        new = value if current is None else self.meta.reduce(current, value)
+        if self.meta.check is not None:
+            self._checked(new)
+        store[k] = new
 
 
-_HANDLES = {"value": HeapValueState, "list": HeapListState, "map": HeapMapState,
-            "reducing": HeapReducingState, "aggregating": HeapAggregatingState}
+class _HeapAggregatingState(_HeapOps, AggregatingStateHandle):
+    """Aggregating windows and user aggregating state: ``add`` as one get and one put."""
+
+    __slots__ = ()
+
+    def add(self, value: Any) -> None:
+        b = self.backend
+        k = (b.current_key, self.namespace)
+        store = self.store
+        if value is None:
+            _spend(b, 1)
+            store.pop(k, None)
+            return
+        _spend(b, 2)
+        agg = self.meta.descriptor.agg_function
+        acc = store.get(k)
+        acc = agg.add(value, agg.create_accumulator() if acc is None else acc)
+        if self.meta.check is not None:
+            self._checked(acc)
+        store[k] = acc
+
+
+_FAST = {"value": _HeapValueState, "list": _HeapListState, "reducing": _HeapReducingState,
+         "aggregating": _HeapAggregatingState}
+
+
+def _classes() -> dict[tuple[str, bool], type]:
+    out: dict[tuple[str, bool], type] = {}
+    for kind, cls in SEMANTICS.items():
+        bases = (_FAST[kind],) if kind in _FAST else (_HeapOps, cls)
+        out[(kind, False)] = type(f"Heap{cls.__name__}", bases, {"__slots__": ()})
+        ttl = TTL_SEMANTICS[kind]
+        out[(kind, True)] = type(f"Heap{ttl.__name__}", (_HeapOps, ttl), {"__slots__": ()})
+    return out
+
+
+_CLASSES = _classes()
+
+
+class _Sweep:
+    """Incremental TTL cleanup of one state: a cursor over its entries (insertion order)."""
+
+    __slots__ = ("size", "keys", "pos")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.keys: list[Any] = []
+        self.pos = 0
+
+
+class HeapKeyedStateBackend(KeyedStateBackend):
+    """Holds every keyed state of one operator subtask as Python objects."""
+
+    name = "hashmap"
+
+    def _register(self, descriptor: S.StateDescriptor) -> StateMeta:
+        return StateMeta(descriptor, StateTable())
+
+    def _new_handle(self, meta: StateMeta, namespace: Any) -> Handle:
+        return _CLASSES[(meta.kind, meta.ttl is not None)](self, meta, namespace)
+
+    # -- TTL incremental cleanup ------------------------------------------------------------------------
+    def _setup_ttl(self, meta: StateMeta) -> None:
+        strategy = meta.ttl.get_cleanup_strategies().get_incremental_cleanup_strategy()
+        if strategy is None or strategy.get_cleanup_size() <= 0:
+            return
+        meta.extra = _Sweep(strategy.get_cleanup_size())
+        if strategy.run_cleanup_for_every_record():
+            self.key_listeners.append(meta)
+
+    def ttl_accessed(self, meta: StateMeta) -> None:
+        if meta.extra is not None:
+            self.ttl_cleanup(meta)
+
+    def ttl_cleanup(self, meta: StateMeta) -> None:
+        """Check the next ``cleanup_size`` entries; drop expired values, elements and map entries."""
+        sweep: _Sweep = meta.extra
+        store = meta.store
+        ttl, now = meta.ttl.ttl_ms(), self.now_ms()
+        wrapped = False
+        for _ in range(sweep.size):
+            if sweep.pos >= len(sweep.keys):
+                if wrapped or not store:
+                    return
+                sweep.keys, sweep.pos, wrapped = list(store), 0, True
+            k = sweep.keys[sweep.pos]
+            sweep.pos += 1
+            stored = store.get(k)
+            if stored is None:
+                continue
+            self.spend(self.costs.heap_access_ns)
+            kept = unexpired_or_none(meta.kind, stored, ttl, now)
+            if kept is None:
+                del store[k]
+            elif kept is not stored:
+                store[k] = kept
+
+    # -- inspection -------------------------------------------------------------------------------------
+    def entries(self, name: str) -> list[tuple[Any, Any, Any]]:
+        meta = self.metas.get(name)
+        if meta is None:
+            return []
+        return [(k.key if type(k) is TypedKey else k, ns, v)
+                for (k, ns), v in meta.store.items()]
+
+    def num_entries(self, name: str) -> int:
+        meta = self.metas.get(name)
+        return 0 if meta is None else len(meta.store)
+
+
+__all__ = ["HeapKeyedStateBackend", "VOID"]

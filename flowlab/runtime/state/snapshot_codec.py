@@ -8,6 +8,7 @@ JSON object is one tagged value with exactly one key::
     {"D": "1.50"} Decimal        {"date"|"time"|"datetime": "<iso>"}      {"I": [seconds, nanos]} Instant
     {"r": [kind, fields or null, [values]]} Row                  {"k": value} a typed key (1 vs 1.0 vs True)
     {"w": [start, end]} TimeWindow   {"gw": 0} GlobalWindow   {"cw": id} CountWindow
+    {"ttl": [value, last access ms]} a value of state with a time-to-live
     {"p": "<base64>"} a pickled value (anything else)
 
 Everything a ``Types.*`` type describes is plain, so typed state never needs pickle. Sets are written in a
@@ -28,6 +29,7 @@ from flowlab.common.row import Row, RowKind
 from flowlab.common.time import Instant
 from flowlab.datastream.window import CountWindow, GlobalWindow, TimeWindow
 from flowlab.runtime.keys import TypedKey
+from flowlab.runtime.state.ttl import TtlValue
 
 
 class PickleRefusedError(ValueError):
@@ -89,6 +91,8 @@ class _Encoder:
             return {"ba": base64.b64encode(bytes(v)).decode("ascii")}
         if t is TypedKey:
             return {"k": self.plain(v.key)}
+        if t is TtlValue:
+            return {"ttl": [self.plain(v.value), v.ts]}
         if t is TimeWindow:
             return {"w": [v.start, v.end]}
         if t is GlobalWindow:
@@ -156,6 +160,8 @@ class _Decoder:
             return float(arg)
         if tag == "k":
             return TypedKey(self.value(arg))
+        if tag == "ttl":
+            return TtlValue(self.value(arg[0]), arg[1])
         if tag == "w":
             return TimeWindow(arg[0], arg[1])
         if tag == "gw":

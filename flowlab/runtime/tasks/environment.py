@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from flowlab.runtime.network.partitioning import ChannelSelector
     from flowlab.runtime.network.service import NetworkService
     from flowlab.runtime.recorder import Recorder
+    from flowlab.runtime.state import StateBackends
 
 
 class TaskEnvironment(Protocol):
@@ -28,6 +29,7 @@ class TaskEnvironment(Protocol):
     debloat: DebloatSettings
     lookahead_us: int | None      # fast-forward: how far ahead a task may run (None: one call at a time)
     iteration_heads: dict[tuple[int, int], Any]
+    state_backends: StateBackends  # the job's state backend choice (creates keyed backends)
     checkpoint_settings: Any      # flowlab.runtime.checkpointing.CheckpointSettings, or None (checkpointing off)
 
     def make_selector(self, edge: StreamEdge, task: Any, n_channels: int) -> ChannelSelector: ...

@@ -14,10 +14,10 @@ for work (Flink checks output availability first and would count it back-pressur
 """
 from __future__ import annotations
 
-import copy
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
+from flowlab.graph.user_functions import load_function
 from flowlab.runtime.deferred_copy import DeferredCopy
 from flowlab.runtime.elements import (
     END_OF_DATA,
@@ -35,8 +35,18 @@ from flowlab.runtime.network.input_gate import InputChannel, InputGate
 from flowlab.runtime.network.result_partition import ResultPartition
 from flowlab.runtime.operators import create_operator
 from flowlab.runtime.operators.source import SourceOperator
+from flowlab.runtime.operators.type_conversion import converter_for
 from flowlab.runtime.phases import PHASE_TASK
-from flowlab.runtime.tasks.outputs import ChainedOutput, NetworkOutput, OperatorOutput
+from flowlab.runtime.tasks.fast_loop import run_fast
+from flowlab.runtime.tasks.outputs import (
+    ChainedOutput,
+    CopyingChainedOutput,
+    NetworkOutput,
+    OperatorOutput,
+    TypedOperatorOutput,
+    passes_by_reference,
+    specialised,
+)
 from flowlab.runtime.tasks.subtask_checkpoints import SubtaskCheckpointCoordinator
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
 from flowlab.runtime.tasks.watermark_valve import StatusWatermarkValve
@@ -47,6 +57,16 @@ if TYPE_CHECKING:
     from flowlab.runtime.tasks.environment import TaskEnvironment
 
 RUNNING = "RUNNING"
+
+
+# Operators that hand on records of their input's type: their input is already of the declared type.
+_PASS_THROUGH = frozenset({"filter", "timestamps", "sink"})
+
+
+def _operator_output(node: Any) -> OperatorOutput:
+    """The output of one operator; results of a declared ``output_type`` are converted (and checked)."""
+    convert = None if node.kind in _PASS_THROUGH else converter_for(node.output_type)
+    return OperatorOutput(None) if convert is None else TypedOperatorOutput(None, convert)
 
 
 class StreamTask(DeferredCopy):
@@ -99,7 +119,8 @@ class StreamTask(DeferredCopy):
     def build_chain(self) -> None:
         """Instantiate the chained operators and wire their outputs (during INITIALIZING)."""
         record_size = self.network.settings.record_size
-        outputs = {n.id: OperatorOutput(None) for n in self.vertex.operators}
+        object_reuse = self.job.settings.get("object_reuse", False)
+        outputs = {n.id: _operator_output(n) for n in self.vertex.operators}
         ops = {}
         for node in self.vertex.operators:
             op = create_operator(node, self, outputs[node.id])
@@ -110,7 +131,9 @@ class StreamTask(DeferredCopy):
             out = outputs[node.id]
             for e in node.out_edges:
                 if e.chained:
-                    target = ChainedOutput(ops[e.target.id], e.input_number)
+                    by_reference = object_reuse or passes_by_reference(e)
+                    target = (ChainedOutput if by_reference else CopyingChainedOutput)(ops[e.target.id],
+                                                                                     e.input_number)
                 else:
                     p = part_of[e]
                     target = NetworkOutput(p, self.job.make_selector(e, self, len(p.subpartitions)), record_size,
@@ -118,12 +141,19 @@ class StreamTask(DeferredCopy):
                 if e.side_output_tag is None:
                     out.main.append(target)
                 else:
-                    out.side.setdefault(e.side_output_tag.tag_id, []).append(target)
+                    tag = e.side_output_tag
+                    out.side.setdefault(tag.tag_id, []).append(target)
+                    convert = converter_for(tag.type_info)
+                    if convert is not None:
+                        out.side_converters[tag.tag_id] = convert
+        for node in self.vertex.operators:
+            ops[node.id].output = specialised(outputs[node.id])
         self.operators = [ops[n.id] for n in self.vertex.operators]
         self.head = self.operators[0]
         self.is_source = isinstance(self.head, SourceOperator)
         by_input: dict[int, list[InputChannel]] = {}
         for gate in self.gates:
+            gate.check_buffer_pool(self.network.settings)
             by_input.setdefault(gate.input_number, []).extend(gate.channels)
         self.valves = {n: StatusWatermarkValve(chs) for n, chs in sorted(by_input.items())}
         settings = self.job.checkpoint_settings
@@ -134,16 +164,16 @@ class StreamTask(DeferredCopy):
         for op in reversed(self.operators):      # Flink opens tail first
             op.open()
 
-    def copy_user_function(self, fn: Any) -> Any:
-        """Each subtask gets its own copy of the user's function object, as Flink deserializes one per task."""
-        if fn is None or not hasattr(fn, "__dict__") or callable(fn) and not hasattr(fn, "open"):
-            return fn
-        try:
-            return copy.deepcopy(fn)
-        except Exception:  # noqa: BLE001 - an uncopyable function object is shared instead
-            return fn
+    def user_function(self, node: Any, key: str = "function") -> Any:
+        """This subtask's own copy of the user code ``node.params[key]``, unpickled from what the job
+        shipped, as each PyFlink worker deserialises its own (see ``flowlab.graph.user_functions``)."""
+        return load_function(node.params, key)
 
     # -- services for operators ---------------------------------------------------------------------
+    def create_keyed_state_backend(self, operator_id: str, label: str, max_parallelism: int, key_type: Any,
+                                   key_groups: range) -> Any:
+        return self.job.state_backends.create_keyed(self, operator_id, label, max_parallelism, key_type, key_groups)
+
     def now_ms(self) -> int:
         return self.kernel.now // 1000
 
@@ -241,7 +271,7 @@ class StreamTask(DeferredCopy):
         if cp is not None and cp.handler is not None:           # barriers may overtake; in-flight data may be kept
             if buf.is_event:
                 if type(buf.elements[0]) is CheckpointBarrier and cp.handler.on_delivered(channel, buf.elements[0]):
-                    channel.gate.on_priority_event(channel, backlog)
+                    channel.gate.on_backlog(channel, backlog)
                     return
             else:
                 cp.handler.on_data_delivered(channel, buf)
@@ -279,6 +309,9 @@ class StreamTask(DeferredCopy):
         kernel = self.kernel
         lookahead = self.job.lookahead_us
         horizon = -1 if lookahead is None else kernel.now + lookahead
+        if lookahead is not None and not self.recorder.enabled:
+            run_fast(self, horizon)          # the same units, the common ones inline (tasks/fast_loop.py)
+            return
         while True:
             self.cost = 0
             try:
@@ -466,6 +499,7 @@ class StreamTask(DeferredCopy):
             return
         if isinstance(element, EndOfData):
             channel.data_ended = True
+            self.network.notify_data_processed(channel)
             rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id,
                      f"EndOfData from {self.job_channel_name(channel)}", {"from": channel.producer})
             if all(c.data_ended for g in self.gates if g.input_number == n for c in g.channels):
@@ -525,10 +559,16 @@ class StreamTask(DeferredCopy):
         cp.on_input_ended()
         self.maybe_finish()
 
+    def downstream_processed_all_data(self) -> None:
+        if self.checkpointer is not None:
+            self.maybe_finish()
+
     def maybe_finish(self) -> None:
-        """FLIP-147: finish once the final checkpoint completed and every input channel has ended."""
+        """FLIP-147: finish once the final checkpoint completed, every input channel has ended and every consumer
+        has processed all the data this task sent (Flink waits for both before a task finishes)."""
         cp = self.checkpointer
-        if self.state == RUNNING and cp.final_done and all(g.finished for g in self.gates):
+        if (self.state == RUNNING and cp.final_done and all(g.finished for g in self.gates)
+                and all(s.data_processed for p in self.partitions for s in p.subpartitions)):
             for p in self.partitions:
                 p.flush_all()
                 p.broadcast_event(EndOfPartition())

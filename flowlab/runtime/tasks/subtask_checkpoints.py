@@ -8,7 +8,8 @@ the state's size. The asynchronous part (the upload to the checkpoint storage, s
 the task goes on; when it and, for an unaligned checkpoint, the in-flight data are done, the subtask
 acknowledges to the coordinator (an RPC). ``notify_checkpoint_complete`` reaches every operator when the
 checkpoint completes (the hook two-phase-commit sinks use). With ``checkpoints-after-tasks-finish`` (FLIP-147)
-a subtask whose input has ended waits for one more checkpoint, its final one, before it finishes.
+a subtask whose input has ended waits for one more checkpoint, its final one, and for its consumers to have
+processed all it sent, before it finishes.
 
 Simplifications: the state of all chained operators is snapshotted and uploaded as one unit per operator;
 the sync/async durations are a cost model (``flowlab.checkpointing.sync-us-per-kb``, ``upload-bandwidth``).
@@ -145,7 +146,7 @@ class SubtaskCheckpointCoordinator:
         ops = []
         size = 0
         for op in task.operators:
-            snap = op.snapshot_state()
+            snap = op.snapshot_state(n, barrier.timestamp)
             data = None if snap is None else dumps(to_plain_snapshot(snap))
             ops.append((op.id, data))
             size += len(data) if data else 0

@@ -31,11 +31,15 @@ def level_tints(snapshot: dict[str, Any]) -> dict[str, list[str | None]]:
     return out
 
 
+def bottleneck_vertex(snapshot: dict[str, Any]) -> str | None:
+    """The vertex id of the likely bottleneck, or None."""
+    neck = _bp(snapshot).get("bottleneck")
+    return neck["vertex"] if neck else None
+
+
 def render_backpressure_graph(snapshot: dict[str, Any]) -> str:
     """The chained job graph with subtask rows tinted OK/LOW/HIGH and the likely bottleneck framed."""
-    neck = _bp(snapshot).get("bottleneck")
-    return render_job_graph(snapshot, chained=True, tints=level_tints(snapshot),
-                            highlight=neck["vertex"] if neck else None)
+    return render_job_graph(snapshot, chained=True, tints=level_tints(snapshot), highlight=bottleneck_vertex(snapshot))
 
 
 def _names(snapshot: dict[str, Any]) -> dict[str, str]:

@@ -30,6 +30,10 @@ BOTTOM = 5
 IN_COL = 50  # right edge of the "in" column, measured from the box's right edge
 
 
+IN_TIP = "records received (Flink's numRecordsIn); a source receives none"
+OUT_TIP = "records emitted (Flink's numRecordsOut); a sink emits none"
+
+
 @dataclass(frozen=True)
 class SubtaskRow:
     """What one subtask row shows; ``title`` is its tooltip."""
@@ -45,10 +49,14 @@ class SubtaskRow:
     tint: str | None = None      # row background, e.g. the backpressure level colour (BackpressureView)
 
 
+MAX_NAME_LINES = 6
+
+
 def name_lines(name: str, width: float, tag: str) -> list[str]:
-    """The box name wrapped to the width left next to the tag."""
+    """The box name wrapped at word boundaries (or after ``→``) to the width left next to the tag; the full
+    name is the name's hover text."""
     room = width - 2 * PAD - text_width(tag, TAG_SIZE) - 8
-    return wrap(name, int(room / (NAME_SIZE * 0.6 * 1.08)))
+    return wrap(name, int(room / (NAME_SIZE * 0.6 * 1.08)), max_lines=MAX_NAME_LINES)
 
 
 def header_height(n_lines: int) -> float:
@@ -67,8 +75,8 @@ def box_height(n_lines: int, n_subtasks: int) -> float:
 
 def render_box(out: list[str], *, css: str, ident: str, x: float, y: float, w: float, h: float,
                lines: list[str], tag: str, kind: str | None, meta: str, rows: list[SubtaskRow],
-               title: str) -> None:
-    """Append the SVG of one box to ``out``."""
+               title: str, name: str | None = None) -> None:
+    """Append the SVG of one box to ``out``; hovering the name shows ``name`` in full."""
     hh = header_height(len(lines))
     x_in, x_out = x + w - IN_COL, x + w - PAD
     out.append(f'<g class="{css}" data-id="{esc(ident)}"><title>{esc(title)}</title>'
@@ -78,17 +86,19 @@ def render_box(out: list[str], *, css: str, ident: str, x: float, y: float, w: f
                f'q5.5 0 5.5 5.5V{num(y + hh)}Z" fill="{pal.BOX_HEADER}"/>'
                f'<rect x="{num(x)}" y="{num(y + 5)}" width="3" height="{num(hh - 8)}" rx="1.5" '
                f'fill="{pal.kind_accent(kind)}"/>')
+    out.append(f'<g class="flowlab-name"><title>{esc(name if name is not None else " ".join(lines))}</title>')
     for i, line in enumerate(lines):
         out.append(f'<text x="{num(x + PAD)}" y="{num(y + HEADER_TOP + (i + 1) * NAME_LH - 3.5)}" '
                    f'font-size="{NAME_SIZE}" font-weight="600" fill="{pal.INK}">{esc(line)}</text>')
+    out.append("</g>")
     my = y + hh + 13
     out.append(f'<text x="{num(x + w - PAD)}" y="{num(y + HEADER_TOP + NAME_LH - 4)}" text-anchor="end" '
                f'font-size="{TAG_SIZE}" fill="{pal.INK_FAINT}">{esc(tag)}</text>'
                f'<text x="{num(x + PAD)}" y="{num(my)}" font-size="10" fill="{pal.INK_SOFT}">'
                f'{esc(meta)}</text>'
                f'<g font-size="8.5" fill="{pal.INK_FAINT}" text-anchor="end">'
-               f'<text x="{num(x_in)}" y="{num(my)}">in</text>'
-               f'<text x="{num(x_out)}" y="{num(my)}">out</text></g>')
+               f'<text x="{num(x_in)}" y="{num(my)}">in<title>{esc(IN_TIP)}</title></text>'
+               f'<text x="{num(x_out)}" y="{num(my)}">out<title>{esc(OUT_TIP)}</title></text></g>')
     top = y + hh + META_H
     if len(rows) <= MAX_ROWS:
         _render_rows(out, x, top, w, rows)

@@ -76,6 +76,9 @@ def render_event_log(events: Iterable[Mapping[str, Any]], limit: int = 12,
 
     ``names`` maps operator ids to display names (see ``operator_names``)."""
     rows = list(events)[-limit:] if limit else []
+    steps = [int(e.get("step") or 0) for e in rows]
+    span = ("" if not steps else f" — step {steps[0]}" if steps[0] == steps[-1]
+            else f" — steps {steps[0]}–{steps[-1]}")
     th = f'style="text-align:left;padding:2px 8px;color:{pal.INK_FAINT};font-weight:600"'
     head = "".join(f"<th {th}>{h}</th>" for h in ("step", "t (ms)", "kind", "where", "detail"))
     last_step = rows[-1].get("step") if rows else None
@@ -91,7 +94,7 @@ def render_event_log(events: Iterable[Mapping[str, Any]], limit: int = 12,
         body.append(f'<tr><td colspan="5" style="padding:2px 8px;color:{pal.INK_FAINT}">'
                     f'no events yet</td></tr>')
     return (f'<div class="flowlab-event-log" style="font-family:{esc(FONT_FAMILY)};font-size:11.5px;'
-            f'line-height:1.45;color:{pal.INK}"><div style="font-weight:600;margin:2px 0">Recent events</div>'
+            f'line-height:1.45;color:{pal.INK}"><div style="font-weight:600;margin:2px 0">Recent events{span}</div>'
             f'<table style="border-collapse:collapse;width:100%;font-size:11.5px">'
             f'<thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')

@@ -79,6 +79,7 @@ def _caption(out: list[str], layout: dict[str, Any], snapshot: dict[str, Any], c
 def _frame(out: list[str], frame: dict[str, Any]) -> None:
     x, y = frame["x"], frame["y"]
     out.append(f'<g class="flowlab-task-frame" data-vertex="{esc(frame["vertex"])}">'
+               f'<title>{esc(frame.get("title") or " ".join(frame["label"]))}</title>'
                f'<rect x="{num(x)}" y="{num(y)}" width="{num(frame["w"])}" height="{num(frame["h"])}" '
                f'rx="11" fill="{pal.FRAME_FILL}" stroke="{pal.FRAME_STROKE}" stroke-dasharray="5 3"/>'
                + "".join(f'<text x="{num(x + 10)}" y="{num(y + 14 + 12 * i)}" font-size="9.5" '
@@ -133,7 +134,7 @@ def _vertex_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, An
         rows = [_row(name, p, st, st, tint[k] if k < len(tint) else None) for k, st in enumerate(subtasks)]
         render_box(out, css="flowlab-vertex", ident=v["id"], x=box["x"], y=box["y"], w=box["w"], h=box["h"],
                    lines=box["lines"], tag=box["tag"], kind=box["kind"],
-                   meta=f"parallelism {p}", rows=rows, title=title)
+                   meta=f"parallelism {p}", rows=rows, title=title, name=box.get("name"))
 
 
 def _operator_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, Any]) -> None:
@@ -157,7 +158,7 @@ def _operator_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, 
             rows.append(_row(name, p, {**task_subtasks.get(i, {}), "index": i}, s))
         render_box(out, css="flowlab-operator", ident=o["id"], x=box["x"], y=box["y"], w=box["w"],
                    h=box["h"], lines=box["lines"], tag=box["tag"], kind=box["kind"],
-                   meta=f"parallelism {p}", rows=rows, title=title)
+                   meta=f"parallelism {p}", rows=rows, title=title, name=box.get("name"))
 
 
 # ---- edges -----------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import networkx as nx
 
 from flowlab.viz.render import legend
 from flowlab.viz.render.box import box_height, name_lines
-from flowlab.viz.render.svg import num, truncate, wrap
+from flowlab.viz.render.svg import num, wrap
 
 BOX_W_TASK = 216
 BOX_W_OPERATOR = 188
@@ -26,6 +26,7 @@ INNER_COL_GAP = 16   # between sibling operators of a branching chain
 FRAME_PAD = 10
 FRAME_LABEL_LH = 12
 FRAME_LABEL_CHARS = 30
+FRAME_LABEL_LINES = 4
 MARGIN = 14
 CAPTION_H = 30
 DUMMY_W, DUMMY_H = 24, 10
@@ -111,15 +112,15 @@ def _units(snapshot: dict[str, Any], chained: bool):
             else:
                 members[o["id"]] = [o["id"]]
         members = {uid: mem for uid, mem in members.items() if mem}  # a task without operator data: skip
-        labels = {v["id"]: wrap(f"task {v['id']} · {display_name(v.get('name', v['id']))}",
-                                FRAME_LABEL_CHARS, 2) for v in vertices}
+        titles = {v["id"]: f"task {v['id']} · {display_name(v.get('name', v['id']))}" for v in vertices}
+        labels = {vid: wrap(t, FRAME_LABEL_CHARS, FRAME_LABEL_LINES) for vid, t in titles.items()}
         for uid, mem in members.items():
             for oid in mem:
                 o = ops[oid]
-                tag = truncate((o.get("kind") or "").replace("_", " "), 13)
+                tag = (o.get("kind") or "").replace("_", " ")
                 _add_box(boxes, oid, o.get("name", oid), tag, o.get("kind"), _count(o),
                          BOX_W_OPERATOR, uid)
-            units[uid] = {"members": mem, "frame": labels.get(uid)}
+            units[uid] = {"members": mem, "frame": labels.get(uid), "title": titles.get(uid)}
         drawn = [(i, e["source"], e["target"], not e.get("chained"))
                  for i, e in enumerate(snapshot.get("operator_edges") or ())]
     drawn = [d for d in drawn if d[1] in boxes and d[2] in boxes]
@@ -130,7 +131,7 @@ def _add_box(boxes: dict, ident: str, name: str, tag: str, kind: str | None, n: 
              unit: str) -> None:
     lines = name_lines(name, w, tag)
     boxes[ident] = {"w": w, "h": box_height(len(lines), n), "lines": lines, "tag": tag, "kind": kind,
-                    "unit": unit}
+                    "unit": unit, "name": name}
 
 
 def _place_inside(unit: dict[str, Any], boxes: dict, inner_edges: list[tuple[str, str]]) -> None:
@@ -239,10 +240,10 @@ def _build(snapshot: dict[str, Any], chained: bool) -> dict[str, Any]:
         for m, (dx, dy) in unit["offsets"].items():
             b = boxes[m]
             out_boxes[m] = {"x": ux + dx, "y": uy + dy, "w": b["w"], "h": b["h"], "lines": b["lines"],
-                            "tag": b["tag"], "kind": b["kind"], "unit": uid}
+                            "tag": b["tag"], "kind": b["kind"], "unit": uid, "name": b["name"]}
         if unit["frame"] is not None:
             frames.append({"vertex": uid, "x": ux, "y": uy, "w": unit["w"], "h": unit["h"],
-                           "label": unit["frame"]})
+                           "label": unit["frame"], "title": unit.get("title") or " ".join(unit["frame"])})
     edges = _route_edges(drawn, out_boxes, chains, pos)
     legend_y = oy + graph_h + LEGEND_GAP
     legend_h = legend.legend_height(width - 2 * MARGIN, chained)

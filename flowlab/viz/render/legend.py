@@ -1,4 +1,4 @@
-"""The job graph's legend: subtask states, busy/backpressure markers and edge styles.
+"""The job graph's legend: subtask states, busy/backpressure markers, edge styles and what in/out count.
 
 It is static for a given width and view, so it is laid out and rendered once and cached.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from flowlab.viz.render import palette as pal
-from flowlab.viz.render.svg import esc, num, text_width
+from flowlab.viz.render.svg import esc, num, text_width, wrap
 
 ROW_H = 17
 SIZE = 9.5
@@ -21,11 +21,19 @@ def _groups(chained: bool) -> list[tuple[str, list[tuple[str, str]]]]:
              ("badge", "in flight on the network")]
     if not chained:
         marks.insert(3, ("chained", "chained (same task)"))
-    return [("Subtask state", states), ("Marks", marks)]
+    counts = [("text", COUNTS_CHAINED if chained else COUNTS_UNCHAINED)]
+    return [("Subtask state", states), ("Marks", marks), ("in / out", counts)]
+
+
+COUNTS_CHAINED = ("records a task received from / sent to other tasks (Flink's numRecordsIn / numRecordsOut): "
+                  "a source task receives none (in 0); a task ending in a sink sends none (out 0), as a print sink "
+                  "only prints")
+COUNTS_UNCHAINED = ("records an operator received / emitted (Flink's numRecordsIn / numRecordsOut), also to a "
+                    "chained operator: a source receives none (in 0), a sink emits none (out 0)")
 
 
 def _swatch_width(kind: str) -> float:
-    return {"network": 26, "chained": 26, "badge": 66}.get(kind, 13)
+    return {"network": 26, "chained": 26, "badge": 66, "text": -4}.get(kind, 13)
 
 
 def _layout(width: float, chained: bool) -> list[tuple[float, float, str, str, bool]]:
@@ -37,6 +45,11 @@ def _layout(width: float, chained: bool) -> list[tuple[float, float, str, str, b
         items.append((x, y, "", heading, True))
         x += text_width(heading, SIZE, bold=True) + ITEM_GAP
         for kind, label in entries:
+            if kind == "text":                 # a sentence: wrapped at words, lines aligned after the heading
+                for k, line in enumerate(wrap(label, int((width - x) / (SIZE * 0.56)), max_lines=4)):
+                    items.append((x, y + k * ROW_H, kind, line, False))
+                y += (k if label else 0) * ROW_H
+                continue
             w = _swatch_width(kind) + 4 + text_width(label, SIZE)
             if x + w > width and x > 0:
                 x, y = 0.0, y + ROW_H
@@ -72,6 +85,8 @@ def render_legend(x: float, y: float, width: float, chained: bool) -> str:
 
 def _swatch(kind: str, x: float, y: float) -> str:
     mid = y + 5.5
+    if kind == "text":
+        return ""
     if kind.startswith("state:"):
         state = kind[6:]
         return (f'<rect x="{num(x)}" y="{num(y)}" width="13" height="11" rx="2.5" '

@@ -14,6 +14,22 @@ def records_total(snapshot: dict[str, Any]) -> int:
                for v in snapshot.get("vertices") or () for st in v.get("subtasks") or ())
 
 
+def records_emitted(snapshot: dict[str, Any]) -> int:
+    """Records the sources emitted so far (``records_out`` of every source operator subtask)."""
+    return sum(int(st.get("records_out") or 0) for o in snapshot.get("operators") or () if o.get("kind") == "source"
+               for st in o.get("subtasks") or ())
+
+
+def render_progress(text: str, running: bool) -> str:
+    """The long-run line next to Stop: progress while running (class ``flowlab-progress``), else how it ended."""
+    if not text:
+        return ""
+    colour = pal.INK if running else pal.INK_SOFT
+    spinner = "⏳ " if running else ""
+    return (f'<span class="flowlab-progress" data-running="{"1" if running else "0"}" style="font-family:'
+            f'{esc(FONT_FAMILY)};font-size:12px;color:{colour}">{spinner}{esc(text)}</span>')
+
+
 def render_status(snapshot: dict[str, Any]) -> str:
     """A compact HTML status line for ``snapshot`` (step count, time in ms, job status, records, events)."""
     job = snapshot.get("job") or {}
@@ -26,7 +42,10 @@ def render_status(snapshot: dict[str, Any]) -> str:
         f'<b><span class="flowlab-step-count">{int(snapshot.get("step", 0))}</span></b></span>',
         f'<span><span {label}>virtual time</span> <b>t = <span class="flowlab-time-ms">'
         f'{ms(snapshot.get("now_ms"))}</span> ms</b></span>',
-        f'<span><span {label}>records in (all tasks)</span> '
+        f'<span title="records the sources emitted (their numRecordsOut)"><span {label}>emitted by sources</span> '
+        f'<b><span class="flowlab-records-emitted">{records_emitted(snapshot)}</span></b></span>',
+        f'<span title="records every task received from another task (numRecordsIn; a source task receives '
+        f'none)"><span {label}>records in (all tasks)</span> '
         f'<b><span class="flowlab-records-total">{records_total(snapshot)}</span></b></span>',
         f'<span><span {label}>job</span> '
         f'<span class="flowlab-job-status" style="background:{fill};color:{ink};'

@@ -116,6 +116,21 @@ def _generators_table(gens: list[dict[str, Any]]) -> str:
             f'{"".join(rows)}</table>')
 
 
+def holding_channels(inp: dict[str, Any]) -> set[str]:
+    """The channels that really hold this input's watermark back: active (not idle), at the minimum, and
+    below another active channel. None on the only active channel, nor when all are equal (e.g. every channel
+    at Long.MAX_VALUE once the job finished): nothing is held back then."""
+    if inp.get("idle"):
+        return set()
+    active = [c for c in inp["channels"] if not c["idle"]]
+    if len(active) < 2:
+        return set()
+    low = min(c["watermark"] for c in active)
+    if low == LONG_MAX or all(c["watermark"] == low for c in active):
+        return set()
+    return {c["from"] for c in active if c["watermark"] == low}
+
+
 def _subtask_card(s: dict[str, Any], lo: int, hi: int, gen_at: dict[str, dict[str, Any]]) -> str:
     where = f"{s['vertex']}[{s['subtask']}]"
     op_wm = s["operators"][0]["watermark"] if s.get("operators") else None
@@ -125,7 +140,7 @@ def _subtask_card(s: dict[str, Any], lo: int, hi: int, gen_at: dict[str, dict[st
              f'<div><b style="font-family:{esc(MONO_FAMILY)}">{esc(where)}</b> <span style="color:{pal.INK_SOFT}">'
              f'{esc(name)}</span> — watermark <b class="flowlab-wm-value">{esc(wm_text(op_wm))}</b></div>']
     for inp in s["inputs"]:
-        held = inp.get("holding_back")
+        held = holding_channels(inp)
         label = f"input {inp['input']}: " if len(s["inputs"]) > 1 else ""
         verdict = (_pill("all inputs idle", IDLE, cls="flowlab-wm-idle") if inp["idle"] else
                    f'{label}combined = min over active channels = <b class="flowlab-wm-combined">'
@@ -133,7 +148,7 @@ def _subtask_card(s: dict[str, Any], lo: int, hi: int, gen_at: dict[str, dict[st
         parts.append(f'<div style="margin:2px 0">{verdict}</div>')
         rows = []
         for c in inp["channels"]:
-            is_held = c["from"] == held and not inp["idle"]
+            is_held = c["from"] in held
             bg = HOLD_ROW if is_held else IDLE_ROW if c["idle"] else "transparent"
             if c["idle"]:
                 status = _pill("IDLE — left out", IDLE, cls="flowlab-wm-idle")

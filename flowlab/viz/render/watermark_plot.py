@@ -1,6 +1,11 @@
 """The classic event-time plot: processing time (x) against event time (y), each record a dot, the
 watermark a step line, late records marked. Data comes from trace events (``event_time_series``, pure);
-``EventTimePlot`` builds one matplotlib figure and only updates its data (no pyplot, no ipympl)."""
+``EventTimePlot`` builds one matplotlib figure and only updates its data (no pyplot, no ipympl).
+
+A record is *late* when its event time is <= the watermark its subtask had when it arrived (Flink's
+definition; a window operator then accepts it within the allowed lateness, or drops it / sends it to the
+late side output). Late records get a ring around their dot (class ``flowlab-late-marker`` in the SVG) and
+a legend entry; dropped ones a ✕, side-output ones a ▲."""
 from __future__ import annotations
 
 import io
@@ -31,6 +36,7 @@ def event_time_series(events: Iterable[Any], vertex: str | None = None) -> dict[
     Records are the ``process`` events at that vertex whose detail ends in ``@<timestamp>``; when there
     are none, ``source_emit`` events anywhere. Watermarks are the combined input watermark per subtask
     (``watermark`` events with ``data["combined"]``). Each point is ``(processing ms, event-time ms)``.
+    ``behind`` are the records whose event time is <= their subtask's watermark on arrival (late).
     """
     events = list(events)
     if vertex is None:
@@ -43,6 +49,8 @@ def event_time_series(events: Iterable[Any], vertex: str | None = None) -> dict[
     late: list[tuple[float, int, bool]] = []
     fires: list[tuple[float, int]] = []
     steps: dict[int, list[tuple[float, int]]] = {}
+    behind: list[tuple[float, int]] = []
+    current: dict[int, int] = {}                  # subtask -> its combined watermark so far
     for e in events:
         kind = _get(e, "kind")
         if kind == "process" or kind == "source_emit":
@@ -54,11 +62,15 @@ def event_time_series(events: Iterable[Any], vertex: str | None = None) -> dict[
                 emitted.append(point)
             elif _get(e, "vertex") == vertex:
                 records.append(point)
+                wm = current.get(int(_get(e, "subtask") or 0), LONG_MIN)
+                if wm != LONG_MIN and point[1] <= wm:
+                    behind.append(point)
         elif _get(e, "vertex") != vertex:
             continue
         elif kind == "watermark":
             data = _get(e, "data") or {}
             if "combined" in data and data["combined"] != LONG_MIN:
+                current[int(_get(e, "subtask") or 0)] = data["combined"]
                 line = steps.setdefault(int(_get(e, "subtask") or 0), [])
                 if not line or line[-1][1] != data["combined"]:
                     line.append((_time_ms(e), data["combined"]))
@@ -73,7 +85,7 @@ def event_time_series(events: Iterable[Any], vertex: str | None = None) -> dict[
     if not records:
         records, emitted = emitted, []
     return {"vertex": vertex, "records": records, "emitted": emitted, "watermarks": steps, "late": late,
-            "fires": fires}
+            "fires": fires, "behind": behind}
 
 
 class EventTimePlot:
@@ -95,9 +107,14 @@ class EventTimePlot:
         self.lines = [ax.plot([], [], drawstyle="steps-post", color="#d64545", lw=1.8 if i == 0 else 1.2,
                               alpha=1 if i == 0 else 0.6, label="watermark" if i == 0 else None)[0]
                       for i in range(self.MAX_LINES)]
+        (self.behind,) = ax.plot([], [], "o", ms=10, mfc="none", mec="#e8590c", mew=2.0,
+                                 label="late record (event time ≤ watermark on arrival)")
         (self.dropped,) = ax.plot([], [], "x", ms=9, mew=2.2, color="#d64545", label="late record: dropped")
         (self.side,) = ax.plot([], [], "^", ms=8, color="#8a6cc0", label="late record: side output")
         (self.fired,) = ax.plot([], [], "*", ms=11, color="#2f9e6e", label="window fires (at its max timestamp)")
+        for artist, name in ((self.behind, "late-marker"), (self.dropped, "late-dropped"), (self.side, "late-side"),
+                             (self.records, "records"), (self.fired, "fires")):
+            artist.set_gid(f"flowlab-{name}")
         self.title = ax.set_title("", fontsize=10, loc="left")
         self.legend = None
 
@@ -106,6 +123,7 @@ class EventTimePlot:
             artist.set_data([p[0] for p in pts], [p[1] for p in pts])
 
         set_xy(self.records, series["records"])
+        set_xy(self.behind, series.get("behind") or [])
         set_xy(self.emitted, series.get("emitted") or [])
         set_xy(self.dropped, [p for p in series["late"] if not p[2]])
         set_xy(self.side, [p for p in series["late"] if p[2]])
@@ -127,13 +145,13 @@ class EventTimePlot:
         ax.autoscale_view()
         low = min(ys + finite, default=0)
         ax.set_ylim(low - 0.05 * (top - low + 1), top + 0.08 * (top - low + 1))
-        ax.set_xlim(0, end * 1.02 + 1)
+        ax.set_xlim(-0.01 * end - 1, end * 1.02 + 1)         # a record at t = 0 is not cut in half
         wm = {i: line[-1][1] for i, line in series["watermarks"].items() if line}
         wm_txt = ", ".join(f"[{i}] " + ("Long.MAX_VALUE" if w == LONG_MAX else f"{w} ms") for i, w in sorted(wm.items()))
         self.title.set_text(f"records and watermark at {series['vertex'] or '—'}"
                             + (f" — watermark {wm_txt}" if wm_txt else " — no watermark yet"))
-        handles = [a for a in (self.emitted, self.records, self.lines[0], self.dropped, self.side, self.fired)
-                   if len(a.get_xdata())]
+        handles = [a for a in (self.emitted, self.records, self.lines[0], self.behind, self.dropped, self.side,
+                               self.fired) if len(a.get_xdata())]
         if self.legend is not None:
             self.legend.remove()
             self.legend = None
@@ -141,8 +159,9 @@ class EventTimePlot:
             self.legend = ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
 
     def svg(self) -> str:
-        """The figure as an SVG string (deterministic ids, no date metadata)."""
-        return figure_svg(self.fig)
+        """The figure as an SVG string (deterministic ids, no date metadata); the marks flowlab names (late
+        records, fires) carry a class, not an id, so several plots on one page stay valid."""
+        return figure_svg(self.fig).replace('<g id="flowlab-', '<g class="flowlab-')
 
     def png(self) -> bytes:
         buf = io.BytesIO()

@@ -1,28 +1,31 @@
 """Windows per key as spans on the event-time axis (SVG): contents or aggregate, firings and re-firings,
-the allowed-lateness region, the watermark, and late records (dropped or sent to the side output).
+the allowed-lateness band, the watermark, and late records (dropped or sent to the side output).
 
-Reads ``snapshot["event_time"]["windows"]`` (one entry per window operator subtask)."""
+Reads ``snapshot["event_time"]["windows"]`` (one entry per window operator subtask). Hovering a window
+shows what it held at each firing (``<title>``); ``window_contents_html`` lists the same as a table.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from flowlab.viz.render import palette as pal
-from flowlab.viz.render.svg import FONT_FAMILY, esc, num, text_width
+from flowlab.viz.render.svg import FONT_FAMILY, esc, num, text_width, wrap
 from flowlab.viz.render.watermark_html import LONG_MAX, LONG_MIN, wm_text
 
 WIDTH = 900
 LABEL_W = 110
 ROW_H = 34
 GAP = 6
-TOP = 34
+TITLE_LH = 17
 AXIS_H = 40
 LATE_STRIP = 12          # below a lane's windows: where its late records are marked
 CLOSED_SHOWN = 30        # closed windows drawn per key (the most recent)
 
 OPEN_FILL, OPEN_STROKE = "#e3eefa", "#4a86c5"
-FIRED_FILL, FIRED_STROKE = "#dcf2e6", "#2f9e6e"
-CLOSED_FILL, CLOSED_STROKE = "#f1f3f6", "#aab4c1"
-LATENESS_FILL = "#fff3d6"
+FIRED_FILL, FIRED_STROKE, FIRED_INK = "#d3efe0", "#2f9e6e", "#17633f"
+DONE_FILL = "#eaf5ef"            # fired and cleaned up: still green, lighter, dashed border
+CLOSED_FILL, CLOSED_STROKE = "#f1f3f6", "#8a94a3"
+LATENESS_FILL, LATENESS_STROKE = "#fff3d6", "#e9b949"
 WATERMARK = "#d64545"
 DROPPED = "#d64545"
 SIDE = "#8a6cc0"
@@ -126,32 +129,42 @@ def render_windows(snapshot: dict[str, Any], operator: str | None = None, max_ke
     def x(t: int) -> float:
         return LABEL_W + (min(max(t, lo), hi) - lo) / (hi - lo) * plot_w
 
+    o = subs[0]
+    wm = min(s["watermark"] for s in subs)
+    name_lines = wrap(o["name"], int((WIDTH - 16) / (12.5 * 0.62)), max_lines=3)
+    details = (f"allowed lateness {o['allowed_lateness']} ms"
+               + (f" · late data → side output {o['late_side_output']!r}" if o["late_side_output"] else
+                  " · late data is dropped" if o["event_time"] else "")
+               + f" · watermark {wm_text(wm)}" + ("" if o["event_time"] else " · processing-time windows"))
+    top = 8 + TITLE_LH * (len(name_lines) + 1) + 6
     layout = []
-    y = TOP
+    y = top
     for ln in lanes:
         rows = _rows(ln["windows"])
         n = max(rows, default=0) + 1
         layout.append((ln, rows, y, n))
         y += n * ROW_H + (LATE_STRIP if ln["late"] else 0) + GAP
     height = y + AXIS_H
-    o = subs[0]
-    wm = min(s["watermark"] for s in subs)
-    title = (f"{o['name']} — allowed lateness {o['allowed_lateness']} ms"
-             f"{', late data to side output ' + repr(o['late_side_output']) if o['late_side_output'] else ''}"
-             f" — watermark {wm_text(wm)}")
+    lateness = any(ln["lateness"] for ln in lanes)
     p = [f'<svg class="flowlab-windows" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-         f'viewBox="0 0 {WIDTH} {height}" font-family="{esc(FONT_FAMILY)}" font-size="11">',
-         '<defs><pattern id="flowlab-lateness" width="6" height="6" patternUnits="userSpaceOnUse" '
-         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff3d6"/>'
-         '<line x1="0" y1="0" x2="0" y2="6" stroke="#e9b949" stroke-width="2"/></pattern></defs>',
+         f'viewBox="0 0 {WIDTH} {height}" font-family="{esc(FONT_FAMILY)}" font-size="11" '
+         f'style="max-width:100%;height:auto">',
+         f'<defs><pattern id="flowlab-lateness" width="6" height="6" patternUnits="userSpaceOnUse" '
+         f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{LATENESS_FILL}"/>'
+         f'<line x1="0" y1="0" x2="0" y2="6" stroke="{LATENESS_STROKE}" stroke-width="2"/></pattern></defs>',
          f'<rect width="{WIDTH}" height="{height}" fill="{pal.BACKGROUND}"/>',
-         f'<text x="8" y="16" font-size="12.5" font-weight="600" fill="{pal.INK}">{esc(_fit(title, WIDTH - 90, 12.5))}'
-         f'<title>{esc(title)}</title></text>']
+         f'<g class="flowlab-windows-title"><title>{esc(o["name"])}</title>']
+    for i, line in enumerate(name_lines):
+        p.append(f'<text x="8" y="{8 + 12 + TITLE_LH * i}" font-size="12.5" font-weight="600" fill="{pal.INK}">'
+                 f'{esc(line)}</text>')
+    p.append(f'<text x="8" y="{8 + 12 + TITLE_LH * len(name_lines)}" font-size="11.5" fill="{pal.INK_SOFT}">'
+             f'{esc(details)}</text></g>')
     if not lanes:
-        p.append(f'<text x="8" y="{TOP + 14}" fill="{pal.INK_FAINT}">No window has opened yet.</text>')
-    for ln, rows, top, n in layout:
-        p.append(_lane(ln, rows, top, n, x))
-    p.append(_axis(lo, hi, x, height - AXIS_H + 4))
+        p.append(f'<text x="8" y="{top + 14}" fill="{pal.INK_FAINT}">No window has opened yet.</text>')
+    for ln, rows, lane_top, n in layout:
+        p.append(_lane(ln, rows, lane_top, n, x))
+    marks = {("dropped" if not r.get("side_output") else "side") for ln in lanes for r in ln["late"]}
+    p.append(_axis(lo, hi, x, height - AXIS_H + 4, lateness, marks))
     p.append("</svg>")
     return "".join(p)
 
@@ -169,30 +182,29 @@ def _lane(ln: dict[str, Any], rows: list[int], top: int, n: int, x: Any) -> str:
             continue
         y0 = top + r * ROW_H + 3
         x0, x1 = x(w["start"]), x(w["end"])
-        if lateness and not w["closed"]:
-            p.append(f'<rect class="flowlab-lateness" x="{num(x1)}" y="{y0}" width="{num(x(w["end"] + lateness) - x1)}" '
-                     f'height="{ROW_H - 6}" fill="url(#flowlab-lateness)" opacity="0.9"><title>allowed lateness: '
-                     f'[{w["end"]}, {w["end"] + lateness}) ms</title></rect>')
+        if lateness:
+            p.append(f'<rect class="flowlab-lateness" x="{num(x1)}" y="{y0 + 3}" '
+                     f'width="{num(x(w["end"] + lateness) - x1)}" height="{ROW_H - 12}" fill="url(#flowlab-lateness)" '
+                     f'opacity="{0.45 if w["closed"] else 0.95}"><title>allowed lateness of {esc(w["window"])}: '
+                     f'[{w["end"]}, {w["end"] + lateness}) ms — the window keeps its state until the watermark reaches '
+                     f'{w["end"] - 1 + lateness} ms; a late record in time re-fires it</title></rect>')
         fires = w.get("fires") or []
-        fill, stroke = ((CLOSED_FILL, CLOSED_STROKE) if w["closed"] else (FIRED_FILL, FIRED_STROKE) if fires
-                        else (OPEN_FILL, OPEN_STROKE))
-        dash = ' stroke-dasharray="3 2"' if w["closed"] else ""
-        what = w.get("aggregate") or ", ".join(c["value"] for c in w.get("contents") or []) or ""
-        fire_txt = "; ".join(f"{'fired' if i == 0 else 're-fired'} at t={f['time_ms']:g} ms, watermark "
-                             f"{wm_text(f['watermark'])}" for i, f in enumerate(fires))
-        tip = (f"{w['window']} key {key!r}: {w.get('elements', 0)} element(s) "
-               f"({w.get('late_accepted', 0)} late, accepted){'; ' + what if what else ''}"
-               f"{'; ' + fire_txt if fire_txt else '; not fired'}{'; cleaned up' if w['closed'] else ''}")
+        fill, stroke, ink = _colours(w["closed"], bool(fires))
+        dash = ' stroke-dasharray="4 2"' if w["closed"] else ""
+        tip = window_tip(w, key)
         p.append(f'<g class="flowlab-window{" flowlab-window-closed" if w["closed"] else ""}" '
                  f'data-window="{esc(w["window"])}"><title>{esc(tip)}</title>'
                  f'<rect x="{num(x0)}" y="{y0}" width="{num(max(2.0, x1 - x0))}" height="{ROW_H - 6}" rx="3" '
-                 f'fill="{fill}" stroke="{stroke}"{dash}/>')
+                 f'fill="{fill}" stroke="{stroke}" stroke-width="1.2"{dash}/>')
         room = x1 - x0 - 6
+        what = held(w)
         line1 = f"{w['window']} {what}" if what else w["window"]
         mark = ("✓" + ("↻" * (len(fires) - 1)) + f" wm {wm_text(fires[-1]['watermark'])}") if fires else ""
-        for text, dy, ink in ((line1, 12, pal.INK), (mark, 24, stroke)):
+        if w["closed"]:
+            mark += " · cleaned up" if fires else "cleaned up, never fired"
+        for text, dy, colour in ((line1, 12, pal.INK), (mark, 24, ink)):
             if text and room > 14:
-                p.append(f'<text x="{num(x0 + 3)}" y="{y0 + dy}" fill="{ink}" font-size="10">'
+                p.append(f'<text x="{num(x0 + 3)}" y="{y0 + dy}" fill="{colour}" font-size="10">'
                          f'{esc(_fit(text, room, 10))}</text>')
         p.append("</g>")
     for rec in ln["late"]:
@@ -218,6 +230,44 @@ def _lane(ln: dict[str, Any], rows: list[int], top: int, n: int, x: Any) -> str:
     return "".join(p)
 
 
+def _colours(closed: bool, fired: bool) -> tuple[str, str, str]:
+    """(fill, stroke, mark ink): open blue; fired green (lighter once cleaned up); never fired and gone grey."""
+    if fired:
+        return (DONE_FILL if closed else FIRED_FILL), FIRED_STROKE, FIRED_INK
+    if closed:
+        return CLOSED_FILL, CLOSED_STROKE, pal.INK_SOFT
+    return OPEN_FILL, OPEN_STROKE, OPEN_STROKE
+
+
+def held(w: dict[str, Any]) -> str:
+    """What a window holds now (open) or held at its last firing: its elements or its aggregate."""
+    fires = w.get("fires") or []
+    src = w if (w.get("contents") or w.get("aggregate")) else (fires[-1] if fires else {})
+    if src.get("aggregate") is not None:
+        return str(src["aggregate"])
+    contents = src.get("contents") or []
+    values = [c["value"] if isinstance(c, dict) else str(c) for c in contents]
+    total = src.get("contents_total", len(values))
+    return ", ".join(values) + (f", … ({total} in all)" if total > len(values) else "")
+
+
+def window_tip(w: dict[str, Any], key: Any) -> str:
+    """The hover text of a window: elements, what it holds, and what it held at each firing."""
+    lines = [f"window {w['window']} of key {key!r}: {w.get('elements', 0)} element(s), "
+             f"{w.get('late_accepted', 0)} of them late but accepted"]
+    if not w["closed"] and held(w):
+        lines.append(f"holds now: {held(w)}")
+    for i, f in enumerate(w.get("fires") or []):
+        what = f.get("aggregate") if f.get("aggregate") is not None else ", ".join(f.get("contents") or [])
+        lines.append(f"{'fired' if i == 0 else 're-fired'} at t={f['time_ms']:g} ms, watermark "
+                     f"{wm_text(f['watermark'])}" + (f", with: {what}" if what else ""))
+    if not w.get("fires"):
+        lines.append("not fired")
+    if w["closed"]:
+        lines.append(f"cleaned up at t={w['cleaned_ms']:g} ms" if w.get("cleaned_ms") is not None else "cleaned up")
+    return "\n".join(lines)
+
+
 def _fit(text: str, width: float, size: float) -> str:
     if text_width(text, size) <= width:
         return text
@@ -226,14 +276,20 @@ def _fit(text: str, width: float, size: float) -> str:
     return text + "…" if text else ""
 
 
-def _axis(lo: int, hi: int, x: Any, y: int) -> str:
+def _axis(lo: int, hi: int, x: Any, y: int, lateness: bool, marks: set[str]) -> str:
     p = [f'<line x1="{LABEL_W}" y1="{y}" x2="{WIDTH - 20}" y2="{y}" stroke="{pal.EDGE}"/>']
     for t in _ticks(lo, hi):
         tx = x(t)
         p.append(f'<line x1="{num(tx)}" y1="{y}" x2="{num(tx)}" y2="{y + 4}" stroke="{pal.EDGE}"/>'
                  f'<text x="{num(tx)}" y="{y + 15}" text-anchor="middle" fill="{pal.INK_SOFT}">{t}</text>')
-    p.append(f'<text x="{WIDTH - 20}" y="{y + 30}" text-anchor="end" fill="{pal.INK_SOFT}">event time (ms) →  '
-             f'<tspan fill="{WATERMARK}">┆ watermark</tspan>  <tspan fill="{DROPPED}">✕ dropped</tspan>  '
-             f'<tspan fill="{SIDE}">▲ side output</tspan>  <tspan fill="#c79a1c">▨ allowed lateness</tspan>  '
-             f'<tspan fill="{FIRED_STROKE}">✓ fired ↻ re-fired</tspan></text>')
+    items = [(WATERMARK, "┆ watermark", ""), (OPEN_STROKE, "▭ open", ""), (FIRED_INK, "✓ fired ↻ re-fired", "")]
+    if "dropped" in marks:
+        items.append((DROPPED, "✕ dropped", ""))
+    if "side" in marks:
+        items.append((SIDE, "▲ side output", ""))
+    if lateness:
+        items.append(("#b7860b", "▨ allowed lateness", ' class="flowlab-lateness-legend"'))
+    legend = "  ".join(f'<tspan fill="{c}"{cls}>{esc(t)}</tspan>' for c, t, cls in items)
+    p.append(f'<text class="flowlab-windows-legend" x="{WIDTH - 20}" y="{y + 30}" text-anchor="end" '
+             f'fill="{pal.INK_SOFT}">event time (ms) →  {legend}</text>')
     return "".join(p)
