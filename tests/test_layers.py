@@ -567,11 +567,12 @@ RUNTIME_PARTS: dict[str, tuple[str, ...]] = {
     "network": RUNTIME_BASE,
     "operators": (*RUNTIME_BASE, "state"),
     "tasks": (*RUNTIME_BASE, "state", "network", "operators"),
-    "cluster": (*RUNTIME_BASE, "tasks"),
-    "job_runtime": (*RUNTIME_BASE, "state", "network", "operators", "tasks", "cluster"),
+    "checkpointing": (*RUNTIME_BASE, "state", "network", "operators", "tasks"),
+    "cluster": (*RUNTIME_BASE, "tasks", "checkpointing"),
+    "job_runtime": (*RUNTIME_BASE, "state", "network", "operators", "tasks", "checkpointing", "cluster"),
     "metrics": (*RUNTIME_BASE, "tasks", "job_runtime"),
-    "snapshots": (*RUNTIME_BASE, "tasks", "job_runtime", "metrics"),
-    "simulation": (*RUNTIME_BASE, "tasks", "job_runtime", "metrics", "snapshots", "cluster"),
+    "snapshots": (*RUNTIME_BASE, "tasks", "checkpointing", "job_runtime", "metrics"),
+    "simulation": (*RUNTIME_BASE, "tasks", "checkpointing", "job_runtime", "metrics", "snapshots", "cluster"),
     "": ("simulation",),                      # flowlab/runtime/__init__.py re-exports the handle
 }
 

@@ -12,9 +12,10 @@ import copy
 from collections.abc import KeysView
 from typing import Any
 
+from flowlab.common.config_values import read_duration_ms, read_memory_size
 from flowlab.common.java_numbers import java_double_to_string
 
-__all__ = ["Configuration"]
+__all__ = ["Configuration", "parse_duration_ms", "parse_memory_size"]
 
 
 def _to_string(value: Any) -> str:
@@ -190,3 +191,17 @@ class Configuration:
 
 
 _MISSING = object()
+
+
+def parse_duration_ms(value: Any, key: str = "duration") -> int:
+    """A Flink duration (``"10 min"``, ``"500 ms"``, ``"2s"``; a bare number is ms) as whole milliseconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    return int(round(read_duration_ms({key: value}, key, "0")))
+
+
+def parse_memory_size(value: Any, key: str = "memory size") -> int:
+    """A Flink memory size (``"20 kb"``, ``"5 mb"``; a bare number is bytes) as bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return read_memory_size({key: value}, key, "0")

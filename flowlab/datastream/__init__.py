@@ -1,5 +1,6 @@
 """The DataStream API with PyFlink's names (``pyflink.datastream``)."""
 from flowlab.datastream.broadcast_stream import BroadcastConnectedStream, BroadcastStream
+from flowlab.datastream.checkpoint_config import CheckpointConfig
 from flowlab.datastream.checkpoint_storage import (
     CheckpointStorage,
     FileSystemCheckpointStorage,
@@ -13,6 +14,7 @@ from flowlab.datastream.execution_config import (
     RuntimeExecutionMode,
     TimeCharacteristic,
 )
+from flowlab.datastream.externalized_checkpoint_retention import ExternalizedCheckpointRetention
 from flowlab.datastream.functions import (
     AggregateFunction,
     AllWindowFunction,
@@ -60,7 +62,8 @@ from flowlab.datastream.stream_execution_environment import StreamExecutionEnvir
 from flowlab.datastream.windowed_stream import AllWindowedStream, WindowedStream
 
 __all__ = [
-    "AggregateFunction", "AllWindowFunction", "AllWindowedStream", "CheckpointingMode", "CloseableIterator", "CoFlatMapFunction", "CoMapFunction",
+    "AggregateFunction", "AllWindowFunction", "AllWindowedStream", "CheckpointConfig", "CheckpointingMode",
+    "ExternalizedCheckpointRetention", "CloseableIterator", "CoFlatMapFunction", "CoMapFunction",
     "CoProcessFunction", "ConnectedStreams", "DataStream", "DataStreamSink", "ExecutionConfig",
     "FilterFunction", "FlatMapFunction", "JobClient", "JobExecutionResult", "KeySelector", "KeyedCoProcessFunction",
     "KeyedProcessFunction", "KeyedStream", "MapFunction", "OutputTag", "Partitioner", "ProcessFunction",

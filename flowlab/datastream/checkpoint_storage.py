@@ -5,17 +5,23 @@ most ``max_state_size`` bytes, 5 MB by default) or ``filesystem`` (files under
 ``execution.checkpointing.dir``). With no storage set, a configured directory means ``filesystem`` and
 no directory means ``jobmanager``. PyFlink 2.3's ``CheckpointConfig`` has no ``set_checkpoint_storage``;
 these objects describe the configuration (``_configuration()``) and ``configured_checkpoint_storage``
-reads it back. (The storage itself is simulated with checkpointing.)
+reads it back; ``to_configuration()`` (flowlab) gives the keys to ``env.configure(...)``. The storage itself is
+``flowlab.runtime.checkpointing.storage``.
 """
 from __future__ import annotations
 
 from typing import Any
+
+from flowlab.common.configuration import Configuration
 
 STORAGE_KEY = "execution.checkpointing.storage"
 LEGACY_STORAGE_KEY = "state.checkpoint-storage"
 DIR_KEY = "execution.checkpointing.dir"
 LEGACY_DIR_KEYS = ("state.checkpoints.dir", "state.backend.fs.checkpointdir")
 DEFAULT_MAX_STATE_SIZE = 5 * 1024 * 1024
+DEFAULT_INLINE_THRESHOLD = 20 * 1024
+MAX_STATE_SIZE_KEY = "flowlab.checkpointing.jobmanager.max-state-size"     # flowlab: the jobmanager's limit
+INLINE_THRESHOLD_KEY = "execution.checkpointing.data-inline-threshold"
 
 
 class CheckpointStorage:
@@ -23,6 +29,11 @@ class CheckpointStorage:
 
     def _configuration(self) -> dict[str, str]:
         raise NotImplementedError
+
+    def to_configuration(self) -> Configuration:
+        """The configuration keys that select this storage with its limits (flowlab helper, not in PyFlink
+        2.3): ``env.configure(storage.to_configuration())`` installs it."""
+        return Configuration.from_dict(self._configuration())
 
 
 class JobManagerCheckpointStorage(CheckpointStorage):
@@ -46,6 +57,12 @@ class JobManagerCheckpointStorage(CheckpointStorage):
         conf = {STORAGE_KEY: "jobmanager"}
         if self._path:
             conf[DIR_KEY] = self._path
+        return conf
+
+    def to_configuration(self) -> Configuration:
+        conf = super().to_configuration()
+        if self._max != DEFAULT_MAX_STATE_SIZE:
+            conf.set_string(MAX_STATE_SIZE_KEY, f"{self._max} b")
         return conf
 
     def __repr__(self) -> str:
@@ -74,6 +91,12 @@ class FileSystemCheckpointStorage(CheckpointStorage):
 
     def _configuration(self) -> dict[str, str]:
         return {STORAGE_KEY: "filesystem", DIR_KEY: self._path}
+
+    def to_configuration(self) -> Configuration:
+        conf = super().to_configuration()
+        if self._threshold != DEFAULT_INLINE_THRESHOLD:
+            conf.set_string(INLINE_THRESHOLD_KEY, f"{self._threshold} b")
+        return conf
 
     def __repr__(self) -> str:
         return f"FileSystemCheckpointStorage({self._path!r})"

@@ -16,9 +16,9 @@ runs, so event time inside the loop stalls until it ends.
 An iteration whose stream is used but never closed fails when the job is built, as in Flink ("does not have
 any feedback edges"); ``iterate()`` without any operator on its result adds nothing to the job.
 
-Simplification: checkpointing an iterative job is refused by Flink unless forced
-(``enableCheckpointing(interval, mode, force=true)``) and the records in the loop are lost on failure;
-flowlab's ``enable_checkpointing`` only records its settings, so nothing refuses it here. Not in PyFlink 2.3.
+Checkpointing an iterative job is refused when it starts, as Flink refuses it by default (the records in the
+loop would be lost on a failure). Simplification: Flink can be forced to checkpoint it anyway
+(``enableCheckpointing(interval, mode, force=true)``); flowlab cannot. Not in PyFlink 2.3.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from typing import Any
 from flowlab.common.configuration import Configuration
 from flowlab.common.typeinfo import TypeInformation
 from flowlab.common.watermark_strategy import WatermarkStrategy
+from flowlab.datastream.checkpoint_config import CheckpointConfig
 from flowlab.datastream.data_stream import DataStream
 from flowlab.datastream.execution_config import CheckpointingMode, ExecutionConfig, RuntimeExecutionMode
 from flowlab.datastream.job_client import JobClient, JobExecutionResult
@@ -39,8 +40,6 @@ class StreamExecutionEnvironment:
             "auto_watermark_interval_ms": 200,
             "chaining_enabled": True,
             "runtime_mode": "STREAMING",
-            "checkpoint_interval_ms": -1,
-            "checkpointing_mode": "EXACTLY_ONCE",
         }
         self._config = ExecutionConfig(self._settings)
         self._transformations: list[Transformation] = []
@@ -110,15 +109,31 @@ class StreamExecutionEnvironment:
         return self
 
     def enable_checkpointing(self, interval: int, mode: CheckpointingMode | None = None) -> StreamExecutionEnvironment:
-        """Recorded now; checkpoints are simulated in a later flowlab release.
+        """Take a checkpoint every ``interval`` virtual ms (Chandy-Lamport barriers; see docs/checkpoints.md).
 
-        Flink refuses checkpointing for a job with an iteration (``iterate``) unless forced, since records in
-        the loop are lost on failure; flowlab only records the settings, so it does not refuse.
+        Writes ``execution.checkpointing.interval`` (and ``.mode``), as Flink 2.x does. A job with an
+        iteration (``iterate``) is refused when it starts, as Flink refuses it by default.
         """
-        self._settings["checkpoint_interval_ms"] = int(interval)
+        config = self.get_checkpoint_config()
+        config.set_checkpoint_interval(interval)
         if mode is not None:
-            self._settings["checkpointing_mode"] = mode.name
+            config.set_checkpointing_mode(mode)
         return self
+
+    def get_checkpoint_config(self) -> CheckpointConfig:
+        """The checkpoint settings (interval, mode, timeout, pauses, unaligned, retention, ...)."""
+        return CheckpointConfig(self)
+
+    def get_checkpoint_interval(self) -> int:
+        """The checkpoint interval in ms, or -1 when checkpointing is off."""
+        return self.get_checkpoint_config().get_checkpoint_interval()
+
+    def get_checkpointing_mode(self) -> CheckpointingMode:
+        """Deprecated in PyFlink 2.x: use ``get_checkpointing_consistency_mode()``."""
+        return self.get_checkpoint_config().get_checkpointing_mode()
+
+    def get_checkpointing_consistency_mode(self) -> CheckpointingMode:
+        return self.get_checkpoint_config().get_checkpointing_mode()
 
     def set_state_backend(self, state_backend: Any) -> StreamExecutionEnvironment:
         """PyFlink 1.x (removed in Flink 2.0; not in PyFlink 2.3): flowlab applies the backend's Flink 2.x

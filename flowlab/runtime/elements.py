@@ -37,17 +37,57 @@ class WatermarkStatus:
 
 
 class CheckpointBarrier:
-    """Separates the records before checkpoint ``checkpoint_id`` from those after it."""
+    """Separates the records before checkpoint ``checkpoint_id`` from those after it (Flink's ``CheckpointBarrier``).
 
-    __slots__ = ("checkpoint_id", "timestamp", "unaligned")
+    ``timestamp`` is the virtual ms at which the CheckpointCoordinator triggered the checkpoint; ``alignment``
+    is Flink's ``CheckpointOptions.AlignmentType``: ``ALIGNED`` (exactly-once; the channel that delivered it
+    waits for the others), ``AT_LEAST_ONCE`` (no waiting), ``UNALIGNED`` (a priority event that overtakes the
+    buffered data) or ``FORCED_ALIGNED`` (an unaligned checkpoint's barrier on a pointwise or broadcast edge,
+    which always travels in order). ``timeout_ms`` > 0 on an aligned barrier is the aligned-checkpoint timeout
+    after which the checkpoint switches to unaligned.
+    """
 
-    def __init__(self, checkpoint_id: int, timestamp: int, unaligned: bool = False) -> None:
+    __slots__ = ("checkpoint_id", "timestamp", "alignment", "timeout_ms")
+
+    def __init__(self, checkpoint_id: int, timestamp: int, alignment: str = "ALIGNED", timeout_ms: int = 0) -> None:
         self.checkpoint_id = checkpoint_id
         self.timestamp = timestamp
-        self.unaligned = unaligned
+        self.alignment = alignment
+        self.timeout_ms = timeout_ms
+
+    @property
+    def unaligned(self) -> bool:
+        return self.alignment == "UNALIGNED"
+
+    @property
+    def timeoutable(self) -> bool:
+        """An aligned barrier that may turn unaligned (Flink's ``TIMEOUTABLE_ALIGNED_CHECKPOINT_BARRIER``)."""
+        return self.alignment == "ALIGNED" and self.timeout_ms > 0
+
+    @property
+    def blocks_upstream(self) -> bool:
+        """Once sent, the channel carries nothing more until the receiver resumes it (exactly-once alignment)."""
+        return self.alignment in ("ALIGNED", "FORCED_ALIGNED")
+
+    def with_alignment(self, alignment: str) -> CheckpointBarrier:
+        return CheckpointBarrier(self.checkpoint_id, self.timestamp, alignment, self.timeout_ms)
 
     def __repr__(self) -> str:
-        return f"CheckpointBarrier({self.checkpoint_id})"
+        kind = {"ALIGNED": "", "AT_LEAST_ONCE": ", at-least-once", "UNALIGNED": ", unaligned",
+                "FORCED_ALIGNED": ", aligned"}[self.alignment]
+        return f"CheckpointBarrier({self.checkpoint_id}{kind})"
+
+
+class EndOfData:
+    """The producer's input has ended (FLIP-147): no more records, but barriers still follow until it finishes."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "EndOfData"
+
+
+END_OF_DATA = EndOfData()
 
 
 class EndOfPartition:

@@ -14,6 +14,7 @@ from flowlab.graph import build_execution_graph
 from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.stream_graph import StreamEdge
 from flowlab.kernel import Kernel, RandomStreams
+from flowlab.runtime.checkpointing import checkpoint_settings
 from flowlab.runtime.cluster.job_master import JobMaster
 from flowlab.runtime.cluster.resource_manager import ResourceManager
 from flowlab.runtime.network.debloater import DebloatSettings
@@ -70,8 +71,12 @@ class JobRuntime:
         self.exec_graph = build_execution_graph(job_graph)
         self.rm = ResourceManager()
         self.tasks: dict[str, list[StreamTask]] = {}
+        nodes = job_graph.stream_graph.nodes
+        self.checkpoint_settings = checkpoint_settings(
+            self.conf, iterative=any("iteration" in n.params for n in nodes),
+            custom_partitioner=any(e.partitioner.name == "CUSTOM" for e in job_graph.stream_graph.edges))
         self.jobmaster = JobMaster(self.kernel, self.recorder, job_graph, self.conf, self.rm, self.tasks, self.job_id,
-                                   self.channel_count, self.network.settings.latency_us)
+                                   self.channel_count, self.network.settings.latency_us, self.checkpoint_settings)
         self.sinks: dict[int, SinkResults] = {}
         self.printed = OrderedLog()               # what print sinks wrote, shared by snapshots
         # iterations: (loop id, subtask) -> the in-memory queue from tail to head, and the head task
@@ -208,3 +213,10 @@ class JobRuntime:
 
     def cancel(self) -> None:
         self.jobmaster.cancel()
+
+    # -- checkpoints: the subtasks' RPCs to the CheckpointCoordinator -------------------------------------------
+    def acknowledge_checkpoint(self, task: StreamTask, ack: Any) -> None:
+        self.jobmaster.checkpoints.send_ack(task, ack)
+
+    def decline_checkpoint(self, task: StreamTask, checkpoint_id: int, reason: str, message: str) -> None:
+        self.jobmaster.checkpoints.send_decline(task, checkpoint_id, reason, message)

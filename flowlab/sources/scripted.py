@@ -106,6 +106,16 @@ class ScriptedReader:
         self.last_split = self.split_ids[k]
         return value, ts
 
+    def snapshot_position(self) -> dict:
+        """The split offsets (FLIP-27 split state) and the records read so far."""
+        return {"position": self.position, "splits": [[sid, off] for sid, off in zip(self.split_ids, self.offsets,
+                                                                                    strict=True)]}
+
+    def restore_position(self, state: dict) -> None:
+        self.position = state["position"]
+        offsets = dict((sid, off) for sid, off in state["splits"])
+        self.offsets = [offsets.get(sid, 0) for sid in self.split_ids]
+
     def finished_splits(self, now_us: int) -> list[int]:
         """Splits whose elements are all read and whose end time has come (Flink releases their output)."""
         src = self.source

@@ -42,9 +42,21 @@ class EventKind:
     BACKPRESSURE = "backpressure"
     STALL = "stall"
     DEBLOAT = "buffer_debloat"
+    # checkpoints (Chandy-Lamport as Flink does it)
+    CHECKPOINT_TRIGGERED = "checkpoint_triggered"
+    BARRIER = "barrier"
+    CHANNEL_BLOCKED = "channel_blocked"
+    CHANNEL_UNBLOCKED = "channel_unblocked"
+    SNAPSHOT = "snapshot"
+    CHECKPOINT_ACK = "checkpoint_ack"
+    CHECKPOINT_COMPLETED = "checkpoint_completed"
+    CHECKPOINT_NOTIFIED = "checkpoint_notified"
+    CHECKPOINT_ABORTED = "checkpoint_aborted"
 
     CLUSTER = frozenset({JOB_SUBMITTED, JOB_STATUS, JOBMASTER_STARTED, TASKMANAGER_REGISTERED,
                          SLOT_REQUESTED, SLOT_ALLOCATED, TASK_STATE, TASK_FAILED})
+    CHECKPOINTS = frozenset({CHECKPOINT_TRIGGERED, BARRIER, CHANNEL_BLOCKED, CHANNEL_UNBLOCKED, SNAPSHOT,
+                             CHECKPOINT_ACK, CHECKPOINT_COMPLETED, CHECKPOINT_NOTIFIED, CHECKPOINT_ABORTED})
 
 
 class TraceEvent:

@@ -13,7 +13,7 @@ import pytest
 
 import flowlab
 from flowlab.common import Configuration, Duration, Time, Types, WatermarkStrategy
-from flowlab.datastream import OutputTag, StreamExecutionEnvironment
+from flowlab.datastream import CheckpointingMode, OutputTag, StreamExecutionEnvironment
 from flowlab.datastream.functions import KeyedProcessFunction
 from flowlab.datastream.window import SlidingEventTimeWindows, TumblingEventTimeWindows
 from flowlab.sources import GeneratorSource, ScriptedSource
@@ -132,7 +132,35 @@ def failing() -> StreamExecutionEnvironment:
     return env
 
 
+def checkpointed(mode: str) -> Callable[[], StreamExecutionEnvironment]:
+    """The backpressure job with checkpoints every 20 ms: barriers queue behind the buffered data, channels block
+    (aligned), overtake it (unaligned, or aligned switching after 3 ms) or do neither (at-least-once); bounded
+    sources wait for their final checkpoint (FLIP-147)."""
+    def build() -> StreamExecutionEnvironment:
+        env = backpressure()
+        config = env.get_checkpoint_config()
+        env.enable_checkpointing(20, CheckpointingMode.AT_LEAST_ONCE if mode == "at-least-once"
+                                 else CheckpointingMode.EXACTLY_ONCE)
+        if mode in ("unaligned", "aligned, 3 ms timeout"):
+            config.enable_unaligned_checkpoints()
+        if mode == "aligned, 3 ms timeout":
+            config.set_aligned_checkpoint_timeout(Duration.of_millis(3))
+        return env
+    return build
+
+
+def _checkpointing(env: StreamExecutionEnvironment, unaligned: bool) -> StreamExecutionEnvironment:
+    """Checkpoints every 15 ms: window contents, timers and two-input alignment go into them."""
+    env.enable_checkpointing(15)
+    env.get_checkpoint_config().enable_unaligned_checkpoints(unaligned)
+    return env
+
+
 JOBS: dict[str, Callable[[], StreamExecutionEnvironment]] = {
+    **{f"checkpoints, {m}": checkpointed(m) for m in ("aligned", "at-least-once", "unaligned",
+                                                         "aligned, 3 ms timeout")},
+    "checkpoints, windows, unaligned": lambda: _checkpointing(windows(), unaligned=True),
+    "checkpoints, window join, aligned": lambda: _checkpointing(window_join(), unaligned=False),
     "rolling p=1": rolling(1), "rolling p=3": rolling(3), "backpressure": backpressure,
     "zero buffer timeout": zero_timeout, "fan-in": fan_in, "windows": windows, "timers": timers, "window join": window_join,
     "iteration": iteration, "buffer debloating": debloat, "user function fails": failing,
@@ -150,6 +178,7 @@ def _facts(sim: flowlab.Simulation) -> dict[str, Any]:
         "failure": (sim.failure or "").splitlines()[:1],
         "events": rt.recorder.count,
         "metrics": metrics.to_dict("records"),
+        "checkpoints": sim.checkpoints().to_json(orient="records"),
     }
 
 

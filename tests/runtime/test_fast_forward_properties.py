@@ -1,6 +1,7 @@
 """Property: on random small jobs, fast-forward (tasks running ahead, the trace off) gives exactly the run that
 stepping gives — sink rows with their subtask, timestamp and virtual arrival time, printed lines, end time,
-status and the number of observable events."""
+status, the number of observable events and the checkpoint history (aligned, at-least-once, unaligned and
+aligned-with-timeout checkpoints)."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 import flowlab
 from flowlab.common import Configuration, Duration, Time, Types, WatermarkStrategy
-from flowlab.datastream import StreamExecutionEnvironment
+from flowlab.datastream import CheckpointingMode, StreamExecutionEnvironment
 from flowlab.datastream.window import TumblingEventTimeWindows
 from flowlab.runtime import JobExecutionException
 from flowlab.sources import GeneratorSource, ScriptedSource
@@ -31,6 +32,8 @@ specs = st.fixed_dictionaries({
     "sink_p": st.integers(1, 3),
     "seed": st.integers(0, 3),
     "fail_at": st.one_of(st.none(), st.integers(0, 400)),
+    "checkpoints": st.sampled_from([None, "aligned", "at-least-once", "unaligned", "timeout"]),
+    "interval": st.integers(10, 60),
 })
 
 
@@ -41,6 +44,13 @@ def _build(spec: dict[str, Any]) -> StreamExecutionEnvironment:
     env = StreamExecutionEnvironment.get_execution_environment(conf)
     env.set_buffer_timeout(spec["timeout"])
     env.get_config().set_auto_watermark_interval(2)
+    if spec["checkpoints"] is not None:
+        env.enable_checkpointing(spec["interval"], CheckpointingMode.AT_LEAST_ONCE
+                                 if spec["checkpoints"] == "at-least-once" else CheckpointingMode.EXACTLY_ONCE)
+        if spec["checkpoints"] in ("unaligned", "timeout"):
+            env.get_checkpoint_config().enable_unaligned_checkpoints()
+        if spec["checkpoints"] == "timeout":
+            env.get_checkpoint_config().set_aligned_checkpoint_timeout(Duration.of_millis(2))
     n, p = spec["count"], spec["source_p"]
     fail_at = spec["fail_at"]
     if spec["source"] == "collection":
@@ -80,7 +90,7 @@ def _build(spec: dict[str, Any]) -> StreamExecutionEnvironment:
 def _facts(sim: flowlab.Simulation) -> dict[str, Any]:
     return {"rows": {k: list(s.rows) for k, s in sorted(sim.runtime.sinks.items())},
             "printed": sim.printed_lines(), "end": sim.now_us, "status": sim.job_status,
-            "events": sim.runtime.recorder.count}
+            "events": sim.runtime.recorder.count, "checkpoints": sim.checkpoints().to_json(orient="records")}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flowlab.kernel import Kernel
+from flowlab.runtime.checkpointing import CheckpointCoordinator, CheckpointSettings
 from flowlab.runtime.cluster.resource_manager import NoResourceAvailableError, ResourceManager
 from flowlab.runtime.cluster.task_manager import TaskManager, cluster_shape
 from flowlab.runtime.phases import PHASE_CONTROL
@@ -31,7 +32,8 @@ class JobMaster:
 
     def __init__(self, kernel: Kernel, recorder: Recorder, job_graph: JobGraph, conf: dict[str, Any],
                  rm: ResourceManager, tasks: dict[str, list[StreamTask]], job_id: str,
-                 channel_count: Callable[[], int], rpc_latency_us: int = 0) -> None:
+                 channel_count: Callable[[], int], rpc_latency_us: int = 0,
+                 checkpoint_settings: CheckpointSettings | None = None) -> None:
         self.kernel = kernel
         self.rec = recorder
         self.job_graph = job_graph
@@ -50,6 +52,12 @@ class JobMaster:
         self.failure_exception: BaseException | None = None
         # the cluster's shape is read (and its settings checked) before anything runs, as a MiniCluster does
         self.shape = cluster_shape(conf, job_graph.slots_needed)
+        # the CheckpointCoordinator (None: checkpointing is off); its storage is created now, so a checkpoint
+        # directory that cannot be written fails the submission, as in Flink
+        self.checkpoints: CheckpointCoordinator | None = None
+        if checkpoint_settings is not None:
+            self.checkpoints = CheckpointCoordinator(kernel, recorder, checkpoint_settings, job_graph, tasks, job_id,
+                                                     rpc_latency_us, self.fail_job)
 
     def _next(self, fn: Any, *args: Any) -> None:
         self.kernel.schedule(self.kernel.now, fn, *args, phase=PHASE_CONTROL)
@@ -175,6 +183,11 @@ class JobMaster:
         self.status_history.append((self.kernel.now, new))
         self.rec.emit(EventKind.JOB_STATUS, detail=f"job '{self.job_name}' {old or 'submitted'} -> {new}",
                       data={"from": old, "to": new})
+        if self.checkpoints is not None:
+            if new == "RUNNING":
+                self.checkpoints.start()
+            elif new in TERMINAL:
+                self.checkpoints.shutdown(new)
 
     def all_tasks(self) -> list[StreamTask]:
         return [t for v in self.job_graph.vertices for t in self.tasks[v.id]]

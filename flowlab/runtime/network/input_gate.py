@@ -28,7 +28,7 @@ class InputChannel:
 
     __slots__ = ("gate", "index", "producer", "subpartition", "received", "exclusive", "floating",
                  "announced", "used", "backlog", "finished", "queued", "blocked", "watermark",
-                 "idle", "aligned", "records_received")
+                 "idle", "aligned", "records_received", "data_ended")
 
     def __init__(self, gate: InputGate, index: int, producer: int, exclusive: int) -> None:
         self.gate = gate
@@ -48,6 +48,7 @@ class InputChannel:
         self.idle = False
         self.aligned = True
         self.records_received = 0
+        self.data_ended = False          # EndOfData arrived (FLIP-147): only barriers and EndOfPartition follow
 
     @property
     def queued_records(self) -> int:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from flowlab.runtime.elements import CheckpointBarrier
     from flowlab.runtime.network.buffer import Buffer
     from flowlab.runtime.network.input_gate import InputChannel
+    from flowlab.runtime.network.result_partition import ResultPartition, Subpartition
 
 
 class NetworkEndpoint(Protocol):
@@ -29,6 +31,12 @@ class PartitionWriter(NetworkEndpoint, Protocol):
 
     def output_available(self) -> None:
         """An output buffer became available; the task may resume if it was back-pressured."""
+
+    def barrier_sent(self, partition: ResultPartition, sub: Subpartition, barrier: CheckpointBarrier) -> None:
+        """A checkpoint barrier left ``sub`` (an aligned one also blocks it until the consumer resumes it)."""
+
+    def downstream_processed_all_data(self) -> None:
+        """A consumer processed everything this task sent it, up to EndOfData (FLIP-147)."""
 
 
 class GateReader(NetworkEndpoint, Protocol):

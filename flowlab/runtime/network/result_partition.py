@@ -22,7 +22,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from flowlab.runtime.deferred_copy import DeferredCopy
-from flowlab.runtime.elements import EndOfPartition
+from flowlab.runtime.elements import CheckpointBarrier, EndOfPartition
 from flowlab.runtime.network.buffer import Buffer
 from flowlab.runtime.network.settings import NetworkSettings
 
@@ -38,7 +38,7 @@ class Subpartition:
     __slots__ = ("partition", "position", "consumer_index", "channel", "buffer_size", "current", "current_bytes", "current_records",
                  "queue", "credit", "buffers_in_use", "sent_buffers", "sent_records", "in_flight",
                  "in_flight_records", "finished", "flush_requested",
-                 "backlog_announced")
+                 "backlog_announced", "blocked", "in_flight_buffers", "data_processed")
 
     def __init__(self, partition: ResultPartition, position: int, consumer_index: int) -> None:
         self.partition = partition
@@ -59,6 +59,9 @@ class Subpartition:
         self.finished = False
         self.flush_requested = False     # Flink's flushRequested: send the filling buffer when credit allows
         self.backlog_announced = False    # a backlog announcement is on its way (no exclusive buffers)
+        self.blocked = False             # an aligned checkpoint barrier left: nothing more until the consumer resumes
+        self.in_flight_buffers: deque[Buffer] = deque()   # sent, not yet delivered (in order), for the views
+        self.data_processed = False      # the consumer processed EndOfData: everything sent here is consumed
 
     @property
     def backlog(self) -> int:
@@ -150,12 +153,55 @@ class ResultPartition(DeferredCopy):
             sub.current = None
             self._release(sub)
 
+    # -- checkpoint barriers (see flowlab.runtime.tasks.subtask_checkpoints) -----------------------------
+    def emit_priority_event(self, event: Any) -> list[list[Any]]:
+        """An unaligned barrier overtakes everything queued: it goes first, and what it overtook (the elements of
+        every queued buffer, the filling one included) is returned per subpartition: the output channel state."""
+        overtaken = []
+        for sub in self.subpartitions:
+            self._finish_current(sub)
+            overtaken.append([e for b in sub.queue if not b.is_event for e in b.elements])
+            sub.queue.appendleft(Buffer([event], 0, True, 0))
+            self.try_send(sub)
+        return overtaken
+
+    def convert_barrier(self, checkpoint_id: int) -> list[list[Any]]:
+        """The aligned-checkpoint timeout expired: a barrier of ``checkpoint_id`` still queued becomes unaligned
+        and jumps ahead; returns, per subpartition, the elements it overtook (empty where it had left)."""
+        overtaken = []
+        for sub in self.subpartitions:
+            queue = sub.queue
+            at = next((i for i, b in enumerate(queue) if b.is_event and type(b.elements[0]) is CheckpointBarrier
+                       and b.elements[0].checkpoint_id == checkpoint_id), None)
+            if at is None:
+                overtaken.append([])
+                continue
+            barrier = queue[at].elements[0]
+            overtaken.append([e for i, b in enumerate(queue) if i < at and not b.is_event for e in b.elements])
+            del queue[at]
+            queue.appendleft(Buffer([barrier.with_alignment("UNALIGNED")], 0, True, 0))
+            self.try_send(sub)
+        return overtaken
+
+    def on_data_processed(self, index: int) -> None:
+        """The consumer has processed everything up to EndOfData on this channel (FLIP-147's "all data processed":
+        a finishing task waits for it, so no record it sent is left outside a checkpoint when it is gone)."""
+        self.subpartitions[index].data_processed = True
+        self.task.downstream_processed_all_data()
+
+    def resume(self, index: int) -> None:
+        """The consumer finished aligning: the channel carries data again (Flink's ``resumeConsumption``)."""
+        sub = self.subpartitions[index]
+        if sub.blocked:
+            sub.blocked = False
+            self.try_send(sub)
+
     # -- sending ------------------------------------------------------------------------------------
     def try_send(self, sub: Subpartition) -> None:
-        """Send queued buffers while credit allows (events need none)."""
+        """Send queued buffers while credit allows (events need none) and no aligned barrier blocks the channel."""
         network = self.network
         queue = sub.queue
-        while queue and (queue[0].is_event or sub.credit > 0):
+        while queue and not sub.blocked and (queue[0].is_event or sub.credit > 0):
             buf = queue.popleft()
             if not buf.is_event:
                 sub.credit -= 1
@@ -164,11 +210,17 @@ class ResultPartition(DeferredCopy):
             sub.sent_buffers += 1
             sub.in_flight += 1
             sub.in_flight_records += buf.records
+            sub.in_flight_buffers.append(buf)
             network.send(sub, buf, sub.backlog)
+            if buf.is_event and type(buf.elements[0]) is CheckpointBarrier:
+                barrier = buf.elements[0]
+                if barrier.blocks_upstream:
+                    sub.blocked = True
+                self.task.barrier_sent(self, sub, barrier)
         if sub.flush_requested and not queue:
             if not sub.current:
                 sub.flush_requested = False          # everything flushed has left
-            elif sub.credit > 0:
+            elif sub.credit > 0 and not sub.blocked:
                 sub.flush_requested = False
                 self._finish_current(sub)
                 self.try_send(sub)
@@ -192,4 +244,3 @@ class ResultPartition(DeferredCopy):
         sub.credit += credit
         sub.backlog_announced = False
         self.try_send(sub)
-

@@ -40,6 +40,7 @@ class NetworkService:
     def _deliver(self, sub: Subpartition, channel: InputChannel, buf: Buffer, backlog: int) -> None:
         sub.in_flight -= 1
         sub.in_flight_records -= buf.records
+        sub.in_flight_buffers.popleft()
         task = channel.gate.task
         rec = self.recorder
         if rec.enabled:
@@ -51,6 +52,18 @@ class NetworkService:
         else:
             rec.tick()
         task.on_buffer(channel, buf, backlog)
+
+    def resume_consumption(self, channel: InputChannel) -> None:
+        """The consumer tells the producer to send again after an aligned barrier (a message: it takes the latency)."""
+        sub = channel.subpartition
+        self.kernel.schedule(self.kernel.now + self.settings.latency_us, sub.partition.resume, sub.position,
+                             phase=PHASE_NETWORK, target=sub.partition.task.actor)
+
+    def notify_data_processed(self, channel: InputChannel) -> None:
+        """The consumer processed EndOfData on ``channel``; its producer hears of it after the latency."""
+        sub = channel.subpartition
+        self.kernel.schedule(self.kernel.now + self.settings.latency_us, sub.partition.on_data_processed,
+                             sub.position, phase=PHASE_NETWORK, target=sub.partition.task.actor)
 
     def announce_credit(self, channel: InputChannel, credit: int) -> None:
         sub = channel.subpartition

@@ -17,6 +17,7 @@ from flowlab.runtime.elements import LONG_MIN
 from flowlab.runtime.operators.function_contexts import FunctionInitContext, FunctionSnapshotContextImpl
 from flowlab.runtime.operators.timer_service import InternalTimerService
 from flowlab.runtime.state import KeyedStateBackend
+from flowlab.runtime.state.key_group_snapshot import snapshot_key_groups
 from flowlab.runtime.state.operator_state import OperatorStateBackend
 from flowlab.trace import EventKind
 
@@ -134,6 +135,49 @@ class StreamOperator:
         if backend is None:
             backend = self.operator_state_backend = OperatorStateBackend(self.name)
         return backend
+
+    # -- checkpoints ----------------------------------------------------------------------------------
+    def snapshot_state(self, checkpoint_id: int, timestamp_ms: int) -> dict[str, Any] | None:
+        """This operator's part of checkpoint ``checkpoint_id`` as plain data (Flink's ``snapshotState``), or None
+        when it keeps no state: ``{"keyed": {key group: {"states": {name: [(key, namespace, stored)]},
+        "event_timers": [...], "processing_timers": [...]}}, "operator_state": {"list": ..., "broadcast": ...},
+        "operator": <a source's read position>}``."""
+        keyed = None
+        backend = getattr(self, "backend", None)
+        if backend is not None:
+            keyed = {kg: {"states": states} for kg, states in snapshot_key_groups(backend).items()}
+            if self.timer_service is not None:
+                for kg, timers in self.timer_service.snapshot_key_groups(backend.key_group_of).items():
+                    keyed.setdefault(kg, {"states": {}}).update(timers)
+        snap_function = getattr(self, "snapshot_function_state", None)
+        if snap_function is not None:
+            op_state = snap_function(checkpoint_id, timestamp_ms)
+        elif "operator_state_backend" in self.__dict__:
+            op_state = self.operator_state_backend.snapshot()
+        else:
+            op_state = None
+        if op_state is not None and not op_state["list"] and not op_state["broadcast"]:
+            op_state = None
+        position = self.snapshot_position()
+        if keyed is None and op_state is None and position is None:
+            return None
+        return {"keyed": keyed, "operator_state": op_state, "operator": position}
+
+    def snapshot_position(self) -> Any:
+        """A source's read position for a checkpoint (FLIP-27 split state); None for other operators."""
+        return None
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        """Checkpoint ``checkpoint_id`` completed (Java's ``CheckpointListener``; a user function defining
+        ``notify_checkpoint_complete(checkpoint_id)`` hears it too: a flowlab extension, not in PyFlink 2.3)."""
+        fn = getattr(getattr(self, "function", None), "notify_checkpoint_complete", None)
+        if callable(fn):
+            fn(checkpoint_id)
+
+    def notify_checkpoint_aborted(self, checkpoint_id: int) -> None:
+        fn = getattr(getattr(self, "function", None), "notify_checkpoint_aborted", None)
+        if callable(fn):
+            fn(checkpoint_id)
 
 
 def user_method(func: Any, cls: type, method: str) -> Any:

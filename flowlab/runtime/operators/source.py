@@ -74,5 +74,10 @@ class SourceOperator(StreamOperator):
     def position(self) -> int:
         return self.reader.position
 
+    def snapshot_position(self) -> dict:
+        """The read position (FLIP-27 split state): where a restored source goes on."""
+        snap = getattr(self.reader, "snapshot_position", None)
+        return snap() if snap is not None else {"position": self.reader.position}
+
     def process_element(self, value: Any, ts: int | None) -> None:  # pragma: no cover - sources have no input
         raise RuntimeError("a source has no input")

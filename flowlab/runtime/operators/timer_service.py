@@ -87,6 +87,22 @@ class InternalTimerService:
     def processing_timers(self) -> list[tuple[int, Any, Any]]:
         return _live(self._proc, self._proc_set)
 
+    def snapshot_key_groups(self, key_group_of: dict[Any, int]) -> dict[int, dict[str, list]]:
+        """Live timers per key group (Flink checkpoints timers with the keyed state): ``{kg: {"event_timers":
+        [(ts, key, namespace)], "processing_timers": [...]}}``."""
+        out: dict[int, dict[str, list]] = {}
+        for name, timers in (("event_timers", self.event_timers()), ("processing_timers", self.processing_timers())):
+            for ts, key, ns in timers:
+                out.setdefault(key_group_of[key], {}).setdefault(name, []).append((ts, key, ns))
+        return out
+
+    def restore_key_groups(self, groups: dict[int, dict[str, list]]) -> None:
+        for g in groups.values():
+            for ts, key, ns in g.get("event_timers", []):
+                self.register_event_time_timer(key, ns, ts)
+            for ts, key, ns in g.get("processing_timers", []):
+                self.register_processing_time_timer(key, ns, ts)
+
     def num_event_time_timers(self) -> int:
         return len(self._event_set)
 

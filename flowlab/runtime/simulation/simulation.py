@@ -15,6 +15,7 @@ from flowlab.graph.job_graph import JobGraph
 from flowlab.runtime.job_runtime import JobRuntime
 from flowlab.runtime.simulation import arguments as check
 from flowlab.runtime.simulation import backpressure as bp
+from flowlab.runtime.simulation import checkpoints as cp
 from flowlab.runtime.simulation import explain, unfired
 from flowlab.runtime.simulation.breakpoints import Breakpoint, WatermarkBreakpoint
 from flowlab.runtime.simulation.errors import JobExecutionException, JobNotBoundedError
@@ -294,8 +295,9 @@ class Simulation:
 
     def break_on(self, what: str | Callable[[TraceEvent], bool], **filters: Any) -> Breakpoint:
         """Stop ``run()`` after a step with an event of kind ``what`` (or matching the predicate) whose fields
-        or ``data`` equal ``filters``, e.g. ``break_on("window_fire", key="a")``, ``break_on("late_record")``.
-        An unknown kind raises, listing the known ones.
+        or ``data`` equal ``filters``, e.g. ``break_on("window_fire", key="a")``, ``break_on("late_record")``,
+        ``break_on("checkpoint_completed")``, ``break_on("barrier", vertex="count", checkpoint_id=2)`` (``vertex``
+        may be a job vertex id or a vertex or operator name). An unknown kind raises, listing the known ones.
 
         ``break_on("watermark", vertex=V, passes=T[, subtask=i])`` stops after the step in which the
         watermark of vertex (or operator) ``V`` reaches ``T`` (see ``break_on_watermark``).
@@ -308,6 +310,8 @@ class Simulation:
             if what != "watermark" or "vertex" not in filters:
                 raise ValueError("passes=T needs break_on('watermark', vertex=..., passes=T)")
             return self.break_on_watermark(filters.pop("vertex"), filters.pop("passes"), **filters)
+        if isinstance(filters.get("vertex"), str):    # a vertex or operator name stands for its job vertex id
+            filters["vertex"] = self._resolve(filters["vertex"])[0]
         if what == "backpressured":       # a subtask becomes back-pressured (kind "backpressure")
             what, filters = "backpressure", {"backpressured": True, **filters}
         bp = Breakpoint(what, filters)
@@ -509,7 +513,27 @@ class Simulation:
         return build_snapshot(self._rt, self.step_count, self._last_events)
 
     def cancel(self) -> None:
+        """Cancel the job (CANCELLING -> CANCELED); retained checkpoints are kept or deleted per
+        ``execution.checkpointing.externalized-checkpoint-retention``."""
         self._rt.cancel()
+
+    # -- checkpoints (see docs/checkpoints.md) ------------------------------------------------------------
+    def checkpoints(self) -> Any:
+        """Flink's checkpoint history as a DataFrame: ``id``, ``status`` (IN_PROGRESS / COMPLETED / FAILED),
+        ``trigger_time_ms``, ``latest_ack_ms``, ``duration_ms`` (end to end), ``acknowledged`` of ``subtasks``,
+        ``state_size`` (bytes), ``in_flight_persisted`` (bytes, unaligned), ``alignment_ms`` (the longest),
+        ``unaligned``, ``path`` (``chk-<n>``) and ``failure``."""
+        return cp.checkpoints_frame(self._rt)
+
+    def checkpoint_details(self, checkpoint_id: int) -> Any:
+        """Per subtask of one checkpoint: acknowledged, ack time, end-to-end, state size, sync, async,
+        alignment, start delay, in-flight data persisted, unaligned, records after the barrier (at-least-once)."""
+        return cp.details_frame(self._rt, checkpoint_id)
+
+    def checkpoint_state(self, checkpoint_id: int) -> dict[str, Any]:
+        """A retained checkpoint read back from its storage (flowlab extension): per operator id and subtask,
+        the keyed state per key group, timers and source positions, plus in-flight data of unaligned ones."""
+        return cp.checkpoint_state(self._rt, checkpoint_id)
 
     # -- whole-job runs (execute / execute_and_collect) --------------------------------------------------
     def _check_bounded(self) -> None:

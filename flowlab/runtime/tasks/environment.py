@@ -30,6 +30,7 @@ class TaskEnvironment(Protocol):
     lookahead_us: int | None      # fast-forward: how far ahead a task may run (None: one call at a time)
     iteration_heads: dict[tuple[int, int], Any]
     state_backends: StateBackends  # the job's state backend choice (creates keyed backends)
+    checkpoint_settings: Any      # flowlab.runtime.checkpointing.CheckpointSettings, or None (checkpointing off)
 
     def make_selector(self, edge: StreamEdge, task: Any, n_channels: int) -> ChannelSelector: ...
 
@@ -42,3 +43,9 @@ class TaskEnvironment(Protocol):
     def task_finished(self, task: Any) -> None: ...
 
     def task_failed(self, task: Any, exc: BaseException, user_traceback: str) -> None: ...
+
+    def acknowledge_checkpoint(self, task: Any, ack: Any) -> None:
+        """The RPC to the CheckpointCoordinator: this subtask's part of a checkpoint is done."""
+
+    def decline_checkpoint(self, task: Any, checkpoint_id: int, reason: str, message: str) -> None:
+        """The RPC to the CheckpointCoordinator: this subtask cannot take part in a checkpoint."""

@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Any
 from flowlab.graph.user_functions import load_function
 from flowlab.runtime.deferred_copy import DeferredCopy
 from flowlab.runtime.elements import (
+    END_OF_DATA,
     LONG_MAX,
+    CheckpointBarrier,
+    EndOfData,
     EndOfPartition,
     Watermark,
     WatermarkStatus,
@@ -44,6 +47,7 @@ from flowlab.runtime.tasks.outputs import (
     passes_by_reference,
     specialised,
 )
+from flowlab.runtime.tasks.subtask_checkpoints import SubtaskCheckpointCoordinator
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
 from flowlab.runtime.tasks.watermark_valve import StatusWatermarkValve
 from flowlab.trace import EventKind
@@ -102,6 +106,8 @@ class StreamTask(DeferredCopy):
         self.records_in = 0
         self.records_out = 0
         self.failure: str | None = None
+        self.checkpointer: SubtaskCheckpointCoordinator | None = None
+        self.input_ended = False
         # time accounting (virtual µs), read by flowlab.runtime.metrics
         self.started_us: int | None = None
         self.ended_us: int | None = None
@@ -150,6 +156,9 @@ class StreamTask(DeferredCopy):
             gate.check_buffer_pool(self.network.settings)
             by_input.setdefault(gate.input_number, []).extend(gate.channels)
         self.valves = {n: StatusWatermarkValve(chs) for n, chs in sorted(by_input.items())}
+        settings = self.job.checkpoint_settings
+        if settings is not None:
+            self.checkpointer = SubtaskCheckpointCoordinator(self, settings)
 
     def open_operators(self) -> None:
         for op in reversed(self.operators):      # Flink opens tail first
@@ -258,12 +267,24 @@ class StreamTask(DeferredCopy):
         self.wake_call = self.kernel.schedule(t, self._run_once, phase=PHASE_TASK, target=self.actor)
 
     def on_buffer(self, channel: InputChannel, buf: Any, backlog: int) -> None:
+        cp = self.checkpointer
+        if cp is not None and cp.handler is not None:           # barriers may overtake; in-flight data may be kept
+            if buf.is_event:
+                if type(buf.elements[0]) is CheckpointBarrier and cp.handler.on_delivered(channel, buf.elements[0]):
+                    channel.gate.on_backlog(channel, backlog)
+                    return
+            else:
+                cp.handler.on_data_delivered(channel, buf)
         channel.gate.on_buffer(channel, buf, backlog)
         if not channel.queued and not channel.blocked:
             channel.queued = True
             self.available.append(channel)
         if not self.waiting_for_output:
             self.wake()
+
+    def barrier_sent(self, partition: ResultPartition, sub: Any, barrier: CheckpointBarrier) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.barrier_sent(partition, sub, barrier)
 
     def output_available(self) -> None:
         if self.waiting_for_output and self._outputs_available():
@@ -382,11 +403,13 @@ class StreamTask(DeferredCopy):
         arrival = src.next_arrival_us()
         now = self.kernel.now
         if arrival is None:
+            if self.input_ended:
+                return None                   # waiting for its final checkpoint (FLIP-147)
             end = src.end_of_input_us()
             if end > now:
                 return end
             src.end_of_input()
-            self._finish()
+            self._end_of_input()
             return None
         if arrival > now:
             return arrival
@@ -471,14 +494,35 @@ class StreamTask(DeferredCopy):
                      {"idle": element.idle, "input": n, "combined": valve.last_output})
             self._apply_valve(outs, n)
             return
+        if type(element) is CheckpointBarrier:
+            self.checkpointer.handler.on_barrier(channel, element)
+            return
+        if isinstance(element, EndOfData):
+            channel.data_ended = True
+            self.network.notify_data_processed(channel)
+            rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id,
+                     f"EndOfData from {self.job_channel_name(channel)}", {"from": channel.producer})
+            if all(c.data_ended for g in self.gates if g.input_number == n for c in g.channels):
+                self.ended_inputs.add(n)
+            if not self.input_ended and all(c.data_ended or c.finished for g in self.gates for c in g.channels):
+                self._end_of_input()
+            return
         if isinstance(element, EndOfPartition):
             channel.finished = True
             rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id,
                      f"EndOfPartition from {self.job_channel_name(channel)}", {"from": channel.producer})
             if all(c.finished for g in self.gates if g.input_number == n for c in g.channels):
                 self.ended_inputs.add(n)
+            cp = self.checkpointer
+            if cp is not None:
+                cp.handler.on_end_of_partition(channel)
             if all(g.finished for g in self.gates):
-                self._finish()
+                if cp is None or not cp.waits_for_final_checkpoint:
+                    self._finish()
+                else:
+                    if not self.input_ended:
+                        self._end_of_input()
+                    self.maybe_finish()
             return
         raise TypeError(f"unexpected stream element {element!r}")
 
@@ -499,8 +543,44 @@ class StreamTask(DeferredCopy):
         edge = self.vertex.in_edges[self.gates.index(channel.gate)]
         return f"{edge.source.id}[{channel.producer}]"
 
+    def _end_of_input(self) -> None:
+        """All input consumed. With checkpointing and ``checkpoints-after-tasks-finish`` (FLIP-147) the operators
+        finish, EndOfData goes downstream and the task waits for its final checkpoint; otherwise it finishes."""
+        cp = self.checkpointer
+        if cp is None or not cp.waits_for_final_checkpoint:
+            self._finish()
+            return
+        self.input_ended = True
+        for op in self.operators:
+            op.finish()
+        for p in self.partitions:
+            p.flush_all()
+            p.broadcast_event(END_OF_DATA)
+        cp.on_input_ended()
+        self.maybe_finish()
+
+    def downstream_processed_all_data(self) -> None:
+        if self.checkpointer is not None:
+            self.maybe_finish()
+
+    def maybe_finish(self) -> None:
+        """FLIP-147: finish once the final checkpoint completed, every input channel has ended and every consumer
+        has processed all the data this task sent (Flink waits for both before a task finishes)."""
+        cp = self.checkpointer
+        if (self.state == RUNNING and cp.final_done and all(g.finished for g in self.gates)
+                and all(s.data_processed for p in self.partitions for s in p.subpartitions)):
+            for p in self.partitions:
+                p.flush_all()
+                p.broadcast_event(EndOfPartition())
+            for op in self.operators:
+                op.close()
+            self._end_accounting()
+            cp.on_finished()
+            self.job.task_finished(self)
+
     def _finish(self) -> None:
         """All input consumed: finish operators, send EndOfPartition downstream, become FINISHED."""
+        self.input_ended = True
         for op in self.operators:
             op.finish()
         for p in self.partitions:
@@ -509,6 +589,8 @@ class StreamTask(DeferredCopy):
         for op in self.operators:
             op.close()
         self._end_accounting()
+        if self.checkpointer is not None:
+            self.checkpointer.on_finished()
         self.job.task_finished(self)
 
     # -- views ------------------------------------------------------------------------------------------

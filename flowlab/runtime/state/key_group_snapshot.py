@@ -1,0 +1,23 @@
+"""Keyed state for a checkpoint, per key group (Flink writes keyed state as a stream of key-group ranges, so
+that a restore at another parallelism can pick the key groups each subtask now owns)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flowlab.graph.key_groups import key_group_for
+from flowlab.runtime.keys import state_key
+
+
+def snapshot_key_groups(backend: Any) -> dict[int, dict[str, list[tuple[Any, Any, Any]]]]:
+    """``{key group: {state name: [(key, namespace, stored value)]}}`` of a keyed backend (heap or RocksDB),
+    key groups in order, entries in the backend's order (insertion order on the heap, byte order in RocksDB).
+    Values are as stored: TTL state keeps its timestamps."""
+    kg_of = backend.key_group_of
+    out: dict[int, dict[str, list[tuple[Any, Any, Any]]]] = {}
+    for name in backend.state_names():
+        for key, ns, stored in backend.entries(name):
+            kg = kg_of.get(state_key(key))
+            if kg is None:
+                kg = key_group_for(key, backend.max_parallelism, backend.key_type)
+            out.setdefault(kg, {}).setdefault(name, []).append((key, ns, stored))
+    return {kg: out[kg] for kg in sorted(out)}
