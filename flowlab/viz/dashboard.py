@@ -10,6 +10,7 @@ import ipywidgets as widgets
 
 from flowlab.trace import Steppable
 from flowlab.viz.backpressure_view import BackpressureView, pressure_seen
+from flowlab.viz.checkpoint_panel import CheckpointPanel
 from flowlab.viz.event_time_view import EventTimePanel
 from flowlab.viz.follow import Follower
 from flowlab.viz.job_graph_view import JobGraphView
@@ -28,8 +29,9 @@ class Dashboard(Displayable):
 
     ``views`` are objects with ``widget`` and ``refresh(snapshot)`` (default: a JobGraphView, then the
     event-time tabs — watermarks, event-time plot, windows and late data — shown when the job has
-    watermarks or windows, and the BackpressureView, shown once something is back-pressured, whose levels
-    then tint the one job graph); all of them redraw from one ``sim.snapshot()`` after every move of the
+    watermarks or windows, the BackpressureView, shown once something is back-pressured, whose levels
+    then tint the one job graph, and the checkpoint and state tabs — ``CheckpointView``, ``ConsistentCutView``
+    when checkpointing is enabled, ``StateView`` when an operator keeps state); all of them redraw from one ``sim.snapshot()`` after every move of the
     simulation, also one made from a code cell (``sim.run(...)``). "Run to end" and "Run to … ms" run in
     chunks (``LongRun``) and can be stopped. "Recent events" is read from the trace: the events of the
     last ``log_steps`` steps, at most ``log_size`` rows.
@@ -43,7 +45,7 @@ class Dashboard(Displayable):
         if views is None:
             self.graph_view = JobGraphView(sim, follow=False)
             self.backpressure_view = BackpressureView(sim, auto_hide=True, show_graph=False, follow=False)
-            views = [self.graph_view, EventTimePanel(sim), self.backpressure_view]
+            views = [self.graph_view, EventTimePanel(sim), self.backpressure_view, CheckpointPanel(sim)]
         self.views: list[View] = list(views)
         self.log_size = log_size
         self.log_steps = log_steps

@@ -19,14 +19,16 @@ MAX_TITLE_CHANNELS = 12
 
 def render_job_graph(snapshot: dict[str, Any], chained: bool = True,
                      layout: dict[str, Any] | None = None, tints: dict[str, list[str | None]] | None = None,
-                     highlight: str | None = None) -> str:
+                     highlight: str | None = None, edges: bool = True, caption: str | None = None) -> str:
     """Draw ``snapshot``'s job graph as an ``<svg class="flowlab-jobgraph">`` string.
 
     ``tints`` colours subtask rows of the chained view (vertex id -> one colour per subtask, e.g. the
-    backpressure level); ``highlight`` frames one vertex (e.g. the likely bottleneck)."""
+    backpressure level); ``highlight`` frames one vertex (e.g. the likely bottleneck). ``edges=False`` leaves
+    the job edges out and ``caption`` replaces the view's caption, for views that draw on the boxes (the
+    barrier view); a ``layout`` computed without a legend draws none."""
     if not snapshot.get("operators"):
         chained = True  # without operator data only the task view can be drawn
-    if layout is None or layout.get("signature") != graph_signature(snapshot, chained):
+    if layout is None or not str(layout.get("signature", "")).startswith(graph_signature(snapshot, chained)):
         layout = compute_layout(snapshot, chained)
     w, h = num(layout["width"]), num(layout["height"])
     job = snapshot.get("job") or {}
@@ -37,11 +39,12 @@ def render_job_graph(snapshot: dict[str, Any], chained: bool = True,
            f'style="max-width:100%;height:auto">'
            f'<rect x="0.5" y="0.5" width="{num(layout["width"] - 1)}" height="{num(layout["height"] - 1)}" '
            f'rx="8" fill="{pal.BACKGROUND}" stroke="{pal.FRAME_STROKE}"/>']
-    _caption(out, layout, snapshot, chained)
+    _caption(out, layout, snapshot, chained, caption)
     for frame in layout["frames"]:
         _frame(out, frame)
     if chained:
-        _chained_edges(out, layout, snapshot)
+        if edges:
+            _chained_edges(out, layout, snapshot)
         _vertex_boxes(out, layout, snapshot, tints or {})
         if highlight is not None and highlight in layout["boxes"]:
             b = layout["boxes"][highlight]
@@ -57,15 +60,18 @@ def render_job_graph(snapshot: dict[str, Any], chained: bool = True,
         out.append(f'<text x="{num(layout["width"] / 2)}" y="{num(cy)}" text-anchor="middle" font-size="12" '
                    f'fill="{pal.INK_FAINT}">No job graph yet</text>')
     lg = layout["legend"]
-    out.append(render_legend(lg["x"], lg["y"], lg["w"], chained))
+    if lg["h"]:
+        out.append(render_legend(lg["x"], lg["y"], lg["w"], chained))
     out.append("</svg>")
     return "".join(out)
 
 
-def _caption(out: list[str], layout: dict[str, Any], snapshot: dict[str, Any], chained: bool) -> None:
+def _caption(out: list[str], layout: dict[str, Any], snapshot: dict[str, Any], chained: bool,
+             what: str | None = None) -> None:
     job = snapshot.get("job") or {}
     cap = layout["caption"]
-    what = "chained view · one box per task" if chained else "unchained view · one box per operator"
+    if what is None:
+        what = "chained view · one box per task" if chained else "unchained view · one box per operator"
     status = job.get("status") or ""
     out.append(f'<text x="{num(cap["x"])}" y="{num(cap["y"])}" font-size="12.5" fill="{pal.INK}">'
                f'<tspan font-weight="600">{esc(job.get("name", "job"))}</tspan>'

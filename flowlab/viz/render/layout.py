@@ -71,12 +71,18 @@ def clear_layout_cache() -> None:
     _CACHE.clear()
 
 
-def compute_layout(snapshot: dict[str, Any], chained: bool = True) -> dict[str, Any]:
-    """Positions of every box, frame and edge for ``snapshot``'s graph shape (cached; treat as read-only)."""
+def compute_layout(snapshot: dict[str, Any], chained: bool = True, col_gap: float = COL_GAP,
+                   legend: bool = True) -> dict[str, Any]:
+    """Positions of every box, frame and edge for ``snapshot``'s graph shape (cached; treat as read-only).
+
+    ``col_gap`` is the room between columns; ``legend=False`` leaves no room for the legend (views that draw
+    their own, such as the barrier view)."""
     sig = graph_signature(snapshot, chained)
+    if (col_gap, legend) != (COL_GAP, True):
+        sig = f"{sig}:{col_gap:g}:{int(legend)}"
     layout = _CACHE.get(sig)
     if layout is None:
-        layout = _build(snapshot, chained)
+        layout = _build(snapshot, chained, col_gap, legend)
         layout["signature"] = sig
         if len(_CACHE) >= _CACHE_SIZE:
             del _CACHE[next(iter(_CACHE))]
@@ -176,7 +182,8 @@ def _generations(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[st
 
 # ---- the task-level layered layout ---------------------------------------------------------------
 
-def _build(snapshot: dict[str, Any], chained: bool) -> dict[str, Any]:
+def _build(snapshot: dict[str, Any], chained: bool, col_gap: float = COL_GAP, with_legend: bool = True
+           ) -> dict[str, Any]:
     boxes, units, drawn = _units(snapshot, chained)
     unit_ids = list(units)
     order = {u: i for i, u in enumerate(unit_ids)}
@@ -218,7 +225,7 @@ def _build(snapshot: dict[str, Any], chained: bool) -> dict[str, Any]:
             for c in cols for n in c}
     col_w = [max(size[n][0] for n in c) for c in cols]
     col_h = [sum(size[n][1] for n in c) + ROW_GAP * (len(c) - 1) for c in cols]
-    graph_w = sum(col_w) + COL_GAP * max(0, len(cols) - 1)
+    graph_w = sum(col_w) + col_gap * max(0, len(cols) - 1)
     graph_h = max(col_h, default=EMPTY_H)
     width = max(graph_w + 2 * MARGIN, MIN_WIDTH)
     ox, oy = (width - graph_w) / 2, MARGIN + CAPTION_H
@@ -230,7 +237,7 @@ def _build(snapshot: dict[str, Any], chained: bool) -> dict[str, Any]:
             w, h = size[n]
             pos[n] = (x + (col_w[ci] - w) / 2, y)
             y += h + ROW_GAP
-        x += col_w[ci] + COL_GAP
+        x += col_w[ci] + col_gap
 
     out_boxes: dict[str, dict[str, Any]] = {}
     frames: list[dict[str, Any]] = []
@@ -246,8 +253,9 @@ def _build(snapshot: dict[str, Any], chained: bool) -> dict[str, Any]:
                            "label": unit["frame"], "title": unit.get("title") or " ".join(unit["frame"])})
     edges = _route_edges(drawn, out_boxes, chains, pos)
     legend_y = oy + graph_h + LEGEND_GAP
-    legend_h = legend.legend_height(width - 2 * MARGIN, chained)
-    return {"chained": chained, "width": width, "height": legend_y + legend_h + MARGIN,
+    legend_h = legend.legend_height(width - 2 * MARGIN, chained) if with_legend else 0.0
+    return {"chained": chained, "width": width,
+            "height": legend_y + legend_h + MARGIN if with_legend else oy + graph_h + MARGIN,
             "boxes": out_boxes, "frames": frames, "edges": edges,
             "caption": {"x": MARGIN, "y": MARGIN + 14, "right": width - MARGIN},
             "legend": {"x": MARGIN, "y": legend_y, "w": width - 2 * MARGIN, "h": legend_h},
