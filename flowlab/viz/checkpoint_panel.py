@@ -51,7 +51,8 @@ class CheckpointPanel(Displayable):
             self.tabs.children = [v.widget for _, v in shown]
             for i, (title, _) in enumerate(shown):
                 self.tabs.set_title(i, title)
-            self.tabs.selected_index = 0
+            if self.tabs.selected_index is None:
+                self.tabs.selected_index = 0
             self.widget.layout.display = "flex"
         if self.shown:
             self._draw(self.tabs.selected_index or 0)
