@@ -9,6 +9,7 @@ import bisect
 import hashlib
 import sys
 from array import array
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -260,3 +261,23 @@ def _little_endian(col: array) -> bytes:
     swapped = array(col.typecode, col)
     swapped.byteswap()
     return swapped.tobytes()
+
+
+class EventLog(Sequence):
+    """A read-only, lazy view of a trace (flowlab extension): ``log[i]`` builds event ``i`` when it is read, so a
+    view can bisect and scan a few events of a long run without building every event object."""
+
+    def __init__(self, trace: Trace) -> None:
+        self._trace = trace
+
+    def __len__(self) -> int:
+        return len(self._trace)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._trace.event(k) for k in range(*i.indices(len(self._trace)))]
+        if i < 0:
+            i += len(self._trace)
+        if not 0 <= i < len(self._trace):
+            raise IndexError(f"event {i} of a trace of {len(self._trace)}")
+        return self._trace.event(i)

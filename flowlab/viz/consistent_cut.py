@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from typing import Any
 
 WINDOW = 12              # records drawn on each side of the cut
-BACK_LIMIT = 50_000      # events scanned before the trigger for the records leading up to the cut
-AFTER_LIMIT = 20_000     # events scanned after the checkpoint ended, for the records after the cut
+BACK_LIMIT = 5_000       # events scanned before the trigger for the records leading up to the cut
+AFTER_LIMIT = 2_000      # events scanned after the checkpoint ended, for the records after the cut
 FATES = ("state", "channel_state", "crossed", "after", "inflight", "unknown")
 Counts = dict[str, dict[tuple, int]]
 

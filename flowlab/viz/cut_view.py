@@ -92,7 +92,7 @@ class ConsistentCutView(Displayable):
                               + ("checkpointing is off." if not ck.get("enabled") else "none has been triggered.")
                               + "</div>")
             return
-        events = self.sim.events() if self.sim is not None and hasattr(self.sim, "events") else []
+        events = _events(self.sim)
         self.cut = checkpoint_cut(events, snap, n, self._channel_state(snap, n), self.window)
         names = {v["id"]: v.get("name", v["id"]) for v in snap.get("vertices") or ()}
         self.svg.value = render_cut(self.cut, names)
@@ -111,3 +111,13 @@ class ConsistentCutView(Displayable):
         if key not in self._stored:
             self._stored[key] = channel_state_counts(self.sim.checkpoint_state(n))
         return self._stored[key]
+
+
+def _events(sim: Any) -> Any:
+    """The simulation's events as a lazy sequence when it offers one (``event_log``), else as a list."""
+    if sim is None:
+        return []
+    log = getattr(sim, "event_log", None)
+    if log is not None:
+        return log()
+    return sim.events() if hasattr(sim, "events") else []

@@ -12,9 +12,10 @@ from flowlab.viz.render.cut_svg import render_cut
 from tests.viz.checkpoint_samples import protocol_sim
 
 
-def _cut(mode: str = "EXACTLY_ONCE", unaligned: bool = False, stored: bool = True) -> dict[str, Any]:
+def _cut(mode: str = "EXACTLY_ONCE", unaligned: bool = False, stored: bool = True, until_ms: int = 120
+         ) -> dict[str, Any]:
     sim = protocol_sim(mode, unaligned)
-    sim.run(until_ms=120)
+    sim.run(until_ms=until_ms)
     counts = channel_state_counts(sim.checkpoint_state(1)) if stored else None
     return checkpoint_cut(sim.events(), sim.snapshot(), 1, counts)
 
@@ -65,16 +66,18 @@ def test_at_least_once_records_after_the_barrier_cross_into_the_state():
 def test_unaligned_records_in_flight_at_the_snapshot_are_channel_state():
     """Unaligned: v2[0] snapshots after 1 and 39 records; the 2 and 266 records before the barriers (overtaken in
     its input and in v1[1]'s output) are channel state; the barriers are where the aligned ones were."""
-    rows = _rows(_cut(unaligned=True))
-    assert _summary(rows["v1[0] → v2[0]"]) == (3, 1, {"state": 1, "channel_state": 2, "after": 69})
-    assert _summary(rows["v1[1] → v2[0]"]) == (305, 39, {"state": 39, "channel_state": 266, "after": 446})
+    cut = _cut(unaligned=True, until_ms=70)
+    rows = _rows(cut)
+    assert _summary(rows["v1[0] → v2[0]"]) == (3, 1, {"state": 1, "channel_state": 2, "after": 20})
+    assert _summary(rows["v1[1] → v2[0]"]) == (305, 39, {"state": 39, "channel_state": 266, "after": 353})
+    assert cut["notes"] == []
 
 
 def test_unaligned_without_its_channel_state_says_the_cut_is_unknown():
     """A checkpoint no longer retained: records after the snapshot are 'unknown' and a note says why."""
-    cut = _cut(unaligned=True, stored=False)
+    cut = _cut(unaligned=True, stored=False, until_ms=70)
     row = _rows(cut)["v1[1] → v2[0]"]
-    assert (row["barrier"], row["cut_unknown"], row["counts"]["unknown"]) == (None, True, 712)
+    assert (row["barrier"], row["cut_unknown"], row["counts"]["unknown"]) == (None, True, 266 + 353)
     assert "no longer retained" in cut["notes"][0]
 
 
@@ -125,5 +128,24 @@ def test_the_picture_aligns_every_row_at_the_barrier(aligned):
 
 def test_the_picture_marks_a_snapshot_away_from_the_barrier():
     """Unaligned: v2[0] snapshotted 266 records before v1[1]'s barrier: an arrow names the distance."""
-    svg = render_cut(_cut(unaligned=True))
+    svg = render_cut(_cut(unaligned=True, until_ms=70))
     assert "◀▼ 266" in svg and svg.count('data-fate="channel_state"') == 2 + 12
+
+
+def test_a_long_trace_is_scanned_only_near_the_checkpoint():
+    """Far from the checkpoint the trace is not read: a note says so; the cut itself is unchanged."""
+    near, far = _cut(unaligned=True, until_ms=70), _cut(unaligned=True, until_ms=120)
+    assert far["notes"] == ["the trace is long: records far from the cut were not scanned"]
+    assert [(r["barrier"], r["snapshot"]) for r in far["rows"]] == [(r["barrier"], r["snapshot"]) for r in near["rows"]]
+
+
+def test_the_lazy_event_log_gives_the_same_cut_as_the_event_list():
+    """sim.event_log() builds only the events read; the cut is the same as from sim.events()."""
+    sim = protocol_sim()
+    sim.run(until_ms=70)
+    log, events = sim.event_log(), sim.events()
+    assert len(log) == len(events) and log[-1].to_dict() == events[-1].to_dict()
+    assert [e.to_dict() for e in log[5:8]] == [e.to_dict() for e in events[5:8]]
+    with pytest.raises(IndexError, match=f"event {len(events)} of a trace of {len(events)}"):
+        log[len(events)]
+    assert checkpoint_cut(log, sim.snapshot(), 1) == checkpoint_cut(events, sim.snapshot(), 1)

@@ -27,6 +27,7 @@ from flowlab.runtime.simulation.replay_check import ReplayCheck, user_stacklevel
 from flowlab.runtime.simulation.time_travel import TimeTravel
 from flowlab.runtime.snapshots import build_snapshot
 from flowlab.trace import Trace, TraceEvent
+from flowlab.trace.events import EventLog
 from flowlab.trace.timefmt import LONG_MIN
 
 QUIET_LIMIT = 100_000   # internal (non-observable) calls in a row before stepping says the job is waiting
@@ -475,6 +476,11 @@ class Simulation:
 
     def events(self) -> list[TraceEvent]:
         return self._trace.events
+
+    def event_log(self) -> EventLog:
+        """Every event so far as a lazy, read-only sequence (flowlab extension): only the events read are built,
+        so the views can look around one moment of a long run cheaply (``events()`` builds them all)."""
+        return EventLog(self._trace)
 
     def recent_events(self, steps: int = 10) -> list[TraceEvent]:
         """The events of the last ``steps`` steps up to the current one, read from the trace (flowlab
