@@ -463,3 +463,53 @@ def test_run_to_end_runs_in_chunks_and_stop_interrupts_it(tmp_path: Path) -> Non
             raise
         finally:
             browser.close()
+
+
+CHECKPOINT_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "checkpoint_views.ipynb"
+BARRIER_MARK = "svg.flowlab-barrier-graph g.flowlab-barrier"
+BLOCKED_CHANNEL = "svg.flowlab-barrier-graph g.flowlab-channel-blocked"
+STATE_ENTRY = ".flowlab-state tr.flowlab-state-entry"
+
+
+def test_checkpoint_and_state_views_in_the_browser(tmp_path: Path) -> None:
+    """Checkpointing on, stopped at the first blocked channel: the barrier still in its channel and the blocked
+    channel are visible in the CheckpointView, the StateView shows key 'a' with its value, the cut is drawn."""
+    _require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    root_dir, work = tmp_path / "lab_root", tmp_path / "lab_work"
+    root_dir.mkdir()
+    work.mkdir()
+    _copy_notebook(CHECKPOINT_FIXTURE, root_dir / CHECKPOINT_FIXTURE.name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with jupyterlab(root_dir, work) as (base, token, log_path), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                    timeout=60_000)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_and_run_all(page, base, token, CHECKPOINT_FIXTURE.name)
+            assert not page.evaluate(JS_ERRORS)
+            barrier = page.locator(BARRIER_MARK)
+            expect(barrier).to_have_count(1, timeout=WIDGET_TIMEOUT_MS)
+            barrier.scroll_into_view_if_needed()
+            expect(barrier).to_be_visible()
+            assert (barrier.get_attribute("data-checkpoint"), barrier.get_attribute("data-ahead")) == ("1", "241")
+            blocked = page.locator(BLOCKED_CHANNEL)
+            expect(blocked).to_have_count(1)
+            expect(blocked).to_be_visible()
+            expect(blocked).to_contain_text("3 waiting")
+            page.locator("svg.flowlab-barrier-graph").screenshot(path=str(ARTIFACTS / "checkpoint-view.png"))
+            entry = page.locator(STATE_ENTRY, has_text="('a', 51)")
+            expect(entry).to_be_visible()
+            expect(entry).to_contain_text("'a'")
+            page.locator(".flowlab-state").screenshot(path=str(ARTIFACTS / "state-view.png"))
+            cut = page.locator("svg.flowlab-cut")
+            expect(cut).to_be_visible()
+            expect(cut.locator("rect.flowlab-cut-barrier")).to_have_count(4)
+            cut.screenshot(path=str(ARTIFACTS / "consistent-cut.png"))
+            page.screenshot(path=str(ARTIFACTS / "checkpoint-views-page.png"), full_page=True)
+        except BaseException:
+            shutil.copy(log_path, ARTIFACTS / "checkpoint-views-jupyterlab.log")
+            raise
+        finally:
+            browser.close()

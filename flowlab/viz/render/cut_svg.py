@@ -84,7 +84,7 @@ def _groups(cut: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]]]]:
     out: list[tuple[str, str, list[dict[str, Any]]]] = []
     sources = [r for r in rows if r["kind"] == "source"]
     if sources:
-        out.append(("Sources — the read position each stores when it emits the barrier", "A source's snapshot "
+        out.append(("Sources — read position at the barrier", "A source's snapshot "
                     "is its read position; the records before it are in the checkpoint, and after a restore "
                     "the source re-reads from there.", sources))
     consumers: dict[tuple[str, int], list[dict[str, Any]]] = {}
