@@ -74,9 +74,9 @@ def render_barrier_graph(snapshot: dict[str, Any]) -> str:
                        + "".join(f'<text x="{num(_point(top, t)[0])}" y="{num(y)}">{z}</text>'
                                  for z, t in (("sender", 0.17), ("network", 0.5), ("receiver", 0.83)))
                        + "</g>")
-        for c in draw:
+        for k, c in enumerate(draw):
             curve = _curve(e, src, dst, c, straight, par.get(e["source"], 1), par.get(e["target"], 1))
-            _channel(out, c, curve, stored, counts)
+            _channel(out, c, curve, stored, counts, above=k % 2 == 0)
     out.append("</g>")
     return svg[:-len("</svg>")] + "".join(out) + "</svg>"
 
@@ -145,7 +145,9 @@ def barrier_share(barrier: dict[str, Any]) -> float:
 
 
 def _channel(out: list[str], c: dict[str, Any], curve: tuple[tuple[float, float], ...],
-             stored: dict[tuple, int], counts: bool = True) -> None:
+             stored: dict[tuple, int], counts: bool = True, above: bool = False) -> None:
+    """One channel line with its barriers, blocking and channel state; ``above``: the barrier counts go above
+    the mark (neighbouring channels alternate, so their labels do not overlap)."""
     edge, src, dst = int(c["edge"]), int(c["from"]), int(c["to"])
     name = f'{c["source"]}[{src}] → {c["target"]}[{dst}]'
     blocked = bool(c.get("blocked"))
@@ -197,7 +199,8 @@ def _channel(out: list[str], c: dict[str, Any], curve: tuple[tuple[float, float]
                    + (f'<text x="{num(bx)}" y="{num(by - 10.5)}" text-anchor="middle" font-size="9" '
                       f'font-weight="700" fill="{BARRIER}">{int(b["id"])}</text>' if counts else ""))
         if counts:
-            out.append(f'<text class="flowlab-barrier-counts" x="{num(lx)}" y="{num(by + 16)}" text-anchor="middle" '
+            out.append(f'<text class="flowlab-barrier-counts" x="{num(lx)}" y="{num(by - 21 if above else by + 16)}" '
+                       f'text-anchor="middle" '
                        f'font-size="7.5" fill="{pal.INK_SOFT}">{int(b.get("records_ahead") or 0)} ahead · '
                        f'{int(b.get("records_behind") or 0)} behind</text>')
         out.append("</g>")
