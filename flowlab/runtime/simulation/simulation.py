@@ -486,11 +486,9 @@ class Simulation:
         """The events of the last ``steps`` steps up to the current one, read from the trace (flowlab
         extension: the Dashboard's "Recent events", right after a jump too)."""
         first = self.step_count - check.count("steps", steps) + 1
-        events = self._trace.events
-        k = len(events)
-        while k and events[k - 1].step >= first:
-            k -= 1
-        return events[k:]
+        trace = self._trace
+        lo = trace.first_index_of_step(max(first, 0))
+        return [e for e in trace.since(lo) if e.step <= self.step_count]
 
     def trace_digest(self) -> str:
         return self._trace.digest()
