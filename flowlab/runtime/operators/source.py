@@ -10,6 +10,7 @@ from typing import Any
 
 from flowlab.common.watermark_strategy import LONG_MAX
 from flowlab.runtime.operators.base import StreamOperator
+from flowlab.runtime.operators.source_coordinator import SourceCoordinator
 from flowlab.runtime.operators.split_watermarks import SplitWatermarkEmitter
 from flowlab.runtime.operators.timestamps import WatermarkEmitter
 from flowlab.runtime.records import IMMUTABLE, deep_copy, is_immutable
@@ -17,6 +18,15 @@ from flowlab.runtime.records import IMMUTABLE, deep_copy, is_immutable
 
 class SourceOperator(StreamOperator):
     """Head of a source task. ``next_arrival_us()`` tells the task when to come back."""
+
+    restored_coordinator_state: Any = None
+
+    def initialize_state(self, snapshot: dict[str, Any] | None, checkpoint_id: int | None,
+                         coordinator_state: Any = None) -> None:
+        """Before ``open()`` on a restore: the reader's splits and positions (the ``operator`` part of its
+        snapshot) and, for a source with an enumerator, the coordinator's state of the same checkpoint."""
+        super().initialize_state(snapshot, checkpoint_id)
+        self.restored_coordinator_state = coordinator_state
 
     def open(self) -> None:
         params = self.node.params
@@ -27,6 +37,13 @@ class SourceOperator(StreamOperator):
         bind = getattr(self.reader, "bind", None)
         if bind is not None:            # a reader fed by the job runtime (the iteration head's queue)
             bind(task)
+        restored = self.restored_operator_state
+        if restored is not None:        # a replayable source goes on from its checkpointed position
+            restore = getattr(self.reader, "restore_position", None)
+            if restore is not None:
+                restore(restored)
+        if hasattr(source, "create_enumerator"):
+            self._start_with_enumerator(source)
         strategy = params.get("watermark_strategy")
         self.emitter = None
         if strategy is not None and (strategy.emits_watermarks or strategy.timestamp_assigner is not None
@@ -37,6 +54,20 @@ class SourceOperator(StreamOperator):
             else:
                 self.emitter = WatermarkEmitter(self, strategy)
             self.emitter.start(task.auto_watermark_interval_ms)
+
+    def _start_with_enumerator(self, source: Any) -> None:
+        """A FLIP-27 source with a split enumerator: the JobMaster runs it (one per job); this reader registers
+        and asks for its first split."""
+        task = self.task
+        checkpoint_id = self.restored_checkpoint_id
+
+        def make(job: Any) -> SourceCoordinator:
+            coordinator = SourceCoordinator(job, self.id, self.name, task.vertex.id, source, task.vertex.parallelism)
+            coordinator.start(self.restored_coordinator_state, checkpoint_id)
+            return coordinator
+        coordinator = task.operator_coordinator(self.id, make)
+        coordinator.register_reader(task.index, task, self)
+        self.reader.start(coordinator, task)
 
     def next_arrival_us(self) -> int | None:
         return self.reader.next_arrival_us()
