@@ -53,6 +53,9 @@ def restored_from(checkpoint: dict[str, Any]) -> Iterator[None]:
     n = checkpoint["checkpoint_id"]
 
     def open_restored(task: StreamTask) -> None:
+        checkpoints = task.job.jobmaster.checkpoints
+        if checkpoints is not None:                  # a restored job goes on counting checkpoints from n + 1
+            checkpoints.next_id = max(checkpoints.next_id, n + 1)
         for op in task.operators:
             entry = checkpoint["operators"].get(op.id)
             if entry is None:

@@ -105,6 +105,18 @@ class SourceOperator(StreamOperator):
     def position(self) -> int:
         return self.reader.position
 
+    def snapshot_state(self, checkpoint_id: int, timestamp_ms: int) -> dict[str, Any] | None:
+        snap = super().snapshot_state(checkpoint_id, timestamp_ms)
+        taken = getattr(self.reader, "snapshot_taken", None)
+        if taken is not None:           # a Kafka reader remembers the offsets to commit when this one completes
+            taken(checkpoint_id)
+        return snap
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        notify = getattr(self.reader, "notify_checkpoint_complete", None)
+        if notify is not None:
+            notify(checkpoint_id)
+
     def snapshot_position(self) -> dict:
         """The read position (FLIP-27 split state): where a restored source goes on."""
         snap = getattr(self.reader, "snapshot_position", None)
