@@ -136,7 +136,9 @@ class SimulatedKafka:
             raise TypeError(f"expected a Simulation, a JobExecutionResult or a JobClient, got {run!r}")
         from flowlab.runtime.operators.kafka_broker import KafkaBroker
         broker = rt.connector(broker_key(self.bootstrap_servers), lambda job: KafkaBroker(job, self))
-        broker.materialize(rt.kernel.now)
+        if rt.terminal:
+            broker.drain_in_flight()
+        broker.materialize(broker.now_us())
         return broker
 
     def read(self, topic: str, run: Any, isolation_level: str = "read_uncommitted") -> list[ConsumerRecord]:
@@ -149,7 +151,7 @@ class SimulatedKafka:
         if broker.partitions(topic) is None:
             raise KeyError(f"no topic '{topic}' in the cluster at {self.bootstrap_servers}; topics: "
                            f"{sorted(broker.logs)}")
-        now = broker.kernel.now
+        now = broker.now_us()
         out = []
         for p in range(broker.partitions(topic)):
             offset = 0

@@ -59,6 +59,9 @@ class KafkaBroker:
     def __init__(self, job: Any, script: Any) -> None:
         self.kernel = job.kernel
         self.recorder = job.recorder
+        self.rpc_us = job.rpc_latency_us
+        self.in_flight: dict[tuple, tuple[Any, str, tuple]] = {}   # kernel key -> (call, request, arguments)
+        self.drained_until = 0                 # after the job: the time its last request arrived
         self.servers = script.bootstrap_servers
         self.max_txn_timeout_ms = script.transaction_max_timeout_ms
         self.default_partitions = script.num_partitions
@@ -181,6 +184,32 @@ class KafkaBroker:
             waiting[name].wake()
 
     # -- requests from clients (each runs at its arrival: a broker call) -----------------------------------
+    def request(self, name: str, *args: Any) -> None:
+        """A client's RPC: ``name(*args)`` runs at the broker one network latency from now."""
+        call = self.kernel.schedule(self.kernel.now + self.rpc_us, self._arrive, name, args, phase=PHASE_CONTROL)
+        self.in_flight[call.key] = (call, name, args)
+
+    def _arrive(self, name: str, args: tuple) -> None:
+        self.in_flight.pop(self.kernel.current_key, None)
+        getattr(self, name)(*args)
+
+    def drain_in_flight(self) -> None:
+        """The job is over, but requests it sent are still on their way: they arrive (the cluster outlives the
+        job; Flink's writers flush and wait for these acknowledgements before their task ends)."""
+        kernel = self.kernel
+        end = kernel.now
+        for key in sorted(self.in_flight):
+            call, name, args = self.in_flight.pop(key)
+            call.cancel()
+            kernel.now = key[0]
+            getattr(self, name)(*args)
+            self.drained_until = max(self.drained_until, key[0])
+        kernel.now = end
+
+    def now_us(self) -> int:
+        """The broker's present: the run's, or, once the job is over, when its last request arrived."""
+        return max(self.kernel.now, self.drained_until)
+
     def produce(self, topic: str, partition: int, key: bytes | None, value: bytes, ts: int | None,
                 txn_id: str | None, who: tuple[str, int, str]) -> None:
         now = self.kernel.now

@@ -13,7 +13,6 @@ from flowlab.datastream.connectors.kafka_cluster import SimulatedKafka, broker_k
 from flowlab.datastream.connectors.kafka_source import KafkaOffsetResetStrategy
 from flowlab.graph.key_groups import java_string_hash
 from flowlab.runtime.operators.kafka_broker import APPENDED, TIMESTAMP, VALUE, KafkaBroker
-from flowlab.runtime.phases import PHASE_CONTROL
 
 NOT_YET = 1 << 62       # "nothing to read; the broker wakes the task when something arrives"
 
@@ -163,6 +162,4 @@ class KafkaSourceReader:
         group = self.source.group_id
         enabled = self.source.properties.get("commit.offsets.on.checkpoint", "true").lower() == "true"
         if offsets and group and enabled:
-            kernel = self.task.kernel
-            kernel.schedule(kernel.now + self.task.job.rpc_latency_us, self.broker.commit_offsets, group, offsets,
-                            phase=PHASE_CONTROL)
+            self.broker.request("commit_offsets", group, offsets)

@@ -22,7 +22,7 @@ def _check_string_input(sink: Any, context: Any) -> None:
     schemas = [sink.serializer.value_schema, sink.serializer.key_schema]
     t = context.input_type
     if any(isinstance(s, SimpleStringSchema) for s in schemas) and t != Types.STRING():
-        shown = "no declared type (pickled bytes in PyFlink)" if t is None else f"records of {t!r}"
+        shown = "no declared type (pickled bytes in PyFlink)" if t is None else f"records of type {t!r}"
         raise TypeError(
             f"KafkaSink with SimpleStringSchema serializes strings, but the stream feeding '{context.operator_name}' "
             f"has {shown}: Java would fail with a ClassCastException (\"cannot be cast to class java.lang.String\"). "
@@ -54,14 +54,14 @@ class KafkaWriter:
                     f"allows {self.broker.max_txn_timeout_ms} ms: set_property('transaction.timeout.ms', ...) to at "
                     "most that, and well above your checkpoint interval plus the time a restart takes.")
             start = (context.restored_checkpoint_id or 0) + 1
-            context.rpc(self.broker.abort_lingering, sink.transactional_id_prefix, context.subtask_index, start,
-                        timeout, self.who)
+            self.broker.request("abort_lingering", sink.transactional_id_prefix, context.subtask_index, start,
+                                timeout, self.who)
             self._begin(start)
 
     def _begin(self, checkpoint_id: int) -> None:
         self.transaction = f"{self.sink.transactional_id_prefix}-{self.context.subtask_index}-{checkpoint_id}"
         self.has_records = False
-        self.context.rpc(self.broker.init_producer, self.transaction, self.sink.transaction_timeout_ms, self.who)
+        self.broker.request("init_producer", self.transaction, self.sink.transaction_timeout_ms, self.who)
 
     def write(self, value: Any, ts: int | None) -> None:
         txn = self.transaction
@@ -80,7 +80,7 @@ class KafkaWriter:
         else:
             partition = self.round_robin % n
             self.round_robin += 1
-        self.context.rpc(self.broker.produce, topic, partition, key, data, ts, txn, self.who)
+        self.broker.request("produce", topic, partition, key, data, ts, txn, self.who)
         self.has_records = True
 
     def prepare_commit(self, end_of_input: bool) -> list[dict[str, Any]]:
@@ -109,4 +109,4 @@ class KafkaCommitter:
 
     def commit(self, committables: list[dict[str, Any]], why: str) -> None:
         for c in committables:
-            self.context.rpc(self.broker.end_transaction, c["transactional_id"], True, self.who)
+            self.broker.request("end_transaction", c["transactional_id"], True, self.who)

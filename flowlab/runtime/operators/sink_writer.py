@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 from flowlab.runtime.operators.base import StreamOperator
-from flowlab.runtime.phases import PHASE_CONTROL
 
 END_OF_INPUT = "end-of-input"      # the checkpoint id of committables prepared when the input ended
 
@@ -63,11 +62,6 @@ class SinkContext:
     def register_processing_time_timer(self, ts_ms: int, callback: Any) -> None:
         """``callback(now_ms)`` as a mail of the subtask when processing time reaches ``ts_ms``."""
         self._op.task.schedule_processing_time(ts_ms, callback)
-
-    def rpc(self, fn: Any, *args: Any) -> None:
-        """Send a request to an outside system (a broker): ``fn(*args)`` runs there one network latency later."""
-        job = self._op.task.job
-        self.kernel.schedule(self.kernel.now + job.rpc_latency_us, fn, *args, phase=PHASE_CONTROL)
 
     def emit(self, kind: str, detail: str, data: dict[str, Any]) -> None:
         rec = self.recorder
