@@ -191,7 +191,7 @@ def kafka_to_kafka() -> StreamExecutionEnvironment:
     kafka = SimulatedKafka("localhost:9092")
     kafka.create_topic("in", 3).create_topic("out", 2)
     for i in range(1500):
-        kafka.produce("in", f"v{i}", key=f"k{i % 7}", at_ms=i * 0.02)
+        kafka.produce("in", f"v{i}", key=f"k{i % 7}", at_ms=0)
     env = _env(2)
     env.enable_checkpointing(10)
     source = (KafkaSource.builder().set_bootstrap_servers("localhost:9092").set_topics("in")
@@ -252,7 +252,8 @@ def _connector_facts(sim: flowlab.Simulation) -> dict[str, Any]:
     files = [[(os.path.relpath(f["path"], s["base_path"]), f["state"], f["bytes"]) for f in s["files"]]
              for s in snap["file_sinks"]]
     rt = sim.runtime
-    upserts = {k: list(rt.connectors[k].history) for k in sorted(rt.connectors.objects) if k.startswith("upsert/")}
+    upserts = {k: UpsertTable(k.split("/", 1)[1]).history(sim) for k in sorted(rt.connectors.objects)
+               if k.startswith("upsert/")}
     return {"kafka": snap["kafka"], "files": files, "upserts": upserts}
 
 
