@@ -87,15 +87,6 @@ class GeneratorReader:
             due = max(due, self.clock.now - MAX_BURST_US)
         return due
 
-    def snapshot_position(self) -> dict[str, Any]:
-        """The number of records this subtask emitted (its next index follows from it)."""
-        return {"position": self.position}
-
-    def restore_position(self, state: dict[str, Any]) -> None:
-        """A restored generator goes on with the next index; its rate limiter starts anew (no stored permits)."""
-        self.position = state["position"]
-        self.anchor_position = self.position
-
     def poll(self) -> tuple[Any, int | None]:
         if self.clock is not None:
             oldest = self.clock.now - MAX_BURST_US

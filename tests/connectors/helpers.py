@@ -48,23 +48,26 @@ def lines(texts: dict[str, str]) -> list[str]:
 @contextmanager
 def restored_from(checkpoint: dict[str, Any]) -> Iterator[None]:
     """Inside the block, every operator of a new run starts from its part of ``checkpoint`` (as read back by
-    ``sim.checkpoint_state(n)``) before it opens — the restore hook recovery uses."""
+    ``sim.checkpoint_state(n)``) before it opens, as recovery restores it: the checkpoint id, the operator's
+    own state (``restore_position``: a source's splits, a sink's writer state and committables) and a source's
+    enumerator state; the checkpoint ids go on from n + 1. (Keyed and operator state are not restored here.)"""
     original = StreamTask.open_operators
     n = checkpoint["checkpoint_id"]
 
     def open_restored(task: StreamTask) -> None:
         checkpoints = task.job.jobmaster.checkpoints
-        if checkpoints is not None:                  # a restored job goes on counting checkpoints from n + 1
+        if checkpoints is not None:
             checkpoints.next_id = max(checkpoints.next_id, n + 1)
         for op in task.operators:
             entry = checkpoint["operators"].get(op.id)
             if entry is None:
                 continue
+            op.restored_checkpoint_id = n
             snapshot = entry["subtasks"][task.index]["state"]
+            if snapshot is not None and snapshot.get("operator") is not None:
+                op.restore_position(snapshot["operator"])
             if "coordinator" in entry:
-                op.initialize_state(snapshot, n, coordinator_state=entry["coordinator"])
-            else:
-                op.initialize_state(snapshot, n)
+                op.restore_coordinator(entry["coordinator"])
         original(task)
     StreamTask.open_operators = open_restored
     try:

@@ -47,17 +47,6 @@ class StreamOperator:
         self.timer_service: InternalTimerService | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
-    restored_checkpoint_id: int | None = None    # the checkpoint this operator was restored from (None: fresh)
-    restored_operator_state: Any = None          # the "operator" part of its snapshot (see initialize_state)
-
-    def initialize_state(self, snapshot: dict[str, Any] | None, checkpoint_id: int | None) -> None:
-        """Before ``open()`` on a restore: this operator's part of checkpoint ``checkpoint_id`` as read back from
-        the checkpoint (what ``snapshot_state`` wrote: ``{"keyed", "operator_state", "operator"}``), or None on a
-        fresh start (Flink's ``initializeState``). Kept here is the ``operator`` part, which ``open()`` hands on:
-        a source's splits and positions, a sink's writer state and pending committables."""
-        self.restored_checkpoint_id = checkpoint_id
-        self.restored_operator_state = None if snapshot is None else snapshot.get("operator")
-
     def open(self) -> None:
         pass
 

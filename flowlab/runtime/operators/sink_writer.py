@@ -43,7 +43,7 @@ class SinkContext:
 
     @property
     def restored_checkpoint_id(self) -> int | None:
-        return self._op.restored_checkpoint_id
+        return self._op.__dict__.get("restored_checkpoint_id")
 
     @property
     def checkpointing(self) -> bool:
@@ -82,13 +82,17 @@ class SinkWriterOperator(StreamOperator):
         self.context = SinkContext(self)
         self.pending: list[tuple[Any, list[Any]]] = []   # (checkpoint id, committables) not yet committed
         self.input_ended = False
-        restored = self.restored_operator_state
+        restored = self.__dict__.get("restored_position")     # the writer's state and committables, on a restore
         self.writer = sink.create_writer(self.context, None if restored is None else restored.get("writer"))
         self.committer = sink.create_committer(self.context)
         if restored is not None and restored.get("committables"):
             # committables of the restored checkpoint: it completed, so commit them now (again, if need be)
             self.pending = [(n, list(c)) for n, c in restored["committables"]]
-            self._commit_up_to(None, f"restored from checkpoint {self.restored_checkpoint_id}")
+            self._commit_up_to(None, f"restored from checkpoint {self.context.restored_checkpoint_id}")
+
+    def restore_position(self, position: Any) -> None:
+        """On a restore, before ``open()``: the writer's state and the committables of the checkpoint."""
+        self.restored_position = position
 
     def process_element(self, value: Any, ts: int | None) -> None:
         self.writer.write(value, ts)

@@ -19,15 +19,6 @@ from flowlab.runtime.records import IMMUTABLE, deep_copy, is_immutable
 class SourceOperator(StreamOperator):
     """Head of a source task. ``next_arrival_us()`` tells the task when to come back."""
 
-    restored_coordinator_state: Any = None
-
-    def initialize_state(self, snapshot: dict[str, Any] | None, checkpoint_id: int | None,
-                         coordinator_state: Any = None) -> None:
-        """Before ``open()`` on a restore: the reader's splits and positions (the ``operator`` part of its
-        snapshot) and, for a source with an enumerator, the coordinator's state of the same checkpoint."""
-        super().initialize_state(snapshot, checkpoint_id)
-        self.restored_coordinator_state = coordinator_state
-
     def open(self) -> None:
         params = self.node.params
         source = params["source"]
@@ -37,11 +28,10 @@ class SourceOperator(StreamOperator):
         bind = getattr(self.reader, "bind", None)
         if bind is not None:            # a reader fed by the job runtime (the iteration head's queue)
             bind(task)
-        restored = self.restored_operator_state
-        if restored is not None:        # a replayable source goes on from its checkpointed position
-            restore = getattr(self.reader, "restore_position", None)
-            if restore is not None:
-                restore(restored)
+        position = self.__dict__.get("restored_position")
+        restore = getattr(self.reader, "restore_position", None)
+        if position is not None and restore is not None:
+            restore(position)           # a restarted subtask goes on where the checkpoint says (FLIP-27 split state)
         if hasattr(source, "create_enumerator"):
             self._start_with_enumerator(source)
         strategy = params.get("watermark_strategy")
@@ -59,11 +49,11 @@ class SourceOperator(StreamOperator):
         """A FLIP-27 source with a split enumerator: the JobMaster runs it (one per job); this reader registers
         and asks for its first split."""
         task = self.task
-        checkpoint_id = self.restored_checkpoint_id
+        checkpoint_id = self.__dict__.get("restored_checkpoint_id")
 
         def make(job: Any) -> SourceCoordinator:
             coordinator = SourceCoordinator(job, self.id, self.name, task.vertex.id, source, task.vertex.parallelism)
-            coordinator.start(self.restored_coordinator_state, checkpoint_id)
+            coordinator.start(self.__dict__.get("restored_coordinator_state"), checkpoint_id)
             return coordinator
         coordinator = task.operator_coordinator(self.id, make)
         coordinator.register_reader(task.index, task, self)
@@ -121,6 +111,15 @@ class SourceOperator(StreamOperator):
         """The read position (FLIP-27 split state): where a restored source goes on."""
         snap = getattr(self.reader, "snapshot_position", None)
         return snap() if snap is not None else {"position": self.reader.position}
+
+    def restore_position(self, position: Any) -> None:
+        self.restored_position = position          # applied in open(), once the reader exists
+
+    def restore_coordinator(self, state: Any) -> None:
+        """A source with a split enumerator, restored into a new run: the enumerator's state of the same checkpoint
+        (the first subtask to open creates the coordinator with it). A restart in place resets the existing
+        coordinator instead (``SourceCoordinator.reset_to_checkpoint`` / ``subtask_reset``)."""
+        self.restored_coordinator_state = state
 
     def process_element(self, value: Any, ts: int | None) -> None:  # pragma: no cover - sources have no input
         raise RuntimeError("a source has no input")
