@@ -14,7 +14,15 @@ from typing import Any
 import pytest
 
 import flowlab
-from flowlab.common import Configuration, Duration, Encoder, SimpleStringSchema, Time, Types, WatermarkStrategy
+from flowlab.common import (
+    Configuration,
+    Duration,
+    Encoder,
+    SimpleStringSchema,
+    Time,
+    Types,
+    WatermarkStrategy,
+)
 from flowlab.datastream import CheckpointingMode, OutputTag, StreamExecutionEnvironment
 from flowlab.datastream.connectors.file_system import FileSink, FileSource, RollingPolicy, StreamFormat
 from flowlab.datastream.connectors.kafka import (

@@ -51,11 +51,17 @@ class SourceOperator(StreamOperator):
         task = self.task
         checkpoint_id = self.__dict__.get("restored_checkpoint_id")
 
+        created = []
+
         def make(job: Any) -> SourceCoordinator:
             coordinator = SourceCoordinator(job, self.id, self.name, task.vertex.id, source, task.vertex.parallelism)
             coordinator.start(self.__dict__.get("restored_coordinator_state"), checkpoint_id)
+            created.append(coordinator)
             return coordinator
         coordinator = task.operator_coordinator(self.id, make)
+        if checkpoint_id is not None and not created:
+            # a subtask restarted in place: the splits given to its earlier attempt after the checkpoint go back
+            coordinator.subtask_reset(task.index, checkpoint_id)
         coordinator.register_reader(task.index, task, self)
         self.reader.start(coordinator, task)
 

@@ -142,13 +142,13 @@ class SourceCoordinator:
 
     def _send(self, subtask: int, method: str, *args: Any) -> None:
         task, _ = self.readers[subtask]
-        self.kernel.schedule(self.kernel.now + self.rpc_us, self._deliver, subtask, method, args,
+        self.kernel.schedule(self.kernel.now + self.rpc_us, self._deliver, subtask, task, method, args,
                              phase=PHASE_CONTROL, target=task.actor)
 
-    def _deliver(self, subtask: int, method: str, args: tuple) -> None:
-        task, operator = self.readers[subtask]
-        if task.state == "RUNNING":
-            task.post_mail(getattr(operator.reader, method), args)
+    def _deliver(self, subtask: int, task: Any, method: str, args: tuple) -> None:
+        current = self.readers.get(subtask)
+        if current is not None and current[0] is task and task.state == "RUNNING":   # not for a failed attempt
+            task.post_mail(getattr(current[1].reader, method), args)
 
     # -- checkpoints and restore ------------------------------------------------------------------------
     def snapshot_state(self, checkpoint_id: int) -> dict[str, Any]:
