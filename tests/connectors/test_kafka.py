@@ -23,6 +23,7 @@ from flowlab.runtime.operators.kafka_reader import split_owner
 from tests.connectors.helpers import env_with, restored_from, run_to_checkpoint
 
 SERVERS = "localhost:9092"
+NO_RESTART = {"restart___strategy__type": "none"}      # the job fails at the first task failure
 
 
 def _cluster(records: int = 6, gap_ms: int = 7, partitions: int = 1) -> SimulatedKafka:
@@ -53,9 +54,10 @@ def _sink(guarantee: DeliveryGuarantee, timeout_ms: int | None = 60_000) -> Kafk
     return b.build()
 
 
-def _pipeline(guarantee: DeliveryGuarantee, interval: int | None = 20, timeout_ms: int | None = 60_000) -> Any:
+def _pipeline(guarantee: DeliveryGuarantee, interval: int | None = 20, timeout_ms: int | None = 60_000,
+              **conf: Any) -> Any:
     """Kafka -> upper-case -> Kafka, one subtask, checkpoints every ``interval`` ms."""
-    env = env_with(1, interval)
+    env = env_with(1, interval, **conf)
     (env.from_source(_source(), WatermarkStrategy.no_watermarks(), "kafka")
         .map(lambda s: s.upper(), output_type=Types.STRING()).sink_to(_sink(guarantee, timeout_ms)))
     return env
@@ -201,7 +203,7 @@ def test_a_transaction_older_than_its_timeout_is_aborted_and_its_records_lost() 
 def test_writing_into_a_timed_out_transaction_fails_the_task() -> None:
     """A write after the broker aborted the open transaction meets Kafka's ProducerFencedException."""
     _cluster(records=6)
-    sim = flowlab.Simulation(_pipeline(DeliveryGuarantee.EXACTLY_ONCE, interval=100, timeout_ms=10))
+    sim = flowlab.Simulation(_pipeline(DeliveryGuarantee.EXACTLY_ONCE, interval=100, timeout_ms=10, **NO_RESTART))
     sim.run(until_ms=50)
     assert sim.job_status == "FAILED"
     assert ("ProducerFencedException: There is a newer producer with the same transactionalId which fences the "
@@ -212,7 +214,7 @@ def test_writing_into_a_timed_out_transaction_fails_the_task() -> None:
 def test_kafka_sinks_default_transaction_timeout_is_refused_by_a_default_broker() -> None:
     """EXACTLY_ONCE without transaction.timeout.ms asks for one hour; the broker allows 15 minutes."""
     _cluster()
-    sim = flowlab.Simulation(_pipeline(DeliveryGuarantee.EXACTLY_ONCE, timeout_ms=None))
+    sim = flowlab.Simulation(_pipeline(DeliveryGuarantee.EXACTLY_ONCE, timeout_ms=None, **NO_RESTART))
     sim.run(until_ms=5)
     assert ("InvalidTxnTimeoutException: The transaction timeout is larger than the maximum value allowed by the "
             "broker (as configured by transaction.max.timeout.ms). KafkaSink asks for transaction.timeout.ms = "
