@@ -268,3 +268,33 @@ def test_time_travel_rewinds_the_files_on_disk(tmp_path: Path) -> None:
     for step in (sim.step_count // 2, 3, sim.step_count - 1, 0, sim.step_count):
         sim.goto(step)
         assert files(tmp_path) == seen.get(step, {}), step
+
+
+def test_the_snapshot_section_lists_part_files_with_their_states(tmp_path: Path) -> None:
+    """snapshot()["file_sinks"]: finished, pending and in-progress files of the sink, with bytes and lines."""
+    env = env_with(1, 20)
+    _events(env).sink_to(_sink(tmp_path, RollingPolicy.on_checkpoint_rolling_policy(),
+                               assigner=BucketAssigner.base_path_bucket_assigner()))
+    sim = flowlab.Simulation(env)
+    sim.run(until_ms=41.5)                       # checkpoint 2 rolled part 1 (pending); part 0 is finished
+    (sink,) = sim.snapshot()["file_sinks"]
+    assert (sink["name"], sink["base_path"]) == ("Sink: FileSink", str(tmp_path))
+    rows = [(os.path.basename(f["path"])[:len(f".part-{U0}-1")], f["state"], f["bytes"], f["lines"])
+            for f in sink["files"]]
+    assert rows == [(f".part-{U0}-1", "pending", 6, 2), (f"part-{U0}-0", "finished", 9, 3)]
+    sim.run(until_ms=50.5)
+    (sink,) = sim.snapshot()["file_sinks"]
+    assert [f["state"] for f in sink["files"]] == ["in-progress", "finished", "finished"]
+
+
+def test_files_of_a_failed_attempt_are_left_behind(tmp_path: Path) -> None:
+    """After a restore, the in-progress files the crashed run opened after the checkpoint are "left behind"."""
+    crashed = flowlab.Simulation(_restorable_job(tmp_path))
+    checkpoint = run_to_checkpoint(crashed, 1)
+    crashed.run(until_ms=30)
+    with restored_from(checkpoint):
+        sim = flowlab.Simulation(_restorable_job(tmp_path))
+        sim.run(until_ms=2)
+    (sink,) = sim.snapshot()["file_sinks"]
+    states = [f["state"] for f in sink["files"]]
+    assert states.count("left behind") == 2 and states.count("in-progress") == 1 and "pending" not in states

@@ -337,3 +337,16 @@ def test_a_sink_with_simple_string_schema_refuses_a_stream_that_is_not_string() 
         env.execute()
     assert ("TypeError: KafkaSink with SimpleStringSchema serializes strings, but the stream feeding 'Sink: KafkaSink' "
             "has records of type Integer: Java would fail with a ClassCastException") in str(err.value)
+
+
+def test_without_auto_create_a_sink_to_a_missing_topic_fails() -> None:
+    """auto_create_topics=False: the producer never finds the topic (Kafka's metadata timeout)."""
+    kafka = SimulatedKafka(SERVERS, auto_create_topics=False)
+    kafka.create_topic("in", 1).produce("in", "a", at_ms=0)
+    env = env_with(1)
+    env.from_source(_source(bounded=True), WatermarkStrategy.no_watermarks(), "k").sink_to(
+        _sink(DeliveryGuarantee.AT_LEAST_ONCE))
+    with pytest.raises(JobExecutionException) as err:
+        env.execute()
+    assert ("TimeoutException: Topic out not present in metadata after 60000 ms. (The cluster does not create topics "
+            "on first use: create it with SimulatedKafka.create_topic('out', ...).)") in str(err.value)

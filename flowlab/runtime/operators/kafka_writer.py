@@ -74,7 +74,13 @@ class KafkaWriter:
         topic = ser.topic_of(value)
         key = None if ser.key_schema is None else ser.key_schema.serialize(value)
         data = ser.value_schema.serialize(value)
-        n = self.broker.partitions(topic) or self.broker.default_partitions
+        n = self.broker.partitions(topic)
+        if n is None:
+            if not self.broker.auto_create:
+                raise RuntimeError(f"org.apache.kafka.common.errors.TimeoutException: Topic {topic} not present in "
+                                   "metadata after 60000 ms. (The cluster does not create topics on first use: create "
+                                   f"it with SimulatedKafka.create_topic('{topic}', ...).)")
+            n = self.broker.default_partitions
         if key is not None:
             partition = partition_for_key(key, n)
         else:

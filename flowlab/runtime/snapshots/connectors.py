@@ -62,30 +62,46 @@ def kafka_snapshot(rt: JobRuntime) -> dict[str, Any]:
 
 
 def file_sinks_snapshot(rt: JobRuntime) -> list[dict[str, Any]]:
-    """``snapshot["file_sinks"]``: one entry per FileSink subtask with its part files and their states."""
+    """``snapshot["file_sinks"]``: one entry per FileSink with every file under its base path and its state:
+    ``in-progress``, ``pending`` (closed, waiting for a checkpoint), ``finished``, or ``left behind`` (a hidden
+    file no writer holds: written by a failed attempt after the checkpoint it restarted from)."""
     store = rt.connectors["file-store"] if "file-store" in rt.connectors else None
-    out = []
+    sinks: dict[str, dict[str, Any]] = {}
     for task in rt.all_tasks():
         for op in task.operators:
             writer = getattr(op, "writer", None)
             buckets = getattr(writer, "buckets", None)
             if buckets is None or store is None:
                 continue
-            in_progress = {b.part.temp for b in buckets.values() if b.part is not None}
-            pending = {c["temp"] for b in buckets.values() for c in b.pending}
-            pending |= {c["temp"] for _, cs in op.pending for c in cs}
-            files = []
-            for path in store.paths_under(writer.sink.base_path):
-                if path in in_progress:
-                    state = "in-progress"
-                elif path in pending:
-                    state = "pending"
-                elif os.path.basename(path).startswith("."):
-                    continue                      # another subtask's, or left behind by an earlier attempt
-                else:
-                    state = "finished"
+            entry = sinks.setdefault(op.id, {"operator": op.id, "name": op.name, "vertex": task.vertex_id,
+                                             "base_path": writer.sink.base_path, "in_progress": set(),
+                                             "pending": set()})
+            entry["in_progress"] |= {b.part.temp for b in buckets.values() if b.part is not None}
+            entry["pending"] |= {c["temp"] for b in buckets.values() for c in b.pending}
+            entry["pending"] |= {c["temp"] for _, cs in op.pending for c in cs}
+    out = []
+    for op_id in sorted(sinks):
+        entry = sinks[op_id]
+        in_progress, pending = entry.pop("in_progress"), entry.pop("pending")
+        files = []
+        known = store.paths_under(entry["base_path"])
+        for path in sorted(set(known) | set(_on_disk(entry["base_path"]))):
+            hidden = os.path.basename(path).startswith(".")
+            state = ("in-progress" if path in in_progress else "pending" if path in pending else
+                     "left behind" if hidden else "finished")
+            if store.exists(path):
                 data = store.read(path)
-                files.append({"path": path, "state": state, "bytes": len(data), "lines": data.count(b"\n")})
-            out.append({"operator": op.id, "name": op.name, "vertex": task.vertex_id, "subtask": task.index,
-                        "base_path": writer.sink.base_path, "files": files})
+                size, lines = len(data), data.count(b"\n")
+            else:                                 # written by an earlier run or attempt this run did not see
+                size = os.path.getsize(path)
+                lines = None
+                if size <= 1 << 20:
+                    with open(path, "rb") as f:
+                        lines = f.read().count(b"\n")
+            files.append({"path": path, "state": state, "bytes": size, "lines": lines})
+        out.append({**entry, "files": files})
     return out
+
+
+def _on_disk(base: str) -> list[str]:
+    return [os.path.join(folder, name) for folder, _, names in os.walk(base) for name in names]
