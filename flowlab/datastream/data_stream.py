@@ -329,6 +329,10 @@ class DataStream:
         return self._sink("Sink: Unnamed", {"sink": "function", "function": sink_func})
 
     def sink_to(self, sink: Any) -> DataStreamSink:
+        """Write the stream to a Sink V2 sink (``FileSink``, ``KafkaSink``; with checkpoints, exactly once)."""
+        extension = getattr(sink, "not_in_pyflink", None)       # a connector sink that is flowlab's own
+        if extension is not None:
+            check(self._env, extension)
         name = getattr(sink, "name", None) or type(sink).__name__
         return self._sink(f"Sink: {name}", {"sink": "sink", "function": sink})
 

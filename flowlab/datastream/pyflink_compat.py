@@ -108,6 +108,9 @@ _ENTRIES = [
                  "PyFlink 2.3 ignores a Python TimestampAssigner in from_source",
                  "the source's own timestamps are used there: call assign_timestamps_and_watermarks(strategy) on "
                  "the stream to apply your TimestampAssigner"),
+    NotInPyFlink("UpsertSink", FLOWLAB + ": an idempotent sink upserting by key into a simulated table",
+                 "write to a store that upserts by key: a JDBC sink with an INSERT ... ON CONFLICT statement, or the "
+                 "Table API's upsert connectors (upsert-kafka, JDBC with a PRIMARY KEY)"),
     NotInPyFlink("DataStreamSink.*", FLOWLAB + ": a sink used as a stream",
                  "a PyFlink DataStreamSink only has " + ", ".join(sorted(SINK_METHODS)) + "(): apply the "
                  "operation to the stream before print() / sink_to() / add_sink()"),

@@ -182,13 +182,18 @@ class StreamExecutionEnvironment:
         from flowlab.sources import GeneratorSource, ScriptedSource
         if isinstance(source, (ScriptedSource, GeneratorSource)):
             check(self, type(source).__name__)
+        extension = getattr(source, "not_in_pyflink", None)     # a connector source that is flowlab's own
+        if extension is not None:
+            check(self, extension)
         if isinstance(watermark_strategy, WatermarkStrategy):
             check_strategy(self, watermark_strategy)
             if watermark_strategy.timestamp_assigner is not None:
                 check(self, "from_source(strategy with a TimestampAssigner)")
         if not hasattr(source, "create_reader"):
-            raise TypeError(f"from_source expects a flowlab source (ScriptedSource, GeneratorSource), got "
-                            f"{type(source).__name__}")
+            raise TypeError(f"from_source expects a source (NumberSequenceSource, FileSource, KafkaSource, "
+                            f"ScriptedSource, GeneratorSource), got {type(source).__name__}")
+        if type_info is None and hasattr(source, "get_produced_type"):
+            type_info = source.get_produced_type()              # Flink asks the source (ResultTypeQueryable)
         if not isinstance(watermark_strategy, WatermarkStrategy):
             raise TypeError("from_source needs a WatermarkStrategy (WatermarkStrategy.no_watermarks() if you "
                             "do not use event time)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from flowlab.graph import build_execution_graph
@@ -23,6 +24,7 @@ from flowlab.runtime.network.partitioning import ChannelSelector, make_selector
 from flowlab.runtime.network.result_partition import ResultPartition
 from flowlab.runtime.network.service import NetworkService
 from flowlab.runtime.network.settings import NetworkSettings
+from flowlab.runtime.operators.connector_registry import ConnectorRegistry
 from flowlab.runtime.phases import PHASE_CONTROL
 from flowlab.runtime.recorder import Recorder
 from flowlab.runtime.shared_log import OrderedLog
@@ -83,6 +85,12 @@ class JobRuntime:
         self.feedback_queues: dict[tuple[int, int], deque[tuple[Any, int | None]]] = {}
         self.iteration_heads: dict[tuple[int, int], StreamTask] = {}
         self.lookahead_us: int | None = None       # fast-forward: how far a task may run ahead (None: stepping)
+        # connectors: the run's own state of the outside world (files a sink writes, a simulated Kafka broker) and
+        # the sources' split enumerators (Flink's operator coordinators, on the JobMaster), by key / operator id
+        self.connectors = ConnectorRegistry()
+        self.operator_coordinators: dict[str, Any] = {}
+        if self.jobmaster.checkpoints is not None:
+            self.jobmaster.checkpoints.operator_coordinators = self.operator_coordinators
         self._create_tasks()
 
     # -- construction -----------------------------------------------------------------------------------
@@ -150,6 +158,25 @@ class JobRuntime:
                 log.keyed = {}
             res = self.sinks[node.id] = SinkResults(node.id, node.name, log)
         return res
+
+    @property
+    def rpc_latency_us(self) -> int:
+        """How long an RPC (task <-> JobMaster, client <-> broker) takes: the network latency."""
+        return self.network.settings.latency_us
+
+    def connector(self, key: str, factory: Callable[[Any], Any]) -> Any:
+        """The run's object for connector ``key`` (a file store, a simulated broker), made by ``factory(self)`` on
+        first use. It lives in the runtime, so time travel copies (or marks and restores) it with the job; see
+        ``operators.connector_registry`` for the journals a run keeps across time travel."""
+        return self.connectors.get(key, factory, self)
+
+    def operator_coordinator(self, operator_id: str, factory: Callable[[Any], Any]) -> Any:
+        """The coordinator of operator ``operator_id`` (a source's split enumerator, run by the JobMaster), made by
+        ``factory(self)`` on first use; the CheckpointCoordinator snapshots it before it triggers the sources."""
+        coordinator = self.operator_coordinators.get(operator_id)
+        if coordinator is None:
+            coordinator = self.operator_coordinators[operator_id] = factory(self)
+        return coordinator
 
     def print_line(self, subtask: int, line: str, key: Any) -> None:
         """A print sink subtask wrote ``line`` (the TaskManager's stdout)."""

@@ -53,11 +53,16 @@ class EventKind:
     CHECKPOINT_COMPLETED = "checkpoint_completed"
     CHECKPOINT_NOTIFIED = "checkpoint_notified"
     CHECKPOINT_ABORTED = "checkpoint_aborted"
+    # connectors (sources' split enumerators, two-phase-commit sinks)
+    SPLIT_ASSIGNED = "split_assigned"
+    PART_FILE = "part_file"
+    KAFKA_TRANSACTION = "kafka_transaction"
 
     CLUSTER = frozenset({JOB_SUBMITTED, JOB_STATUS, JOBMASTER_STARTED, TASKMANAGER_REGISTERED,
                          SLOT_REQUESTED, SLOT_ALLOCATED, TASK_STATE, TASK_FAILED})
     CHECKPOINTS = frozenset({CHECKPOINT_TRIGGERED, BARRIER, CHANNEL_BLOCKED, CHANNEL_UNBLOCKED, SNAPSHOT,
                              CHECKPOINT_ACK, CHECKPOINT_COMPLETED, CHECKPOINT_NOTIFIED, CHECKPOINT_ABORTED})
+    CONNECTORS = frozenset({SPLIT_ASSIGNED, PART_FILE, KAFKA_TRANSACTION})
 
 
 class TraceEvent:

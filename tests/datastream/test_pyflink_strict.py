@@ -16,6 +16,7 @@ from flowlab.datastream import (
     ProcessJoinFunction,
     StreamExecutionEnvironment,
 )
+from flowlab.datastream.connectors.upsert import UpsertSink, UpsertTable
 from flowlab.datastream.pyflink_compat import NOT_IN_PYFLINK, STRICT_KEY, NotInPyFlinkError
 from flowlab.datastream.window import CountEvictor, TumblingEventTimeWindows
 from flowlab.sources import GeneratorSource, ScriptedSource
@@ -110,6 +111,8 @@ CASES: list[tuple[str, Callable[[StreamExecutionEnvironment], Any], str]] = [
      "pass a TimestampAssigner subclass"),
     ("from_source(strategy with a TimestampAssigner)",
      lambda env: _from_source_with_assigner_in_strict_mode(env), "assign_timestamps_and_watermarks(strategy)"),
+    ("UpsertSink", lambda env: _pairs(env).sink_to(UpsertSink(UpsertTable("t"), lambda r: r[0])),
+     "the Table API's upsert connectors"),
     ("DataStreamSink.*", lambda env: _pairs(env).print().map(lambda r: r), "apply the operation to the stream"),
 ]
 

@@ -6,14 +6,35 @@ Simulation steps one call at a time with the trace on, or runs with the trace of
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import flowlab
-from flowlab.common import Configuration, Duration, Time, Types, WatermarkStrategy
+from flowlab.common import (
+    Configuration,
+    Duration,
+    Encoder,
+    SimpleStringSchema,
+    Time,
+    Types,
+    WatermarkStrategy,
+)
 from flowlab.datastream import CheckpointingMode, OutputTag, StreamExecutionEnvironment
+from flowlab.datastream.connectors.file_system import FileSink, FileSource, RollingPolicy, StreamFormat
+from flowlab.datastream.connectors.kafka import (
+    DeliveryGuarantee,
+    KafkaOffsetsInitializer,
+    KafkaRecordSerializationSchema,
+    KafkaSink,
+    KafkaSource,
+    SimulatedKafka,
+)
+from flowlab.datastream.connectors.number_seq import NumberSequenceSource
+from flowlab.datastream.connectors.upsert import UpsertSink, UpsertTable
 from flowlab.datastream.functions import KeyedProcessFunction
 from flowlab.datastream.window import SlidingEventTimeWindows, TumblingEventTimeWindows
 from flowlab.sources import GeneratorSource, ScriptedSource
@@ -156,7 +177,56 @@ def _checkpointing(env: StreamExecutionEnvironment, unaligned: bool) -> StreamEx
     return env
 
 
+def files_to_files() -> StreamExecutionEnvironment:
+    """FileSource (two readers asking the enumerator for five files) -> FileSink rolling on checkpoints."""
+    inputs = tempfile.mkdtemp()
+    for f in range(5):
+        with open(os.path.join(inputs, f"in-{f}.txt"), "w") as out:
+            out.write("".join(f"f{f} line {i}\n" for i in range(200)))
+    env = _env(2)
+    env.enable_checkpointing(15)
+    source = FileSource.for_record_stream_format(StreamFormat.text_line_format(), inputs).build()
+    (env.from_source(source, WatermarkStrategy.no_watermarks(), "files").rebalance()
+        .map(lambda s: s.upper(), output_type=Types.STRING()).set_processing_cost(0.02)
+        .sink_to(FileSink.for_row_format(tempfile.mkdtemp(), Encoder.simple_string_encoder())
+                 .with_rolling_policy(RollingPolicy.on_checkpoint_rolling_policy()).build()))
+    return env
+
+
+def kafka_to_kafka() -> StreamExecutionEnvironment:
+    """A bounded KafkaSource over three partitions -> an EXACTLY_ONCE KafkaSink into two: transactions, commits
+    and markers interleave with the two writers' produce requests."""
+    kafka = SimulatedKafka("localhost:9092")
+    kafka.create_topic("in", 3).create_topic("out", 2)
+    for i in range(1500):
+        kafka.produce("in", f"v{i}", key=f"k{i % 7}", at_ms=0)
+    env = _env(2)
+    env.enable_checkpointing(10)
+    source = (KafkaSource.builder().set_bootstrap_servers("localhost:9092").set_topics("in")
+              .set_value_only_deserializer(SimpleStringSchema()).set_bounded(KafkaOffsetsInitializer.latest()).build())
+    sink = (KafkaSink.builder().set_bootstrap_servers("localhost:9092")
+            .set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE).set_transactional_id_prefix("ff")
+            .set_property("transaction.timeout.ms", "60000")
+            .set_record_serializer(KafkaRecordSerializationSchema.builder().set_topic("out")
+                                   .set_key_serialization_schema(SimpleStringSchema())
+                                   .set_value_serialization_schema(SimpleStringSchema()).build()).build())
+    (env.from_source(source, WatermarkStrategy.no_watermarks(), "kafka").rebalance()
+        .map(lambda s: s.upper(), output_type=Types.STRING()).set_processing_cost(0.03).sink_to(sink))
+    return env
+
+
+def numbers_to_upserts() -> StreamExecutionEnvironment:
+    """NumberSequenceSource over three readers -> UpsertSink keyed by the number's remainder."""
+    env = _env(3)
+    (env.from_source(NumberSequenceSource(1, 3000), WatermarkStrategy.no_watermarks(), "nums")
+        .map(lambda n: (n % 11, n), output_type=Types.TUPLE([Types.LONG(), Types.LONG()])).rebalance()
+        .sink_to(UpsertSink(UpsertTable("ff"), key_selector=lambda r: r[0])))
+    return env
+
+
 JOBS: dict[str, Callable[[], StreamExecutionEnvironment]] = {
+    "connectors, files to files": files_to_files, "connectors, kafka to kafka": kafka_to_kafka,
+    "connectors, numbers to upserts": numbers_to_upserts,
     **{f"checkpoints, {m}": checkpointed(m) for m in ("aligned", "at-least-once", "unaligned",
                                                          "aligned, 3 ms timeout")},
     "checkpoints, windows, unaligned": lambda: _checkpointing(windows(), unaligned=True),
@@ -179,7 +249,20 @@ def _facts(sim: flowlab.Simulation) -> dict[str, Any]:
         "events": rt.recorder.count,
         "metrics": metrics.to_dict("records"),
         "checkpoints": sim.checkpoints().to_json(orient="records"),
+        "connectors": _connector_facts(sim),
     }
+
+
+def _connector_facts(sim: flowlab.Simulation) -> dict[str, Any]:
+    """The outside world the connectors wrote: the Kafka cluster, the part files (relative to the base path, with
+    state and bytes), the upsert tables' write histories."""
+    snap = sim.snapshot()
+    files = [[(os.path.relpath(f["path"], s["base_path"]), f["state"], f["bytes"]) for f in s["files"]]
+             for s in snap["file_sinks"]]
+    rt = sim.runtime
+    upserts = {k: UpsertTable(k.split("/", 1)[1]).history(sim) for k in sorted(rt.connectors.objects)
+               if k.startswith("upsert/")}
+    return {"kafka": snap["kafka"], "files": files, "upserts": upserts}
 
 
 def _run_both(build: Callable[[], StreamExecutionEnvironment],

@@ -30,6 +30,7 @@ from flowlab.runtime.checkpointing.storage import CheckpointStorage, CompletedCh
 from flowlab.runtime.elements import CheckpointBarrier
 from flowlab.runtime.phases import PHASE_CONTROL
 from flowlab.runtime.recorder import Recorder
+from flowlab.runtime.state.snapshot_codec import dumps, to_plain
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class _Pending:
         self.stats = stats
         self.canceller = canceller
         self.acks: dict[tuple[str, int], CheckpointAck] = {}
+        self.coordinator_state: dict[str, bytes] = {}       # operator id -> its coordinator's snapshot
 
 
 class CheckpointCoordinator:
@@ -81,6 +83,8 @@ class CheckpointCoordinator:
         self.last_completion_us: int | None = None
         self.consecutive_failures = 0
         self.running = False
+        # operator id -> the operator's coordinator (a source's split enumerator), set by the job runtime
+        self.operator_coordinators: dict[str, Any] = {}
 
     # -- the periodic trigger -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -147,6 +151,12 @@ class CheckpointCoordinator:
         self.history.append(stats)
         canceller = self.kernel.schedule(now + s.timeout_ms * 1000, self._expire, n, phase=PHASE_CONTROL)
         self.pending[n] = _Pending(stats, canceller)
+        # Flink checkpoints the operator coordinators (split enumerators) first, then triggers the sources: splits
+        # assigned after this moment are in neither the enumerator's nor (their RPC arrives after the trigger) the
+        # readers' snapshot, so a restore hands them out again
+        for op_id in sorted(self.operator_coordinators):
+            state = self.operator_coordinators[op_id].snapshot_state(n)
+            self.pending[n].coordinator_state[op_id] = dumps(to_plain(state))
         names = ", ".join(t.name for t in trigger)
         done = f"; {len(finished)} subtask(s) already finished" if finished else ""
         self.rec.emit(EventKind.CHECKPOINT_TRIGGERED, detail=f"CheckpointCoordinator triggers checkpoint {n} "
@@ -216,6 +226,8 @@ class CheckpointCoordinator:
             self._abort(self.pending[older], "CHECKPOINT_SUBSUMED", f"checkpoint {n} completed first", retry=False)
         while len(self.completed) > self.settings.num_retained:
             self.storage.discard(self.completed.pop(0))
+        for op_id in sorted(self.operator_coordinators):
+            self.operator_coordinators[op_id].notify_checkpoint_complete(n)
         for t in self._all_tasks():
             if t.state == "RUNNING":
                 self.kernel.schedule(now + self.rpc_us, t.checkpointer.notify_complete, n, phase=PHASE_CONTROL,
@@ -239,8 +251,12 @@ class CheckpointCoordinator:
                     data = None if ack is None else ack.operators[k][1]
                     subs.append({"subtask": t.index, "finished": ack is None or ack.finished,
                                  "state": None if data is None else RawJSON(data)})
-                out.append({"operator_id": node.operator_id, "name": node.name, "vertex": v.id,
-                            "parallelism": v.parallelism, "max_parallelism": v.max_parallelism, "subtasks": subs})
+                entry = {"operator_id": node.operator_id, "name": node.name, "vertex": v.id,
+                         "parallelism": v.parallelism, "max_parallelism": v.max_parallelism, "subtasks": subs}
+                coordinator = pending.coordinator_state.get(node.operator_id)
+                if coordinator is not None:
+                    entry["coordinator"] = RawJSON(coordinator)
+                out.append(entry)
         return out
 
     def _channel_state(self, pending: _Pending) -> list[dict[str, Any]]:

@@ -102,6 +102,8 @@ def read(metadata: bytes, path: str, load_file: Callable[[str], bytes],
                 "max_parallelism": op["max_parallelism"],
                 "subtasks": {s["subtask"]: {"finished": s["finished"], "state": state(s["state"], _snapshot)}
                              for s in op["subtasks"]}}
+            if "coordinator" in op:                 # a source's split enumerator (Flink's coordinator state)
+                operators[op["operator_id"]]["coordinator"] = from_plain(op["coordinator"], trusted(digest), path)
         channels = {(c["vertex"], c["subtask"]): {"input": state(c["input"], _channels) or [],
                                                   "output": state(c["output"], _channels) or []}
                     for c in doc["channel_state"]}

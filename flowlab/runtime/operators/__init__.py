@@ -12,6 +12,7 @@ from flowlab.runtime.operators.process import KeyedProcessOperator, ProcessOpera
 from flowlab.runtime.operators.rolling import RollingReduceOperator
 from flowlab.runtime.operators.simple import FilterOperator, FlatMapOperator, MapOperator
 from flowlab.runtime.operators.sink import SinkOperator
+from flowlab.runtime.operators.sink_writer import SinkWriterOperator
 from flowlab.runtime.operators.source import SourceOperator
 from flowlab.runtime.operators.timestamps import TimestampsAndWatermarksOperator
 from flowlab.runtime.operators.window import WindowOperator
@@ -43,6 +44,8 @@ def create_operator(node: Any, task: Any, output: Any) -> StreamOperator:
         return KeyedCoProcessOperator(node, task, output)
     if kind == "sink" and node.params.get("sink") == "iteration_tail":
         return IterationTailOperator(node, task, output)
+    if kind == "sink" and node.params.get("sink") == "sink" and hasattr(node.params.get("function"), "create_writer"):
+        return SinkWriterOperator(node, task, output)          # a Sink V2 sink (FileSink, KafkaSink, ...)
     cls = OPERATORS.get(kind)
     if cls is None:
         raise ValueError(f"no runtime operator for '{kind}'")

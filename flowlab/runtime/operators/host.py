@@ -18,6 +18,9 @@ class OperatorHost(Protocol):
 
     index: int
     attempt: int
+    actor: int                         # the task's own queue of calls in the kernel
+    checkpointer: Any                  # the subtask's checkpointing part, None when checkpointing is off
+    job: Any                           # the job's services (``tasks.environment.TaskEnvironment``)
     vertex: JobVertex
     state: str
     kernel: Kernel
@@ -31,6 +34,12 @@ class OperatorHost(Protocol):
     def rng(self, name: str) -> random.Random: ...
 
     def sink_results(self, node: Any) -> Any: ...
+
+    def connector(self, key: str, factory: Any) -> Any:
+        """The run's object for connector ``key``, made by ``factory(job)`` on first use (``ConnectorHost``)."""
+
+    def operator_coordinator(self, operator_id: str, factory: Any) -> Any:
+        """The JobMaster-side coordinator of operator ``operator_id``, made by ``factory(job)`` on first use."""
 
     def print_line(self, line: str) -> None: ...
 
@@ -49,6 +58,9 @@ class OperatorHost(Protocol):
 
     def wake(self, at: int | None = None) -> None: ...
 
+    def post_mail(self, fn: Any, args: tuple) -> None:
+        """Run ``fn(*args)`` in the task's mailbox (before its next record), as Flink's mailbox does."""
+
     def feedback_queue(self, loop_id: int) -> deque[tuple[Any, int | None]]:
         """The queue from this subtask's iteration tail to its co-located head (Flink's ``BlockingQueueBroker``)."""
 
@@ -56,6 +68,19 @@ class OperatorHost(Protocol):
         """The head subtask of loop ``loop_id`` co-located with this one, once it runs."""
 
     def register_iteration_head(self, loop_id: int) -> None: ...
+
+
+class ConnectorHost(Protocol):
+    """What a connector's run-wide object (a file store, a simulated broker, a split enumerator) gets from the job:
+    the clock, the trace, the RPC latency and the job's random streams."""
+
+    kernel: Kernel
+    recorder: Recorder
+    job_id: str
+    rpc_latency_us: int
+    tasks: dict[str, list[Any]]
+
+    def find_vertex(self, vertex: str) -> str: ...
 
 
 class Output(Protocol):

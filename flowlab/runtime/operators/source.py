@@ -10,6 +10,7 @@ from typing import Any
 
 from flowlab.common.watermark_strategy import LONG_MAX
 from flowlab.runtime.operators.base import StreamOperator
+from flowlab.runtime.operators.source_coordinator import SourceCoordinator
 from flowlab.runtime.operators.split_watermarks import SplitWatermarkEmitter
 from flowlab.runtime.operators.timestamps import WatermarkEmitter
 from flowlab.runtime.records import IMMUTABLE, deep_copy, is_immutable
@@ -27,6 +28,12 @@ class SourceOperator(StreamOperator):
         bind = getattr(self.reader, "bind", None)
         if bind is not None:            # a reader fed by the job runtime (the iteration head's queue)
             bind(task)
+        position = self.__dict__.get("restored_position")
+        restore = getattr(self.reader, "restore_position", None)
+        if position is not None and restore is not None:
+            restore(position)           # a restarted subtask goes on where the checkpoint says (FLIP-27 split state)
+        if hasattr(source, "create_enumerator"):
+            self._start_with_enumerator(source)
         strategy = params.get("watermark_strategy")
         self.emitter = None
         if strategy is not None and (strategy.emits_watermarks or strategy.timestamp_assigner is not None
@@ -37,6 +44,26 @@ class SourceOperator(StreamOperator):
             else:
                 self.emitter = WatermarkEmitter(self, strategy)
             self.emitter.start(task.auto_watermark_interval_ms)
+
+    def _start_with_enumerator(self, source: Any) -> None:
+        """A FLIP-27 source with a split enumerator: the JobMaster runs it (one per job); this reader registers
+        and asks for its first split."""
+        task = self.task
+        checkpoint_id = self.__dict__.get("restored_checkpoint_id")
+
+        created = []
+
+        def make(job: Any) -> SourceCoordinator:
+            coordinator = SourceCoordinator(job, self.id, self.name, task.vertex.id, source, task.vertex.parallelism)
+            coordinator.start(self.__dict__.get("restored_coordinator_state"), checkpoint_id)
+            created.append(coordinator)
+            return coordinator
+        coordinator = task.operator_coordinator(self.id, make)
+        if checkpoint_id is not None and not created:
+            # a subtask restarted in place: the splits given to its earlier attempt after the checkpoint go back
+            coordinator.subtask_reset(task.index, checkpoint_id)
+        coordinator.register_reader(task.index, task, self)
+        self.reader.start(coordinator, task)
 
     def next_arrival_us(self) -> int | None:
         return self.reader.next_arrival_us()
@@ -74,10 +101,31 @@ class SourceOperator(StreamOperator):
     def position(self) -> int:
         return self.reader.position
 
+    def snapshot_state(self, checkpoint_id: int, timestamp_ms: int) -> dict[str, Any] | None:
+        snap = super().snapshot_state(checkpoint_id, timestamp_ms)
+        taken = getattr(self.reader, "snapshot_taken", None)
+        if taken is not None:           # a Kafka reader remembers the offsets to commit when this one completes
+            taken(checkpoint_id)
+        return snap
+
+    def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
+        notify = getattr(self.reader, "notify_checkpoint_complete", None)
+        if notify is not None:
+            notify(checkpoint_id)
+
     def snapshot_position(self) -> dict:
         """The read position (FLIP-27 split state): where a restored source goes on."""
         snap = getattr(self.reader, "snapshot_position", None)
         return snap() if snap is not None else {"position": self.reader.position}
+
+    def restore_position(self, position: Any) -> None:
+        self.restored_position = position          # applied in open(), once the reader exists
+
+    def restore_coordinator(self, state: Any) -> None:
+        """A source with a split enumerator, restored into a new run: the enumerator's state of the same checkpoint
+        (the first subtask to open creates the coordinator with it). A restart in place resets the existing
+        coordinator instead (``SourceCoordinator.reset_to_checkpoint`` / ``subtask_reset``)."""
+        self.restored_coordinator_state = state
 
     def process_element(self, value: Any, ts: int | None) -> None:  # pragma: no cover - sources have no input
         raise RuntimeError("a source has no input")

@@ -32,6 +32,14 @@ class TaskEnvironment(Protocol):
     state_backends: StateBackends  # the job's state backend choice (creates keyed backends)
     checkpoint_settings: Any      # flowlab.runtime.checkpointing.CheckpointSettings, or None (checkpointing off)
 
+    rpc_latency_us: int           # an RPC between a task and the JobMaster (or a broker) takes this long
+
+    def connector(self, key: str, factory: Any) -> Any:
+        """The run's object for connector ``key`` (made by ``factory(job)`` on first use)."""
+
+    def operator_coordinator(self, operator_id: str, factory: Any) -> Any:
+        """The JobMaster-side coordinator of an operator (a source's split enumerator), made on first use."""
+
     def make_selector(self, edge: StreamEdge, task: Any, n_channels: int) -> ChannelSelector: ...
 
     def sink_results(self, node: Any) -> Any: ...

@@ -183,6 +183,14 @@ class StreamTask(DeferredCopy):
     def sink_results(self, node: Any) -> Any:
         return self.job.sink_results(node)
 
+    def connector(self, key: str, factory: Any) -> Any:
+        """The run's object for connector ``key`` (a file store, a simulated broker), shared by all subtasks."""
+        return self.job.connector(key, factory)
+
+    def operator_coordinator(self, operator_id: str, factory: Any) -> Any:
+        """The JobMaster-side coordinator of operator ``operator_id`` (a source's split enumerator)."""
+        return self.job.operator_coordinator(operator_id, factory)
+
     def print_line(self, line: str) -> None:
         """A print sink wrote ``line`` to the TaskManager's stdout."""
         self.job.print_line(self.index, line, self.kernel.current_key)
