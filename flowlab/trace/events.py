@@ -52,9 +52,14 @@ class EventKind:
     CHECKPOINT_COMPLETED = "checkpoint_completed"
     CHECKPOINT_NOTIFIED = "checkpoint_notified"
     CHECKPOINT_ABORTED = "checkpoint_aborted"
+    # BATCH execution (stages over blocking exchanges; see docs/batch.md)
+    STAGE = "stage"
+    SLOT_RELEASED = "slot_released"
+    REGION_RESTART = "region_restart"
 
     CLUSTER = frozenset({JOB_SUBMITTED, JOB_STATUS, JOBMASTER_STARTED, TASKMANAGER_REGISTERED,
-                         SLOT_REQUESTED, SLOT_ALLOCATED, TASK_STATE, TASK_FAILED})
+                         SLOT_REQUESTED, SLOT_ALLOCATED, TASK_STATE, TASK_FAILED, STAGE, SLOT_RELEASED,
+                         REGION_RESTART})
     CHECKPOINTS = frozenset({CHECKPOINT_TRIGGERED, BARRIER, CHANNEL_BLOCKED, CHANNEL_UNBLOCKED, SNAPSHOT,
                              CHECKPOINT_ACK, CHECKPOINT_COMPLETED, CHECKPOINT_NOTIFIED, CHECKPOINT_ABORTED})
 
