@@ -5,6 +5,7 @@ from typing import Any
 
 from flowlab.runtime.job_runtime import JobRuntime
 from flowlab.runtime.snapshots.backpressure import backpressure_snapshot
+from flowlab.runtime.snapshots.batch import batch_snapshot
 from flowlab.runtime.snapshots.checkpoints import checkpoint_snapshot
 from flowlab.runtime.snapshots.event_time import event_time_snapshot
 from flowlab.runtime.snapshots.state import state_snapshot
@@ -78,4 +79,5 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
         "backpressure": backpressure_snapshot(rt),
         "state": state_snapshot(rt),
         "checkpoints": checkpoint_snapshot(rt),
+        "batch": batch_snapshot(rt),
     }
