@@ -247,6 +247,15 @@ class JobRuntime:
     def cancel(self) -> None:
         self.jobmaster.cancel()
 
+    def taskmanager_lost(self, tm_id: str, exc: BaseException, user_traceback: str) -> bool:
+        """BATCH: a lost TaskManager takes the results it kept with it; the stage scheduler handles it all (True).
+        STREAMING: False (its running subtasks fail one by one)."""
+        stages = self.jobmaster.stages
+        if stages is None:
+            return False
+        stages.taskmanager_lost(tm_id, exc, user_traceback)
+        return True
+
     # -- checkpoints: the subtasks' RPCs to the CheckpointCoordinator -------------------------------------------
     def acknowledge_checkpoint(self, task: StreamTask, ack: Any) -> None:
         self.jobmaster.checkpoints.send_ack(task, ack)

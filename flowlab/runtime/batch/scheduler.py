@@ -29,6 +29,13 @@ from flowlab.runtime.batch.settings import BatchSettings
 from flowlab.runtime.phases import PHASE_CONTROL
 from flowlab.trace import EventKind
 
+ALIVE = ("SCHEDULED", "DEPLOYING", "INITIALIZING", "RUNNING")
+
+
+class PartitionNotFoundError(RuntimeError):
+    """A consumer cannot read a result any more: it was lost with its TaskManager (Flink's
+    ``PartitionNotFoundException``)."""
+
 
 class SchedulerHost(Protocol):
     """What the stage scheduler uses of the JobMaster."""
@@ -43,7 +50,11 @@ class SchedulerHost(Protocol):
     @property
     def terminal(self) -> bool: ...
 
+    def all_tasks(self) -> list[Any]: ...
+
     def transition_subtasks(self, tasks: list[Any], old: str, new: str) -> None: ...
+
+    def mark_failed(self, task: Any, exc: BaseException, user_traceback: str) -> str: ...
 
     def fail_job(self, exc: BaseException, message: str) -> None: ...
 
@@ -66,6 +77,8 @@ class StageScheduler:
         self.tracker = RestartTracker(settings.restart)
         self.finished: set[tuple[str, int]] = set()        # subtasks whose result is materialised
         self.results: dict[tuple[str, int], list[list[Any]]] = {}   # per partition, per subpartition: buffers
+        self.ran_on: dict[tuple[str, int], str] = {}        # the TaskManager that keeps a subtask's result
+        self.lost: set[tuple[str, int]] = set()             # results lost with their TaskManager, not re-run yet
         self.waiting: deque[Any] = deque()        # SCHEDULED subtasks waiting for a free slot
         self.restarts = 0
         self.slots_in_use = 0
@@ -116,9 +129,13 @@ class StageScheduler:
         host = self.host
         free = host.rm.free_slots()
         got = []
+        later: deque[Any] = deque()
         while self.waiting and free:
             t = self.waiting.popleft()
             if t.state != "SCHEDULED":
+                continue
+            if not all(p in self.finished for p in self._producers(t)):
+                later.append(t)                   # an input was lost with its TaskManager: it runs again first
                 continue
             tm, s = free.pop(0)
             tm.allocated[s] = t.name
@@ -130,6 +147,7 @@ class StageScheduler:
             host.rec.emit(EventKind.SLOT_ALLOCATED, detail=f"ResourceManager gave {tm.id} slot {s} to {t.name} "
                           f"(stage {self.stage[t.vertex_id]})",
                           data={"taskmanager": tm.id, "slot": s, "subtask": t.name})
+        self.waiting.extendleft(reversed(later))
         if got:
             self._next(self._deploy, got, "SCHEDULED", "DEPLOYING")
 
@@ -163,6 +181,8 @@ class StageScheduler:
         key = (task.vertex_id, task.index)
         self.finished.add(key)
         self.results[key] = [materialised(p) for p in task.partitions]
+        if task.slot is not None:
+            self.ran_on[key] = task.slot[0]
         self._release_slot(task, f"{task.name} finished" + (": its result is materialised" if task.partitions else ""))
         peers = self.host.tasks[task.vertex_id]
         if all((task.vertex_id, t.index) in self.finished for t in peers):
@@ -175,8 +195,9 @@ class StageScheduler:
             return
         tm_id, s = task.slot
         tm = next(tm for tm in self.host.rm.taskmanagers if tm.id == tm_id)
-        if task.name in tm.slots[s]:
-            tm.slots[s].remove(task.name)
+        if tm.allocated[s] != task.name or task.name not in tm.slots[s]:
+            return                            # already given back
+        tm.slots[s].remove(task.name)
         tm.allocated[s] = None
         self.slots_in_use -= 1
         self.host.rec.emit(EventKind.SLOT_RELEASED, task.vertex_id, task.index, None,
@@ -196,11 +217,67 @@ class StageScheduler:
     # -- failures ------------------------------------------------------------------------------------------
     def on_failed(self, task: Any, exc: BaseException, message: str) -> None:
         """A subtask failed (reported to the JobMaster): re-run its region after the restart delay, or fail."""
+        self._failover([task], exc, message)
+
+    def taskmanager_lost(self, tm_id: str, exc: BaseException, traceback: str) -> None:
+        """A TaskManager is lost with the results it kept: the subtasks running on it fail, and so do those still
+        reading one of those results (Flink's ``PartitionNotFoundException``); together one failure, reported to
+        the JobMaster after the RPC latency."""
+        host = self.host
+        lost = {k for k in self.finished if self.ran_on.get(k) == tm_id}
+        self.lost |= lost
+        self.finished -= lost
+        for key in lost:
+            self.results.pop(key, None)
+        roots = []
+        for t in host.all_tasks():
+            if t.state in ALIVE and t.slot is not None and t.slot[0] == tm_id:
+                host.mark_failed(t, exc, traceback)
+            elif t.state == "RUNNING" and any(self._reads_unfinished(t, key) for key in lost):
+                name = ", ".join(f"{v}[{i}]" for v, i in sorted(lost) if self._reads_unfinished(t, (v, i)))
+                host.mark_failed(t, PartitionNotFoundError(f"the result of {name} was lost with TaskManager "
+                                                           f"{tm_id}"), traceback)
+            elif not (t.state in ("CREATED", "SCHEDULED") and any(p in self.lost for p in self._producers(t))):
+                continue
+            roots.append(t)
+        if roots:
+            host.kernel.schedule(host.kernel.now + host.rpc_latency_us, self._failover, roots, exc,
+                                 f"TaskManager {tm_id} lost: {exc}", phase=PHASE_CONTROL)
+
+    def _consumer_keys(self, key: tuple[str, int]) -> list[tuple[str, int]]:
+        """The subtasks that read the result of subtask ``key``."""
+        edges = self.host.job_graph.edges
+        return [(t.vertex_id, t.index) for e in edges if e.source.id == key[0] for t in self.host.tasks[e.target.id]
+                if any(edges[g.edge_index].source.id == key[0] and any(ch.producer == key[1] for ch in g.channels)
+                       for g in t.gates)]
+
+    def _reads_unfinished(self, task: Any, key: tuple[str, int]) -> bool:
+        edges = self.host.job_graph.edges
+        return any(edges[g.edge_index].source.id == key[0] and ch.producer == key[1] and not ch.finished
+                   for g in task.gates for ch in g.channels)
+
+    def region_of(self, roots: list[Any]) -> list[tuple[str, int]]:
+        """Flink's ``RestartPipelinedRegionFailoverStrategy``: the regions of the failed subtasks, the producers of
+        inputs that are no longer available, and every consumer of an involved region, transitively."""
+        seen: set[tuple[str, int]] = set()
+        queue = deque((t.vertex_id, t.index) for t in roots)
+        while queue:
+            key = queue.popleft()
+            if key in seen:
+                continue
+            seen.add(key)
+            queue.extend(p for p in self._producers(self.host.tasks[key[0]][key[1]]) if p in self.lost)
+            queue.extend(self._consumer_keys(key))
+        order = {v.id: n for n, v in enumerate(self.host.job_graph.vertices)}
+        return sorted(seen, key=lambda k: (order[k[0]], k[1]))
+
+    def _failover(self, roots: list[Any], exc: BaseException, message: str) -> None:
+        """Re-run the involved regions as new attempts after the restart strategy's delay (cancelling what of them
+        still runs, forgetting what they had materialised), or fail the job when the strategy gives up."""
         host = self.host
         if host.terminal:
             return
-        now_ms = host.kernel.now / 1000
-        delay = self.tracker.on_failure(now_ms)
+        delay = self.tracker.on_failure(host.kernel.now / 1000)
         strategy = self.tracker.strategy
         if delay is None:
             hint = ("" if strategy.kind != "none" else
@@ -208,34 +285,52 @@ class StageScheduler:
                     "to let a BATCH job re-run the failed region)")
             host.fail_job(exc, f"JobException: Recovery is suppressed by {strategy.describe()}{hint}\n{message}")
             return
-        if task in self.waiting:
-            self.waiting.remove(task)
-        self._release_slot(task, f"{task.name} failed")
-        for gate in task.gates:
-            for ch in gate.channels:
-                stop_reader(ch)
+        region = self.region_of(roots)
+        for key in region:
+            t = host.tasks[key[0]][key[1]]
+            if t in self.waiting:
+                self.waiting.remove(t)
+            if t.state in ALIVE:
+                old, t.state = t.state, "CANCELED"
+                t.cancel()
+                host.rec.emit(EventKind.TASK_STATE, t.vertex_id, t.index, None,
+                              f"{old} -> CANCELED: its region runs again", {"from": old, "to": "CANCELED"})
+            self._release_slot(t, f"{t.name} {t.state.lower()}")
+            for gate in t.gates:
+                for ch in gate.channels:
+                    stop_reader(ch)
+            self.finished.discard(key)
+            self.results.pop(key, None)
+            self.lost.discard(key)
         wait_us = max(round(delay * 1000), 2 * host.rpc_latency_us)
-        producers = sorted({f"{v}[{i}]" for v, i in self._producers(task)})
+        inside = set(region)
+        producers = sorted({f"{v}[{i}]" for k in region for v, i in self._producers(host.tasks[k[0]][k[1]])
+                            if (v, i) not in inside})
         reread = (f"; it re-reads the materialised results of {', '.join(producers)}, which do not run again"
-                  if producers else "; it reads its source from the start")
+                  if producers else "; it reads its sources from the start")
+        names = [f"{v}[{i}]" for v, i in region]
         self.restarts += 1
-        host.rec.emit(EventKind.REGION_RESTART, task.vertex_id, task.index, None,
-                      f"{task.name} failed: its region ({task.name}) runs again in {wait_us / 1000:g} ms as attempt "
-                      f"{task.attempt + 1} ({strategy.describe()}){reread}",
-                      {"region": [task.name], "delay_ms": wait_us / 1000, "attempt": task.attempt + 1,
-                       "reads": producers})
-        host.kernel.schedule(host.kernel.now + wait_us, self._restart, task, phase=PHASE_CONTROL)
+        first = roots[0]
+        host.rec.emit(EventKind.REGION_RESTART, first.vertex_id, first.index, None,
+                      f"restart {self.restarts}: region {', '.join(names)} runs again in {wait_us / 1000:g} ms "
+                      f"({strategy.describe()}){reread}",
+                      {"region": names, "delay_ms": wait_us / 1000, "reads": producers, "restart": self.restarts})
+        attempts = [(key, host.tasks[key[0]][key[1]].attempt) for key in region]
+        host.kernel.schedule(host.kernel.now + wait_us, self._restart, attempts, phase=PHASE_CONTROL)
 
-    def _restart(self, old: Any) -> None:
+    def _restart(self, attempts: list[tuple[tuple[str, int], int]]) -> None:
         host = self.host
         if host.terminal:
             return
-        new = self.new_attempt(old)
-        for p in new.partitions:
-            make_blocking(p)
-        host.rec.emit(EventKind.TASK_STATE, new.vertex_id, new.index, None,
-                      f"{old.state} -> CREATED (attempt {new.attempt})",
-                      {"from": old.state, "to": "CREATED", "attempt": new.attempt})
+        for (vid, i), attempt in attempts:
+            old = host.tasks[vid][i]
+            if old.attempt != attempt:
+                continue                      # already restarted by a later failover
+            new = self.new_attempt(old)
+            for p in new.partitions:
+                make_blocking(p)
+            host.rec.emit(EventKind.TASK_STATE, vid, i, None, f"{old.state} -> CREATED (attempt {new.attempt})",
+                          {"from": old.state, "to": "CREATED", "attempt": new.attempt})
         self.schedule_ready()
 
     # -- views ---------------------------------------------------------------------------------------------

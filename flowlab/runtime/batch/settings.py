@@ -28,6 +28,10 @@ CHECKPOINTING_IGNORED = (
     "recovered by re-running its region from the materialised results of the stages before it.")
 
 
+class CheckpointingIgnoredWarning(UserWarning):
+    """A BATCH job enabled checkpointing, which BATCH ignores (failures re-run regions instead)."""
+
+
 class BatchModeError(ValueError):
     """A BATCH setting flowlab does not simulate (or Flink refuses)."""
 

@@ -211,6 +211,16 @@ class JobMaster:
     def task_failed(self, task: StreamTask, exc: BaseException, user_traceback: str) -> None:
         """A task failed: in STREAMING there is no restart strategy yet, so the job fails (Flink:
         ``restart-strategy: none``); in BATCH the stage scheduler decides (it may re-run the failed region)."""
+        msg = self.mark_failed(task, exc, user_traceback)
+        # the failure reaches the JobMaster by RPC, which takes the network latency (see __init__)
+        if self.stages is not None:           # BATCH: the failed region may run again
+            self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.stages.on_failed, task, exc, msg,
+                                 phase=PHASE_CONTROL)
+            return
+        self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.fail_job, exc, msg, phase=PHASE_CONTROL)
+
+    def mark_failed(self, task: StreamTask, exc: BaseException, user_traceback: str) -> str:
+        """The subtask is FAILED (a ``task_failed`` event); returns the failure message for the job."""
         old = task.state
         task.state = "FAILED"
         task.failure = user_traceback
@@ -218,14 +228,8 @@ class JobMaster:
         self.rec.emit(EventKind.TASK_FAILED, task.vertex.id, task.index, None,
                       f"{old} -> FAILED: {type(exc).__name__}: {exc}",
                       {"from": old, "to": "FAILED", "traceback": user_traceback})
-        msg = (f"Task {task.vertex.name} ({task.index + 1}/{task.vertex.parallelism}) failed with "
-               f"{type(exc).__name__}: {exc}\n\n{user_traceback}")
-        # the failure reaches the JobMaster by RPC, which takes the network latency (see __init__)
-        if self.stages is not None:           # BATCH: the failed region may run again
-            self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.stages.on_failed, task, exc, msg,
-                                 phase=PHASE_CONTROL)
-            return
-        self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.fail_job, exc, msg, phase=PHASE_CONTROL)
+        return (f"Task {task.vertex.name} ({task.index + 1}/{task.vertex.parallelism}) failed with "
+                f"{type(exc).__name__}: {exc}\n\n{user_traceback}")
 
     def fail_job(self, exc: BaseException, message: str) -> None:
         if self.terminal:
