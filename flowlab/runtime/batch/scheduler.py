@@ -116,8 +116,8 @@ class StageScheduler:
             return
         free = len(self.host.rm.free_slots())
         stages = sorted({self.stage[t.vertex_id] for t in tasks})
-        waiting = "" if free >= len(tasks) else (f"; {free} free now, the other {len(tasks) - free} wait for "
-                                                 "a slot that a finishing subtask gives back")
+        waiting = "" if free >= len(tasks) else (f"; {free} slot(s) free now, so {len(tasks) - free} of them wait "
+                                                 "for a slot that a finishing subtask gives back")
         self.host.rec.emit(EventKind.SLOT_REQUESTED,
                            detail=f"JobMaster requests {len(tasks)} slot(s) for stage "
                                   f"{', '.join(map(str, stages))}: {', '.join(t.name for t in tasks)}{waiting}",
