@@ -109,3 +109,22 @@ def test_stepping_and_fast_forward_give_the_same_batch_run() -> None:
     fast.run_to_result()
     assert (stepped.printed_lines(), stepped.now_us, stepped.runtime.recorder.count) == \
         (fast.printed_lines(), fast.now_us, fast.runtime.recorder.count)
+
+
+def test_time_travel_replays_a_batch_run_with_a_restart_exactly() -> None:
+    """back() and goto() into the middle of a BATCH run (with a region restart) replay the same events."""
+    import warnings
+    env = env_in("BATCH", parallelism=2, restart___strategy__type="fixed-delay")
+    (env.from_collection([(f"k{i % 3}", i) for i in range(60)]).rebalance().map(lambda t: t).name("double")
+        .key_by(lambda t: t[0]).sum(1).print())
+    sim = flowlab.Simulation(env, snapshot_interval=20)
+    sim.fail("double", 1, at_ms=0.5)
+    sim.run()
+    digest, steps, lines = sim.trace_digest(), sim.step_count, sim.printed_lines()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sim.goto(steps // 2)
+        sim.back(7)
+        sim.run()
+    assert (sim.trace_digest(), sim.step_count, sim.printed_lines()) == (digest, steps, lines)
+    assert len(kinds(sim, "region_restart")) == 1

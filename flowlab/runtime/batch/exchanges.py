@@ -4,9 +4,13 @@ With ``ALL_EXCHANGES_BLOCKING`` a producer writes its whole output into its resu
 (on the TaskManager's disk in Flink) — so it never waits for a consumer: its pool is unbounded and nothing
 leaves while the subpartition is ``held``. When the producer finishes, the buffers of each subpartition
 (the records for one consumer subtask, then EndOfPartition) are its *materialised result*. A consumer
-subtask that starts gets a fresh reader over that result — its own copies of the records, as deserialising
-them again would give — and reads it with the usual credit-based flow control. A consumer that fails and
-runs again simply gets another reader: the producers do not run again.
+subtask that starts gets a reader over that result and reads it with the usual credit-based flow control. A
+consumer that fails and runs again simply gets another reader — with its own copies of the records, as
+deserialising them again would give — and the producers do not run again.
+
+Simplification: the first reader reads the materialised records themselves (they are already its own copies,
+made when they were written, as for a pipelined exchange); so if an attempt changes its input records in place
+and then fails, its re-run reads the changed records (Flink would deserialise the originals again).
 """
 from __future__ import annotations
 
@@ -35,7 +39,12 @@ def materialised(partition: ResultPartition) -> list[list[Buffer]]:
 
 def _reader_copy(buf: Buffer) -> Buffer:
     """A buffer as a new reader sees it: mutable records are its own copies, immutable ones are shared."""
-    if buf.is_event or all(type(e) is not tuple or _shared(e[0]) for e in buf.elements):
+    if buf.is_event:
+        return buf
+    for e in buf.elements:
+        if type(e) is tuple and type(e[0]) not in IMMUTABLE and not is_immutable(e[0]):
+            break
+    else:
         return buf
     return Buffer([e if type(e) is not tuple or _shared(e[0]) else (deep_copy(e[0]), e[1]) for e in buf.elements],
                   buf.size, False, buf.records)
@@ -45,15 +54,17 @@ def _shared(value: Any) -> bool:
     return type(value) in IMMUTABLE or is_immutable(value)
 
 
-def open_reader(partition: ResultPartition, position: int, channel: Any, buffers: list[Buffer]) -> Subpartition:
-    """A fresh subpartition at ``position`` that sends ``buffers`` to ``channel`` (a consumer's input channel).
+def open_reader(partition: ResultPartition, position: int, channel: Any, buffers: list[Buffer],
+                again: bool = False) -> Subpartition:
+    """A fresh subpartition at ``position`` that sends ``buffers`` to ``channel`` (a consumer's input channel);
+    ``again``: the result was read before, so the reader gets its own copies of mutable records.
 
     It replaces whatever reader was there: the first attempt's, which has been held since it failed (the
     restart comes only after every message to it has arrived, so none reaches the new one)."""
     old = partition.subpartitions[position]
     sub = Subpartition(partition, position, old.consumer_index)
     sub.buffer_size = old.buffer_size
-    sub.queue = deque(_reader_copy(b) for b in buffers)
+    sub.queue = deque(_reader_copy(b) for b in buffers) if again else deque(buffers)
     data = sum(1 for b in buffers if not b.is_event)
     sub.buffers_in_use = data                   # the pool counts them as taken until they are sent
     partition.buffers_in_use += data - old.buffers_in_use

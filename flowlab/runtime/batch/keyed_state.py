@@ -43,6 +43,8 @@ class BatchKeyedStateBackend(HeapKeyedStateBackend):
     def set_current_key(self, key: Any) -> None:
         ident = key if type(key) is TypedKey else state_key(key)
         current = self.current_key
+        if current is not NO_KEY and ident == current:
+            return                                # the same key as the record before: sorted input
         if current is NO_KEY or ident != current:
             if current is not NO_KEY:
                 if self.timers is not None:

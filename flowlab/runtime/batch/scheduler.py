@@ -79,6 +79,7 @@ class StageScheduler:
         self.results: dict[tuple[str, int], list[list[Any]]] = {}   # per partition, per subpartition: buffers
         self.ran_on: dict[tuple[str, int], str] = {}        # the TaskManager that keeps a subtask's result
         self.lost: set[tuple[str, int]] = set()             # results lost with their TaskManager, not re-run yet
+        self.read: set[tuple[str, int, int, int]] = set()   # (producer, index, partition, subpartition) read once
         self.waiting: deque[Any] = deque()        # SCHEDULED subtasks waiting for a free slot
         self.restarts = 0
         self.slots_in_use = 0
@@ -173,7 +174,9 @@ class StageScheduler:
                 producer = tasks[edge.source.id][ch.producer]
                 partition = producer.partitions[k]
                 pos = next(i for i, sub in enumerate(partition.subpartitions) if sub.consumer_index == task.index)
-                open_reader(partition, pos, ch, self.results[(edge.source.id, ch.producer)][k][pos])
+                result = (edge.source.id, ch.producer, k, pos)
+                open_reader(partition, pos, ch, self.results[result[:2]][k][pos], again=result in self.read)
+                self.read.add(result)
 
     # -- completion --------------------------------------------------------------------------------------
     def on_finished(self, task: Any) -> None:
@@ -181,6 +184,7 @@ class StageScheduler:
         key = (task.vertex_id, task.index)
         self.finished.add(key)
         self.results[key] = [materialised(p) for p in task.partitions]
+        self.read = {r for r in self.read if r[:2] != key}      # a new result: not read yet
         if task.slot is not None:
             self.ran_on[key] = task.slot[0]
         self._release_slot(task, f"{task.name} finished" + (": its result is materialised" if task.partitions else ""))

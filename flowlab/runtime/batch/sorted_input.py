@@ -62,17 +62,8 @@ class SortingInput:
     def _take(self, n: int, value: Any, ts: int | None) -> None:
         selector = self.selectors.get(n)
         if selector is not None:
-            key = selector(value)
-            try:
-                ident = state_key(key)
-                kb = self.key_bytes.get(ident)
-            except TypeError:
-                raise TypeError(f"the key selector returned {key!r} ({type(key).__name__}), which cannot be a key: "
-                                "keys must be hashable and stable — use a str, int, float, bool or a tuple of "
-                                "those (lists and dicts are not allowed)") from None
-            if kb is None:
-                kb = self.key_bytes[ident] = sort_key(key, self.key_type)
-            self.records.append((kb, LONG_MIN if ts is None else ts, len(self.records), n, value, ts))
+            self.records.append((self._key_bytes(selector(value)), LONG_MIN if ts is None else ts, len(self.records),
+                                 n, value, ts))
         elif n in self.held:
             self.records.append((b"", 0, len(self.records), n, value, ts))
         else:                                  # a broadcast input: straight to the operator
@@ -83,6 +74,60 @@ class SortingInput:
                 head.process_element(value, ts)
             else:
                 head.process_element2(value, ts)
+
+    def _key_bytes(self, key: Any) -> bytes:
+        """The key's sort bytes (``key_order.sort_key``), computed once per key."""
+        t = type(key)
+        try:
+            ident = key if t is str or t is int else state_key(key)
+            kb = self.key_bytes.get(ident)
+        except TypeError:
+            raise TypeError(f"the key selector returned {key!r} ({t.__name__}), which cannot be a key: keys must "
+                            "be hashable and stable — use a str, int, float, bool or a tuple of those (lists and "
+                            "dicts are not allowed)") from None
+        if kb is None:
+            kb = self.key_bytes[ident] = sort_key(key, self.key_type)
+        return kb
+
+    def read_buffer(self, channel: Any, buf: Any, process: Any) -> int:
+        """One unit of work: every record of a delivered buffer into the sorter (or, from a broadcast input, to
+        the operator); its other elements (watermarks) go to ``process`` as usual. Returns the records read."""
+        n = channel.gate.input_number
+        records = 0
+        selector = self.selectors.get(n)
+        if selector is not None:                 # the common case inline: a keyed record into the sorter
+            out = self.records
+            append = out.append
+            cache = self.key_bytes
+            for element in buf.elements:
+                if type(element) is tuple:
+                    value, ts = element
+                    key = selector(value)
+                    kb = cache.get(key) if type(key) is str or type(key) is int else None
+                    append((kb if kb is not None else self._key_bytes(key), LONG_MIN if ts is None else ts,
+                            len(out), n, value, ts))
+                    records += 1
+                else:
+                    process(channel, element)
+        else:
+            for element in buf.elements:
+                if type(element) is tuple:
+                    self._take(n, element[0], element[1])
+                    records += 1
+                else:
+                    process(channel, element)
+        self.records_in += records
+        task = self.task
+        rec = task.recorder
+        if rec.enabled:
+            into = "into the sorter" if n in self.selectors or n in self.held else "to the operator (broadcast input)"
+            rec.emit(EventKind.PROCESS, task.vertex.id, task.index, self.id,
+                     f"{records} record(s) from {task.job_channel_name(channel)} {into} "
+                     f"({len(self.records)} buffered)",
+                     {"from": channel.producer, "input": n, "records": records, "buffered": len(self.records)})
+        else:
+            rec.tick()
+        return records
 
     def process_watermark(self, wm: int) -> None:
         self.watermarks[1] = max(wm, self.watermarks.get(1, LONG_MIN))
@@ -105,21 +150,20 @@ class SortingInput:
         each input, then the task's end of input. Returns when to come back (now), or None."""
         if not self.draining:
             return None
-        task, head = self.task, self.head
-        if self.pos < len(self.records):
-            kb, _, _, n, value, ts = self.records[self.pos]
-            self.records[self.pos] = None      # processed: not kept any longer
-            self.pos += 1
+        task, head, pos, records = self.task, self.head, self.pos, self.records
+        if pos < len(records):
+            kb, _, _, n, value, ts = records[pos]
+            self.pos = pos = pos + 1
             head.records_in += 1
             task.cost += head.cost
             rec = task.recorder
-            if rec.enabled:
+            if rec.trace.enabled:
                 what = "sorted" if kb else "held back"
                 rec.emit(EventKind.PROCESS, task.vertex.id, task.index, head.id,
-                         f"{describe((value, ts))} ({what} input, {self.pos} of {self.sorted_records})",
-                         {"input": n, "timestamp": ts, "sorted": bool(kb), "position": self.pos})
+                         f"{describe((value, ts))} ({what} input, {pos} of {self.sorted_records})",
+                         {"input": n, "timestamp": ts, "sorted": bool(kb), "position": pos})
             else:
-                rec.tick()
+                rec.count += 1                 # the same observable event, not built (the trace is off)
             if n == 1:
                 head.process_element(value, ts)
             else:

@@ -438,23 +438,31 @@ class StreamTask(DeferredCopy):
             channel = self.available.popleft()
             channel.queued = False
             buf = channel.received.popleft()
+            if self.sorted_input is not None and not buf.is_event:   # BATCH: a whole buffer into the sorter
+                self._buffer_consumed(channel, buf)
+                self.records_in += self.sorted_input.read_buffer(channel, buf, self._process)
+                return self.kernel.now if self.available or self.mailbox or self.sorted_input.draining else None
             cur = self.current = [channel, buf, 0]
         channel, buf, pos = cur
         element = buf.elements[pos]
         cur[2] = pos + 1
         if cur[2] >= len(buf.elements):
             self.current = None
-            if not buf.is_event:
-                channel.gate.consumed_bytes += buf.size
-                channel.gate.recycle(channel)
-            if channel.received and not channel.queued and not channel.blocked:
-                channel.queued = True
-                self.available.append(channel)
+            self._buffer_consumed(channel, buf)
         self._process(channel, element)
         if self.current is not None or self.available or self.mailbox or (
                 self.sorted_input is not None and self.sorted_input.draining):
             return self.kernel.now
         return None
+
+    def _buffer_consumed(self, channel: InputChannel, buf: Any) -> None:
+        """Recycle a data buffer (its credit goes back) and queue the channel again if it has more."""
+        if not buf.is_event:
+            channel.gate.consumed_bytes += buf.size
+            channel.gate.recycle(channel)
+        if channel.received and not channel.queued and not channel.blocked:
+            channel.queued = True
+            self.available.append(channel)
 
     def _process(self, channel: InputChannel, element: Any) -> None:
         n = channel.gate.input_number
