@@ -128,7 +128,8 @@ def _write(value: Any, t: TypeInformation | None, out: bytearray) -> None:
 
 
 def serialized_key(key: Any, key_type: TypeInformation | None = None) -> bytes:
-    """The bytes Flink's BATCH sorter compares for PyFlink's key ``Row(key)`` (flowlab extension)."""
+    """The bytes Flink's BATCH sorter compares for PyFlink's key ``Row(key)`` (flowlab extension, an analysis
+    helper; PyFlink 2.3 has no such function)."""
     out = bytearray()
     _row([key], [key_type], RowKind.INSERT, out)
     return bytes(out)
@@ -141,7 +142,8 @@ def sort_key(key: Any, key_type: TypeInformation | None = None) -> bytes:
 
 
 def batch_key_order(keys: Iterable[Any], key_type: TypeInformation | None = None) -> list[Any]:
-    """The distinct ``keys`` in the order a BATCH keyed operator processes them (flowlab extension)::
+    """The distinct ``keys`` in the order a BATCH keyed operator processes them (flowlab extension, an analysis
+    helper; PyFlink 2.3 has no such function)::
 
         >>> batch_key_order(["ccc", "ab", "b", "a"])
         ['a', 'b', 'ab', 'ccc']
