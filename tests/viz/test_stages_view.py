@@ -74,3 +74,17 @@ def test_streaming_keeps_the_watermark_tab() -> None:
     panel = next(v for v in dash.views if isinstance(v, EventTimePanel))
     assert len(panel.tabs.children) == 3
     assert next(v for v in dash.views if isinstance(v, StagesView)).widget.layout.display == "none"
+
+
+def test_a_rerun_subtask_shows_its_attempt_in_the_job_graph() -> None:
+    """After a region restart the subtask's row says which attempt runs."""
+    from flowlab.common import Configuration
+    env = StreamExecutionEnvironment.get_execution_environment(
+        Configuration.from_dict({"restart-strategy.type": "fixed-delay"}))
+    env.set_runtime_mode(RuntimeExecutionMode.BATCH)
+    env.from_collection(list(range(50))).rebalance().map(lambda x: x).name("double").print()
+    sim = flowlab.Simulation(env)
+    sim.fail("double", 0, at_ms=0.06)
+    sim.run()
+    assert sim.snapshot()["vertices"][1]["subtasks"][0]["attempt"] == 1
+    assert "state: FINISHED (attempt 1)" in render_job_graph(sim.snapshot())

@@ -43,7 +43,7 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
                          "busy": t.busy_until > now, "backpressured": t.waiting_for_output,
                          "input_queued": t.input_queued_records(),
                          "watermark": t.watermark() if t.operators else None,
-                         "failure": t.failure})
+                         "failure": t.failure, "attempt": t.attempt})
         vertices.append({"id": v.id, "name": v.name, "parallelism": v.parallelism,
                          "max_parallelism": v.max_parallelism, "slot_sharing_group": v.slot_sharing_group,
                          "operators": [n.operator_id for n in v.operators], "subtasks": subs})

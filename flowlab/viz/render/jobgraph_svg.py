@@ -104,7 +104,8 @@ def _row(name: str, p: int, st: dict[str, Any], counts: dict[str, Any], tint: st
     rin, rout = int(counts.get("records_in") or 0), int(counts.get("records_out") or 0)
     busy, bp = bool(st.get("busy")), bool(st.get("backpressured"))
     flags = ", ".join(f for f, on in (("busy", busy), ("backpressured", bp)) if on)
-    title = (f"{name} ({i + 1}/{p})\nstate: {state}\ntaskmanager: {st.get('taskmanager') or '–'}, "
+    attempt = f" (attempt {st['attempt']})" if st.get("attempt") else ""
+    title = (f"{name} ({i + 1}/{p})\nstate: {state}{attempt}\ntaskmanager: {st.get('taskmanager') or '–'}, "
              f"slot: {'–' if st.get('slot') is None else st.get('slot')}\nrecords in: {rin}, out: {rout}\n"
              f"input queued: {int(st.get('input_queued') or 0)}" + (f"\n{flags}" if flags else ""))
     return SubtaskRow(i, state, _where(st), rin, rout, busy, bp, title, tint)
