@@ -93,7 +93,19 @@ class SortingInput:
         """One unit of work: every record of a delivered buffer into the sorter (or, from a broadcast input, to
         the operator); its other elements (watermarks) go to ``process`` as usual. Returns the records read."""
         n = channel.gate.input_number
-        records = 0
+        records = buf.records
+        task = self.task
+        rec = task.recorder
+        if rec.enabled:
+            sorting = n in self.selectors or n in self.held
+            into = "into the sorter" if sorting else "to the operator (broadcast input)"
+            buffered = len(self.records) + (records if sorting else 0)
+            rec.emit(EventKind.PROCESS, task.vertex.id, task.index, self.id,
+                     f"{records} record(s) from {task.job_channel_name(channel)} {into} ({buffered} buffered)",
+                     {"from": channel.producer, "input": n, "records": records, "buffered": buffered})
+        else:
+            rec.tick()
+        self.records_in += records
         selector = self.selectors.get(n)
         if selector is not None:                 # the common case inline: a keyed record into the sorter
             out = self.records
@@ -106,27 +118,14 @@ class SortingInput:
                     kb = cache.get(key) if type(key) is str or type(key) is int else None
                     append((kb if kb is not None else self._key_bytes(key), LONG_MIN if ts is None else ts,
                             len(out), n, value, ts))
-                    records += 1
                 else:
                     process(channel, element)
         else:
             for element in buf.elements:
                 if type(element) is tuple:
                     self._take(n, element[0], element[1])
-                    records += 1
                 else:
                     process(channel, element)
-        self.records_in += records
-        task = self.task
-        rec = task.recorder
-        if rec.enabled:
-            into = "into the sorter" if n in self.selectors or n in self.held else "to the operator (broadcast input)"
-            rec.emit(EventKind.PROCESS, task.vertex.id, task.index, self.id,
-                     f"{records} record(s) from {task.job_channel_name(channel)} {into} "
-                     f"({len(self.records)} buffered)",
-                     {"from": channel.producer, "input": n, "records": records, "buffered": len(self.records)})
-        else:
-            rec.tick()
         return records
 
     def process_watermark(self, wm: int) -> None:
