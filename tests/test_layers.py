@@ -566,13 +566,15 @@ RUNTIME_PARTS: dict[str, tuple[str, ...]] = {
     "state": RUNTIME_BASE,
     "network": RUNTIME_BASE,
     "operators": (*RUNTIME_BASE, "state"),
-    "tasks": (*RUNTIME_BASE, "state", "network", "operators"),
+    "batch": (*RUNTIME_BASE, "state", "network", "operators"),        # BATCH: sorted inputs, stages, failover
+    "tasks": (*RUNTIME_BASE, "state", "network", "operators", "batch"),
     "checkpointing": (*RUNTIME_BASE, "state", "network", "operators", "tasks"),
-    "cluster": (*RUNTIME_BASE, "tasks", "checkpointing"),
-    "job_runtime": (*RUNTIME_BASE, "state", "network", "operators", "tasks", "checkpointing", "cluster"),
+    "cluster": (*RUNTIME_BASE, "tasks", "checkpointing", "batch"),
+    "job_runtime": (*RUNTIME_BASE, "state", "network", "operators", "tasks", "checkpointing", "cluster", "batch"),
     "metrics": (*RUNTIME_BASE, "tasks", "job_runtime"),
-    "snapshots": (*RUNTIME_BASE, "tasks", "checkpointing", "job_runtime", "metrics"),
-    "simulation": (*RUNTIME_BASE, "tasks", "checkpointing", "job_runtime", "metrics", "snapshots", "cluster"),
+    "snapshots": (*RUNTIME_BASE, "tasks", "checkpointing", "job_runtime", "metrics", "batch"),
+    "simulation": (*RUNTIME_BASE, "tasks", "checkpointing", "job_runtime", "metrics", "snapshots", "cluster",
+                   "batch"),
     "": ("simulation",),                      # flowlab/runtime/__init__.py re-exports the handle
 }
 

@@ -20,6 +20,7 @@ from flowlab.datastream.pyflink_compat import check
 from flowlab.graph import build_job_graph, generate_stream_graph
 from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.plan_json import execution_plan
+from flowlab.graph.runtime_mode import RUNTIME_MODE_KEY
 from flowlab.graph.stream_graph import StreamGraph
 from flowlab.graph.transformations import HEAD, Transformation
 from flowlab.graph.user_functions import ship_functions
@@ -39,7 +40,6 @@ class StreamExecutionEnvironment:
             "buffer_timeout_ms": 100,
             "auto_watermark_interval_ms": 200,
             "chaining_enabled": True,
-            "runtime_mode": "STREAMING",
         }
         self._config = ExecutionConfig(self._settings)
         self._transformations: list[Transformation] = []
@@ -103,9 +103,16 @@ class StreamExecutionEnvironment:
         return self._settings["chaining_enabled"]
 
     def set_runtime_mode(self, execution_mode: RuntimeExecutionMode) -> StreamExecutionEnvironment:
-        if execution_mode is not RuntimeExecutionMode.STREAMING:
-            raise NotImplementedError("flowlab simulates STREAMING execution only (BATCH mode is not modelled)")
-        self._settings["runtime_mode"] = execution_mode.name
+        """Run the job in ``STREAMING``, ``BATCH`` or ``AUTOMATIC`` mode (writes ``execution.runtime-mode``).
+
+        AUTOMATIC picks BATCH when every source is bounded. BATCH runs the job stage by stage over blocking
+        exchanges, sorts keyed inputs by key and ignores checkpointing (see ``docs/batch.md``); a BATCH job with
+        an unbounded source is refused when it is built, as in Flink.
+        """
+        if not isinstance(execution_mode, RuntimeExecutionMode):
+            raise TypeError(f"set_runtime_mode expects RuntimeExecutionMode.STREAMING, BATCH or AUTOMATIC, got "
+                            f"{execution_mode!r}")
+        self._configuration.set_string(RUNTIME_MODE_KEY, execution_mode.name)
         return self
 
     def enable_checkpointing(self, interval: int, mode: CheckpointingMode | None = None) -> StreamExecutionEnvironment:
@@ -228,7 +235,7 @@ class StreamExecutionEnvironment:
         return build_job_graph(self._stream_graph(job_name))
 
     def _stream_graph(self, job_name: str | None = None) -> StreamGraph:
-        return generate_stream_graph(self._transformations, job_name or DEFAULT_JOB_NAME, self._all_settings())
+        return generate_stream_graph(self._transformations, job_name, self._all_settings())
 
     def execute(self, job_name: str | None = None) -> JobExecutionResult:
         """Run the job to completion in virtual time; print-sink output is printed at the end."""

@@ -139,8 +139,16 @@ class JobGraph:
         raise KeyError(f"no single job vertex matches {ref!r}; vertices: {names}")
 
     @property
+    def execution_mode(self) -> str:
+        """``STREAMING`` or ``BATCH``: ``execution.runtime-mode`` as resolved for this job (AUTOMATIC decided)."""
+        return self.settings.get("execution_mode", "STREAMING")
+
+    @property
     def slots_needed(self) -> int:
-        """Σ over slot sharing groups of the highest parallelism in the group."""
+        """Σ over slot sharing groups of the highest parallelism in the group; in BATCH the highest parallelism
+        of one vertex, as its stages run one after another and each subtask's slot is freed when it finishes."""
+        if self.execution_mode == "BATCH":
+            return max(v.parallelism for v in self.vertices)
         per_group: dict[str, int] = {}
         for v in self.vertices:
             per_group[v.slot_sharing_group] = max(per_group.get(v.slot_sharing_group, 0), v.parallelism)

@@ -51,7 +51,7 @@ __all__ = [
     "java_int_hash", "java_long_hash", "java_boolean_hash", "java_double_hash", "java_float_hash",
     "java_row_hash", "java_tuple_hash", "java_hash_code", "pyflink_key_hash", "compute_default_max_parallelism",
     "check_parallelism", "assign_to_key_group", "compute_operator_index_for_key_group",
-    "key_group_range_for_operator", "assign_key_to_parallel_operator", "key_group_for",
+    "key_group_range_for_operator", "assign_key_to_parallel_operator", "key_group_for", "infer_key_type",
 ]
 
 DEFAULT_LOWER_BOUND_MAX_PARALLELISM = 1 << 7
@@ -204,6 +204,11 @@ def _infer_type(value: Any) -> TypeInformation:
     raise TypeError(f"flowlab cannot hash a key of type {type(value).__name__} ({value!r}) without a "
                     "key_type: keys must be str, int, float, bool, None, tuple or Row, or pass key_type= "
                     "to key_by (e.g. Types.STRING())")
+
+
+def infer_key_type(value: Any) -> TypeInformation:
+    """The Flink type flowlab gives an untyped key (no ``key_type``, or ``PICKLED_BYTE_ARRAY``): see above."""
+    return _infer_type(value)
 
 
 def _java_hash(value: Any, type_info: TypeInformation) -> int | None:

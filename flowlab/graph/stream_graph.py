@@ -13,6 +13,7 @@ import networkx as nx
 
 from flowlab.graph import partitioners as P
 from flowlab.graph.key_groups import check_parallelism, compute_default_max_parallelism
+from flowlab.graph.runtime_mode import apply_mode, default_job_name, execution_mode
 from flowlab.graph.transformations import (
     PartitionTransformation,
     SideOutputTransformation,
@@ -110,9 +111,10 @@ class StreamGraph:
         return g
 
 
-def generate_stream_graph(transformations: list[Transformation], job_name: str,
+def generate_stream_graph(transformations: list[Transformation], job_name: str | None,
                           settings: dict[str, Any]) -> StreamGraph:
-    """Translate the environment's transformations into a StreamGraph."""
+    """Translate the environment's transformations into a StreamGraph (in the runtime mode it resolves:
+    ``settings["execution_mode"]`` is BATCH or STREAMING, see ``flowlab.graph.runtime_mode``)."""
     physical = _reachable_physical(transformations)
     if not physical:
         raise GraphError("No operators defined in streaming topology. Cannot execute. "
@@ -149,7 +151,10 @@ def generate_stream_graph(transformations: list[Transformation], job_name: str,
     ordered = [nodes[t.id] for t in physical]
     _assign_slot_sharing_groups(ordered, {t.id: t.slot_sharing_group for t in physical})
     _pair_iterations(ordered)
-    return StreamGraph(job_name, ordered, edges, dict(settings))
+    settings = dict(settings)
+    mode = execution_mode(settings.get("configuration", {}), [n for n in ordered if n.is_source])
+    apply_mode(settings, mode)
+    return StreamGraph(job_name or default_job_name(mode), ordered, edges, settings)
 
 
 def _reachable_physical(transformations: list[Transformation]) -> list[Transformation]:

@@ -15,6 +15,7 @@ from flowlab.graph import build_execution_graph
 from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.stream_graph import StreamEdge
 from flowlab.kernel import Kernel, RandomStreams
+from flowlab.runtime.batch import BatchExecution, BatchStateBackends
 from flowlab.runtime.checkpointing import checkpoint_settings
 from flowlab.runtime.cluster.job_master import JobMaster
 from flowlab.runtime.cluster.resource_manager import ResourceManager
@@ -66,7 +67,11 @@ class JobRuntime:
         self.kernel = Kernel()
         self.recorder = Recorder(trace, self.kernel)
         self.rngs = RandomStreams(seed)
-        self.state_backends = StateBackends(self.conf, self.job_id)
+        # BATCH (execution.runtime-mode resolved when the graph was built): see flowlab.runtime.batch
+        self.batch = BatchExecution(self.conf) if job_graph.execution_mode == "BATCH" else None
+        self.notes: list[str] = [] if self.batch is None else list(self.batch.notes)
+        self.state_backends = (StateBackends(self.conf, self.job_id) if self.batch is None
+                               else BatchStateBackends(self.conf, self.job_id))
         self.network = NetworkService(self.kernel, self.recorder,
                                       NetworkSettings(self.conf, self.settings["buffer_timeout_ms"]))
         self.debloat = DebloatSettings(self.conf, self.network.settings.segment_size)
@@ -74,11 +79,12 @@ class JobRuntime:
         self.rm = ResourceManager()
         self.tasks: dict[str, list[StreamTask]] = {}
         nodes = job_graph.stream_graph.nodes
-        self.checkpoint_settings = checkpoint_settings(
+        self.checkpoint_settings = None if self.batch is not None else checkpoint_settings(   # BATCH ignores it
             self.conf, iterative=any("iteration" in n.params for n in nodes),
             custom_partitioner=any(e.partitioner.name == "CUSTOM" for e in job_graph.stream_graph.edges))
         self.jobmaster = JobMaster(self.kernel, self.recorder, job_graph, self.conf, self.rm, self.tasks, self.job_id,
-                                   self.channel_count, self.network.settings.latency_us, self.checkpoint_settings)
+                                   self.channel_count, self.network.settings.latency_us, self.checkpoint_settings,
+                                   self.batch, self.new_attempt)
         self.sinks: dict[int, SinkResults] = {}
         self.printed = OrderedLog()               # what print sinks wrote, shared by snapshots
         # iterations: (loop id, subtask) -> the in-memory queue from tail to head, and the head task
@@ -92,6 +98,8 @@ class JobRuntime:
         if self.jobmaster.checkpoints is not None:
             self.jobmaster.checkpoints.operator_coordinators = self.operator_coordinators
         self._create_tasks()
+        if self.jobmaster.stages is not None:
+            self.jobmaster.stages.make_blocking()
 
     # -- construction -----------------------------------------------------------------------------------
     def _create_tasks(self) -> None:
@@ -122,6 +130,31 @@ class JobRuntime:
             for t in self.tasks[v.id]:
                 assert [p.edge_index for p in t.partitions] == [je.index for je in v.out_edges]
                 assert [g.edge_index for g in t.gates] == [je.index for je in v.in_edges]
+
+    def new_attempt(self, old: StreamTask) -> StreamTask:
+        """A fresh execution attempt of ``old``'s subtask (BATCH region failover), wired as the first one was: new
+        output partitions towards the consumers' channels, new input gates (their readers are opened when it
+        runs)."""
+        v = old.vertex
+        task = StreamTask(self, v, old.index, attempt=old.attempt + 1)
+        self.tasks[v.id][old.index] = task
+        settings = self.network.settings
+        for w in self.exec_graph.wirings:
+            e = w.edge
+            if e.target is v:
+                task.gates.append(InputGate(task, self.network, e.index, e.stream_edge.input_number,
+                                            w.sources[old.index], settings))
+            if e.source is v:
+                part = ResultPartition(task, self.network, e.index, w.targets[old.index], settings)
+                task.partitions.append(part)
+                k = [je.index for je in e.target.in_edges].index(e.index)
+                for sub in part.subpartitions:
+                    gate = self.tasks[e.target.id][sub.consumer_index].gates[k]
+                    channel = next(c for c in gate.channels if c.producer == old.index)
+                    sub.channel = channel
+                    channel.subpartition = sub
+                    sub.credit = channel.announced
+        return task
 
     def start(self) -> None:
         self.kernel.schedule(0, self.jobmaster.boot, phase=PHASE_CONTROL)
@@ -240,6 +273,15 @@ class JobRuntime:
 
     def cancel(self) -> None:
         self.jobmaster.cancel()
+
+    def taskmanager_lost(self, tm_id: str, exc: BaseException, user_traceback: str) -> bool:
+        """BATCH: a lost TaskManager takes the results it kept with it; the stage scheduler handles it all (True).
+        STREAMING: False (its running subtasks fail one by one)."""
+        stages = self.jobmaster.stages
+        if stages is None:
+            return False
+        stages.taskmanager_lost(tm_id, exc, user_traceback)
+        return True
 
     # -- checkpoints: the subtasks' RPCs to the CheckpointCoordinator -------------------------------------------
     def acknowledge_checkpoint(self, task: StreamTask, ack: Any) -> None:

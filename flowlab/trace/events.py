@@ -57,9 +57,14 @@ class EventKind:
     SPLIT_ASSIGNED = "split_assigned"
     PART_FILE = "part_file"
     KAFKA_TRANSACTION = "kafka_transaction"
+    # BATCH execution (stages over blocking exchanges; see docs/batch.md)
+    STAGE = "stage"
+    SLOT_RELEASED = "slot_released"
+    REGION_RESTART = "region_restart"
 
     CLUSTER = frozenset({JOB_SUBMITTED, JOB_STATUS, JOBMASTER_STARTED, TASKMANAGER_REGISTERED,
-                         SLOT_REQUESTED, SLOT_ALLOCATED, TASK_STATE, TASK_FAILED})
+                         SLOT_REQUESTED, SLOT_ALLOCATED, TASK_STATE, TASK_FAILED, STAGE, SLOT_RELEASED,
+                         REGION_RESTART})
     CHECKPOINTS = frozenset({CHECKPOINT_TRIGGERED, BARRIER, CHANNEL_BLOCKED, CHANNEL_UNBLOCKED, SNAPSHOT,
                              CHECKPOINT_ACK, CHECKPOINT_COMPLETED, CHECKPOINT_NOTIFIED, CHECKPOINT_ABORTED})
     CONNECTORS = frozenset({SPLIT_ASSIGNED, PART_FILE, KAFKA_TRANSACTION})

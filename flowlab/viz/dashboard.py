@@ -18,6 +18,7 @@ from flowlab.viz.long_run import LongRun
 from flowlab.viz.playback import Playback
 from flowlab.viz.render.events_html import event_dict, operator_names, render_event_log
 from flowlab.viz.render.status_html import records_emitted, render_progress, render_status
+from flowlab.viz.stages_view import StagesView
 from flowlab.viz.view import Displayable, View
 
 LOG_STEPS = 10          # "Recent events" lists the events of the last LOG_STEPS steps ...
@@ -27,11 +28,12 @@ LOG_ROWS = 24           # ... at most this many rows (the newest)
 class Dashboard(Displayable):
     """Controls, status line, views and recent events for a Simulation: Flink's Web UI, but steppable.
 
-    ``views`` are objects with ``widget`` and ``refresh(snapshot)`` (default: a JobGraphView, then the
-    event-time tabs — watermarks, event-time plot, windows and late data — shown when the job has
-    watermarks or windows, the BackpressureView, shown once something is back-pressured, whose levels
-    then tint the one job graph, and the checkpoint and state tabs — ``CheckpointView``, ``ConsistentCutView``
-    when checkpointing is enabled, ``StateView`` when an operator keeps state); all of them redraw from one ``sim.snapshot()`` after every move of the
+    ``views`` are objects with ``widget`` and ``refresh(snapshot)`` (default: a JobGraphView, the StagesView
+    of a BATCH job, then the event-time tabs — watermarks, event-time plot, windows and late data — shown
+    when the job has watermarks or windows (a BATCH job has none: no watermark tab), the BackpressureView,
+    shown once something is back-pressured, whose levels then tint the one job graph, and the checkpoint and
+    state tabs — ``CheckpointView``, ``ConsistentCutView`` when checkpointing is enabled, ``StateView`` when an
+    operator keeps state); all of them redraw from one ``sim.snapshot()`` after every move of the
     simulation, also one made from a code cell (``sim.run(...)``). "Run to end" and "Run to … ms" run in
     chunks (``LongRun``) and can be stopped. "Recent events" is read from the trace: the events of the
     last ``log_steps`` steps, at most ``log_size`` rows.
@@ -45,7 +47,8 @@ class Dashboard(Displayable):
         if views is None:
             self.graph_view = JobGraphView(sim, follow=False)
             self.backpressure_view = BackpressureView(sim, auto_hide=True, show_graph=False, follow=False)
-            views = [self.graph_view, EventTimePanel(sim), self.backpressure_view, CheckpointPanel(sim)]
+            views = [self.graph_view, StagesView(sim, follow=False), EventTimePanel(sim), self.backpressure_view,
+                     CheckpointPanel(sim)]
         self.views: list[View] = list(views)
         self.log_size = log_size
         self.log_steps = log_steps

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 
 from flowlab.trace import Steppable
 from flowlab.viz.follow import follow as follow_sim
+from flowlab.viz.render.stages_html import is_batch
 from flowlab.viz.render.watermark_plot import EventTimePlot, event_time_series
 from flowlab.viz.view import Displayable
 
@@ -121,8 +122,18 @@ class EventTimePanel(Displayable):
         self._drawn.clear()
         show = self.widget.layout.display == "flex" or has_event_time(snapshot)   # once shown, it stays
         self.widget.layout.display = "flex" if show else "none"
+        if show and is_batch(snapshot) and self.views[0] is self.watermarks:
+            self._drop_watermarks()
         if show:
             self._draw(self.tabs.selected_index or 0)
+
+    def _drop_watermarks(self) -> None:
+        """BATCH: no watermarks while the input is processed (only MAX at each key's end): no watermark tab."""
+        self.views = self.views[1:]
+        self.tabs.children = [v.widget for v in self.views]
+        for i, title in enumerate(self.TITLES[1:]):
+            self.tabs.set_title(i, title)
+        self.tabs.selected_index = 0
 
     def _draw(self, i: int) -> None:
         if self._snapshot is not None and i not in self._drawn:

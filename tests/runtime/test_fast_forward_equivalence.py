@@ -23,7 +23,7 @@ from flowlab.common import (
     Types,
     WatermarkStrategy,
 )
-from flowlab.datastream import CheckpointingMode, OutputTag, StreamExecutionEnvironment
+from flowlab.datastream import CheckpointingMode, OutputTag, RuntimeExecutionMode, StreamExecutionEnvironment
 from flowlab.datastream.connectors.file_system import FileSink, FileSource, RollingPolicy, StreamFormat
 from flowlab.datastream.connectors.kafka import (
     DeliveryGuarantee,
@@ -224,9 +224,43 @@ def numbers_to_upserts() -> StreamExecutionEnvironment:
     return env
 
 
+def batch(build: Callable[[], StreamExecutionEnvironment], **conf: str) -> Callable[[], StreamExecutionEnvironment]:
+    """The same job in BATCH mode: stages over blocking exchanges, sorted keyed inputs, per-key timers."""
+    def build_batch() -> StreamExecutionEnvironment:
+        env = build()
+        env.set_runtime_mode(RuntimeExecutionMode.BATCH)
+        for k, v in conf.items():
+            env.get_configuration().set_string(k, v)
+        return env
+    return build_batch
+
+
+def batch_region_rerun() -> StreamExecutionEnvironment:
+    """BATCH with a fixed-delay restart: the keyed stage fails once on its first attempt and runs again,
+    re-reading the materialised result of the source stage."""
+    env = _env(2, **{"restart-strategy.type": "fixed-delay", "restart-strategy.fixed-delay.delay": "5 ms"})
+    env.set_runtime_mode(RuntimeExecutionMode.BATCH)
+
+    class FailOnce(KeyedProcessFunction):
+        def open(self, runtime_context):
+            self.attempt = runtime_context.get_attempt_number()
+
+        def process_element(self, value, ctx):
+            if self.attempt == 0 and value[1] == 250:
+                raise ValueError("boom")
+            yield value
+
+    (env.from_collection([(f"k{i % 7}", i) for i in range(400)]).key_by(lambda t: t[0]).process(FailOnce())
+        .print())
+    return env
+
+
 JOBS: dict[str, Callable[[], StreamExecutionEnvironment]] = {
     "connectors, files to files": files_to_files, "connectors, kafka to kafka": kafka_to_kafka,
     "connectors, numbers to upserts": numbers_to_upserts,
+    "batch rolling p=3": batch(rolling(3)), "batch backpressure": batch(backpressure), "batch windows": batch(windows),
+    "batch timers": batch(timers), "batch window join": batch(window_join), "batch fan-in": batch(fan_in),
+    "batch region re-run": batch_region_rerun,
     **{f"checkpoints, {m}": checkpointed(m) for m in ("aligned", "at-least-once", "unaligned",
                                                          "aligned, 3 ms timeout")},
     "checkpoints, windows, unaligned": lambda: _checkpointing(windows(), unaligned=True),

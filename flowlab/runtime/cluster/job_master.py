@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flowlab.kernel import Kernel
+from flowlab.runtime.batch import BatchExecution, StageScheduler
 from flowlab.runtime.checkpointing import CheckpointCoordinator, CheckpointSettings
 from flowlab.runtime.cluster.resource_manager import NoResourceAvailableError, ResourceManager
 from flowlab.runtime.cluster.task_manager import TaskManager, cluster_shape
@@ -33,7 +34,8 @@ class JobMaster:
     def __init__(self, kernel: Kernel, recorder: Recorder, job_graph: JobGraph, conf: dict[str, Any],
                  rm: ResourceManager, tasks: dict[str, list[StreamTask]], job_id: str,
                  channel_count: Callable[[], int], rpc_latency_us: int = 0,
-                 checkpoint_settings: CheckpointSettings | None = None) -> None:
+                 checkpoint_settings: CheckpointSettings | None = None, batch: BatchExecution | None = None,
+                 new_attempt: Callable[[StreamTask], StreamTask] | None = None) -> None:
         self.kernel = kernel
         self.rec = recorder
         self.job_graph = job_graph
@@ -58,6 +60,10 @@ class JobMaster:
         if checkpoint_settings is not None:
             self.checkpoints = CheckpointCoordinator(kernel, recorder, checkpoint_settings, job_graph, tasks, job_id,
                                                      rpc_latency_us, self.fail_job)
+        # BATCH: subtasks are scheduled stage by stage over blocking exchanges (flowlab.runtime.batch)
+        self.stages: StageScheduler | None = None
+        if batch is not None:
+            self.stages = StageScheduler(self, batch.settings, new_attempt)
 
     def _next(self, fn: Any, *args: Any) -> None:
         self.kernel.schedule(self.kernel.now, fn, *args, phase=PHASE_CONTROL)
@@ -89,17 +95,25 @@ class JobMaster:
 
     def _start_scheduling(self) -> None:
         self.set_status("RUNNING")
+        if self.stages is not None:
+            self._next(self.stages.schedule_ready)
+            return
         for v in self.job_graph.vertices:
             self._next(self._transition, v.id, "CREATED", "SCHEDULED")
         self._next(self._request_slots)
 
     def _transition(self, vertex_id: str, old: str, new: str) -> None:
-        for task in self.tasks[vertex_id]:
+        self.transition_subtasks(self.tasks[vertex_id], old, new)
+
+    def transition_subtasks(self, tasks: list[StreamTask], old: str, new: str) -> None:
+        """Move the subtasks in state ``old`` to ``new`` (one trace event each); build and open a chain when it
+        initialises, start it when it runs."""
+        for task in tasks:
             if task.state != old:
                 continue
             task.state = new
             where = f" in {task.slot[0]} slot {task.slot[1]}" if task.slot and new == "DEPLOYING" else ""
-            self.rec.emit(EventKind.TASK_STATE, vertex_id, task.index, detail=f"{old} -> {new}{where}",
+            self.rec.emit(EventKind.TASK_STATE, task.vertex_id, task.index, detail=f"{old} -> {new}{where}",
                           data={"from": old, "to": new})
             if new == "INITIALIZING":
                 try:
@@ -160,6 +174,8 @@ class JobMaster:
         task.state = "FINISHED"
         self.rec.emit(EventKind.TASK_STATE, task.vertex.id, task.index, detail=f"{old} -> FINISHED",
                       data={"from": old, "to": "FINISHED"})
+        if self.stages is not None:
+            self._next(self.stages.on_finished, task)
         self._next(self._job_finished)
 
     def _job_finished(self) -> None:
@@ -193,7 +209,18 @@ class JobMaster:
         return [t for v in self.job_graph.vertices for t in self.tasks[v.id]]
 
     def task_failed(self, task: StreamTask, exc: BaseException, user_traceback: str) -> None:
-        """A task failed: no restart strategy yet, so the job fails (Flink: ``restart-strategy: none``)."""
+        """A task failed: in STREAMING there is no restart strategy yet, so the job fails (Flink:
+        ``restart-strategy: none``); in BATCH the stage scheduler decides (it may re-run the failed region)."""
+        msg = self.mark_failed(task, exc, user_traceback)
+        # the failure reaches the JobMaster by RPC, which takes the network latency (see __init__)
+        if self.stages is not None:           # BATCH: the failed region may run again
+            self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.stages.on_failed, task, exc, msg,
+                                 phase=PHASE_CONTROL)
+            return
+        self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.fail_job, exc, msg, phase=PHASE_CONTROL)
+
+    def mark_failed(self, task: StreamTask, exc: BaseException, user_traceback: str) -> str:
+        """The subtask is FAILED (a ``task_failed`` event); returns the failure message for the job."""
         old = task.state
         task.state = "FAILED"
         task.failure = user_traceback
@@ -201,10 +228,8 @@ class JobMaster:
         self.rec.emit(EventKind.TASK_FAILED, task.vertex.id, task.index, None,
                       f"{old} -> FAILED: {type(exc).__name__}: {exc}",
                       {"from": old, "to": "FAILED", "traceback": user_traceback})
-        msg = (f"Task {task.vertex.name} ({task.index + 1}/{task.vertex.parallelism}) failed with "
-               f"{type(exc).__name__}: {exc}\n\n{user_traceback}")
-        # the failure reaches the JobMaster by RPC, which takes the network latency (see __init__)
-        self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.fail_job, exc, msg, phase=PHASE_CONTROL)
+        return (f"Task {task.vertex.name} ({task.index + 1}/{task.vertex.parallelism}) failed with "
+                f"{type(exc).__name__}: {exc}\n\n{user_traceback}")
 
     def fail_job(self, exc: BaseException, message: str) -> None:
         if self.terminal:

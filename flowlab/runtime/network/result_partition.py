@@ -38,7 +38,7 @@ class Subpartition:
     __slots__ = ("partition", "position", "consumer_index", "channel", "buffer_size", "current", "current_bytes", "current_records",
                  "queue", "credit", "buffers_in_use", "sent_buffers", "sent_records", "in_flight",
                  "in_flight_records", "finished", "flush_requested",
-                 "backlog_announced", "blocked", "in_flight_buffers", "data_processed")
+                 "backlog_announced", "blocked", "in_flight_buffers", "data_processed", "held")
 
     def __init__(self, partition: ResultPartition, position: int, consumer_index: int) -> None:
         self.partition = partition
@@ -62,6 +62,7 @@ class Subpartition:
         self.blocked = False             # an aligned checkpoint barrier left: nothing more until the consumer resumes
         self.in_flight_buffers: deque[Buffer] = deque()   # sent, not yet delivered (in order), for the views
         self.data_processed = False      # the consumer processed EndOfData: everything sent here is consumed
+        self.held = False                # a blocking exchange (BATCH): nothing leaves until a reader is opened
 
     @property
     def backlog(self) -> int:
@@ -199,6 +200,8 @@ class ResultPartition(DeferredCopy):
     # -- sending ------------------------------------------------------------------------------------
     def try_send(self, sub: Subpartition) -> None:
         """Send queued buffers while credit allows (events need none) and no aligned barrier blocks the channel."""
+        if sub.held:
+            return
         network = self.network
         queue = sub.queue
         while queue and not sub.blocked and (queue[0].is_event or sub.credit > 0):

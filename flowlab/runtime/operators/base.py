@@ -32,6 +32,9 @@ class StreamOperator:
     """Base of all runtime operators: watermark handling, counters, cost."""
 
     keyed = False
+    # Flink's ``emitProgressiveWatermarks`` of sources and timestamp assigners: False in BATCH, where only the
+    # timestamp assigner of a WatermarkStrategy is used and the MAX watermark comes at the end of the input
+    emit_progressive_watermarks = True
 
     def __init__(self, node: StreamNode, task: OperatorHost, output: Output) -> None:
         self.node = node
@@ -223,8 +226,10 @@ class KeyedUdfOperator(UdfOperator):
         label = f"{type(self).__name__}_{self.id}__{task.index + 1}_{p}__"
         self.backend = task.create_keyed_state_backend(self.id, label, max_p, self.key_type,
                                                        key_group_range_for_operator(max_p, p, task.index))
-        self.timer_service = InternalTimerService(self.on_event_time, self.on_processing_time,
-                                                  self._schedule_processing_time, self.backend.set_current_key)
+        create_timers = getattr(self.backend, "create_timer_service", None)    # BATCH: timers per key
+        self.timer_service = (InternalTimerService(self.on_event_time, self.on_processing_time,
+                                                   self._schedule_processing_time, self.backend.set_current_key)
+                              if create_timers is None else create_timers(self))
 
     def set_key_of(self, value: Any) -> None:
         key = self.key_selector(value)

@@ -39,7 +39,7 @@ class SourceOperator(StreamOperator):
         if strategy is not None and (strategy.emits_watermarks or strategy.timestamp_assigner is not None
                                      or strategy.idle_timeout_ms is not None):
             splits = getattr(self.reader, "split_ids", None)
-            if splits is not None and len(splits) > 1:        # Flink: one generator per split
+            if splits is not None and len(splits) > 1 and self.emit_progressive_watermarks:   # one per split
                 self.emitter = SplitWatermarkEmitter(self, strategy, list(splits))
             else:
                 self.emitter = WatermarkEmitter(self, strategy)

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowlab.common.watermark_strategy import LONG_MAX, LONG_MIN, WatermarkOutput, WatermarkStrategy
+from flowlab.common.watermark_strategy import (
+    LONG_MAX,
+    LONG_MIN,
+    NoWatermarksGenerator,
+    WatermarkOutput,
+    WatermarkStrategy,
+)
 from flowlab.runtime.operators.base import StreamOperator
 from flowlab.trace import EventKind
 from flowlab.trace.timefmt import event_time_text
@@ -20,12 +26,14 @@ class WatermarkEmitter(WatermarkOutput):
     def __init__(self, op: StreamOperator, strategy: WatermarkStrategy) -> None:
         self.op = op
         self.assigner = strategy.timestamp_assigner
-        self.generator = strategy.create_watermark_generator(op.task.now_ms)
+        self.progressive = op.emit_progressive_watermarks    # BATCH: the generator is ignored
+        self.generator = (strategy.create_watermark_generator(op.task.now_ms) if self.progressive
+                          else NoWatermarksGenerator())
         self.last_emitted = LONG_MIN
         self.idle = False
 
     def start(self, interval_ms: int) -> None:
-        if interval_ms > 0:
+        if interval_ms > 0 and self.progressive:
             self.op.task.schedule_periodic(interval_ms, self.on_periodic)
 
     def timestamp_of(self, value: Any, ts: int | None) -> int:

@@ -89,6 +89,9 @@ def _kill_taskmanager(rt: JobRuntime, tm_id: str, message: str) -> None:
         return
     rt.recorder.emit(EventKind.FAULT, None, None, None, f"TaskManager {tm_id} lost: {message}",
                      {"taskmanager": tm_id, "subtasks": list(names)})
+    if rt.taskmanager_lost(tm_id, InjectedFailure(f"TaskManager {tm_id} lost: {message}"),
+                           f"InjectedFailure: TaskManager {tm_id} lost ({message})\n"):
+        return                   # BATCH: the stage scheduler fails and re-runs what the TaskManager held
     for task in rt.all_tasks():
         if task.name in names and task.state in ALIVE:
             rt.task_failed(task, InjectedFailure(f"TaskManager {tm_id} lost: {message}"),

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from flowlab.graph.job_graph import JobGraph
+from flowlab.runtime.batch import CheckpointingIgnoredWarning
 from flowlab.runtime.job_runtime import JobRuntime
 from flowlab.runtime.simulation import arguments as check
 from flowlab.runtime.simulation import backpressure as bp
@@ -113,7 +114,7 @@ class Simulation:
             self.step_count = 0
             self.waiting_note: str | None = None
             self.stopped_by = None
-            self.notes = []
+            self.notes = list(self._rt.notes)            # what the runtime says from the start (BATCH)
             self._end_noted = False
             self._last_events: list[TraceEvent] = []
             if self._time_travel:
@@ -569,7 +570,8 @@ class Simulation:
         result = JobExecutionResult(rt.job_id, rt.kernel.now // 1000, {}, simulation=self)
         result.notes = list(self.notes)   # flowlab extension: what the job did not say (windows never fired)
         for text in self.notes:
-            warnings.warn(text, UnfiredWindowsWarning, stacklevel=user_stacklevel())
+            category = CheckpointingIgnoredWarning if text in rt.notes else UnfiredWindowsWarning
+            warnings.warn(text, category, stacklevel=user_stacklevel())
         return result
 
     def _raise_if_failed(self) -> None:

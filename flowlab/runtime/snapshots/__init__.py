@@ -5,6 +5,7 @@ from typing import Any
 
 from flowlab.runtime.job_runtime import JobRuntime
 from flowlab.runtime.snapshots.backpressure import backpressure_snapshot
+from flowlab.runtime.snapshots.batch import batch_snapshot
 from flowlab.runtime.snapshots.checkpoints import checkpoint_snapshot
 from flowlab.runtime.snapshots.connectors import file_sinks_snapshot, kafka_snapshot
 from flowlab.runtime.snapshots.event_time import event_time_snapshot
@@ -43,7 +44,7 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
                          "busy": t.busy_until > now, "backpressured": t.waiting_for_output,
                          "input_queued": t.input_queued_records(),
                          "watermark": t.watermark() if t.operators else None,
-                         "failure": t.failure})
+                         "failure": t.failure, "attempt": t.attempt})
         vertices.append({"id": v.id, "name": v.name, "parallelism": v.parallelism,
                          "max_parallelism": v.max_parallelism, "slot_sharing_group": v.slot_sharing_group,
                          "operators": [n.operator_id for n in v.operators], "subtasks": subs})
@@ -81,4 +82,5 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
         "checkpoints": checkpoint_snapshot(rt),
         "kafka": kafka_snapshot(rt),
         "file_sinks": file_sinks_snapshot(rt),
+        "batch": batch_snapshot(rt),
     }

@@ -31,6 +31,7 @@ class TaskEnvironment(Protocol):
     iteration_heads: dict[tuple[int, int], Any]
     state_backends: StateBackends  # the job's state backend choice (creates keyed backends)
     checkpoint_settings: Any      # flowlab.runtime.checkpointing.CheckpointSettings, or None (checkpointing off)
+    batch: Any                    # flowlab.runtime.batch.BatchExecution in BATCH mode, else None
 
     rpc_latency_us: int           # an RPC between a task and the JobMaster (or a broker) takes this long
 

@@ -31,6 +31,7 @@ def run_fast(task: StreamTask, horizon: int) -> None:
     available = task.available
     head = task.head
     source = head if task.is_source else None
+    sorted_input = task.sorted_input          # BATCH: a keyed task's sorted input (flowlab.runtime.batch)
     actor = task.actor
     counters = kernel.counters
     flush_each = task.buffer_timeout_ms == 0
@@ -79,6 +80,8 @@ def run_fast(task: StreamTask, horizon: int) -> None:
                 source.emit_next()
                 rec.count += 1
                 again = kernel.now
+            elif ready and cur is None and sorted_input is not None and sorted_input.draining and not available:
+                again = sorted_input.emit_next()    # BATCH: the next sorted record (StreamTask._input_step)
             else:
                 again = task._do_work()
         except Exception as exc:  # noqa: BLE001 - a user function failed: the task fails, like Flink's

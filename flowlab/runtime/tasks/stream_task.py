@@ -54,6 +54,7 @@ from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
     from flowlab.graph.job_graph import JobVertex
+    from flowlab.runtime.batch.sorted_input import SortingInput
     from flowlab.runtime.tasks.environment import TaskEnvironment
 
 RUNNING = "RUNNING"
@@ -108,6 +109,7 @@ class StreamTask(DeferredCopy):
         self.failure: str | None = None
         self.checkpointer: SubtaskCheckpointCoordinator | None = None
         self.input_ended = False
+        self.sorted_input: SortingInput | None = None     # BATCH: the keyed input, sorted before it is processed
         # time accounting (virtual µs), read by flowlab.runtime.metrics
         self.started_us: int | None = None
         self.ended_us: int | None = None
@@ -122,8 +124,10 @@ class StreamTask(DeferredCopy):
         object_reuse = self.job.settings.get("object_reuse", False)
         outputs = {n.id: _operator_output(n) for n in self.vertex.operators}
         ops = {}
+        batch = self.job.batch
+        create = create_operator if batch is None else batch.create_operator
         for node in self.vertex.operators:
-            op = create_operator(node, self, outputs[node.id])
+            op = create(node, self, outputs[node.id])
             outputs[node.id].owner = op
             ops[node.id] = op
         part_of = {je.stream_edge: p for je, p in zip(self.vertex.out_edges, self.partitions, strict=True)}
@@ -159,6 +163,10 @@ class StreamTask(DeferredCopy):
         settings = self.job.checkpoint_settings
         if settings is not None:
             self.checkpointer = SubtaskCheckpointCoordinator(self, settings)
+        if batch is not None:          # BATCH: a keyed head reads its input sorted (flowlab.runtime.batch)
+            self.sorted_input = batch.prepare_task(self, self._finish)
+            if self.sorted_input is not None:
+                self.head = self.sorted_input
 
     def open_operators(self) -> None:
         for op in reversed(self.operators):      # Flink opens tail first
@@ -433,27 +441,36 @@ class StreamTask(DeferredCopy):
     def _input_step(self) -> int | None:
         cur = self.current
         if cur is None:
-            if not self.available:
-                return None
+            if not self.available:         # BATCH: once the input ended, the sorted records one by one
+                return None if self.sorted_input is None else self.sorted_input.emit_next()
             channel = self.available.popleft()
             channel.queued = False
             buf = channel.received.popleft()
+            if self.sorted_input is not None and not buf.is_event:   # BATCH: a whole buffer into the sorter
+                self._buffer_consumed(channel, buf)
+                self.records_in += self.sorted_input.read_buffer(channel, buf, self._process)
+                return self.kernel.now if self.available or self.mailbox or self.sorted_input.draining else None
             cur = self.current = [channel, buf, 0]
         channel, buf, pos = cur
         element = buf.elements[pos]
         cur[2] = pos + 1
         if cur[2] >= len(buf.elements):
             self.current = None
-            if not buf.is_event:
-                channel.gate.consumed_bytes += buf.size
-                channel.gate.recycle(channel)
-            if channel.received and not channel.queued and not channel.blocked:
-                channel.queued = True
-                self.available.append(channel)
+            self._buffer_consumed(channel, buf)
         self._process(channel, element)
-        if self.current is not None or self.available or self.mailbox:
+        if self.current is not None or self.available or self.mailbox or (
+                self.sorted_input is not None and self.sorted_input.draining):
             return self.kernel.now
         return None
+
+    def _buffer_consumed(self, channel: InputChannel, buf: Any) -> None:
+        """Recycle a data buffer (its credit goes back) and queue the channel again if it has more."""
+        if not buf.is_event:
+            channel.gate.consumed_bytes += buf.size
+            channel.gate.recycle(channel)
+        if channel.received and not channel.queued and not channel.blocked:
+            channel.queued = True
+            self.available.append(channel)
 
     def _process(self, channel: InputChannel, element: Any) -> None:
         n = channel.gate.input_number
@@ -525,6 +542,9 @@ class StreamTask(DeferredCopy):
             if cp is not None:
                 cp.handler.on_end_of_partition(channel)
             if all(g.finished for g in self.gates):
+                if self.sorted_input is not None:        # BATCH: hand out the sorted input first, then finish
+                    self.sorted_input.end_of_input()
+                    return
                 if cp is None or not cp.waits_for_final_checkpoint:
                     self._finish()
                 else:

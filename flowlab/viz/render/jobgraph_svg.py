@@ -110,7 +110,8 @@ def _row(name: str, p: int, st: dict[str, Any], counts: dict[str, Any], tint: st
     rin, rout = int(counts.get("records_in") or 0), int(counts.get("records_out") or 0)
     busy, bp = bool(st.get("busy")), bool(st.get("backpressured"))
     flags = ", ".join(f for f, on in (("busy", busy), ("backpressured", bp)) if on)
-    title = (f"{name} ({i + 1}/{p})\nstate: {state}\ntaskmanager: {st.get('taskmanager') or '–'}, "
+    attempt = f" (attempt {st['attempt']})" if st.get("attempt") else ""
+    title = (f"{name} ({i + 1}/{p})\nstate: {state}{attempt}\ntaskmanager: {st.get('taskmanager') or '–'}, "
              f"slot: {'–' if st.get('slot') is None else st.get('slot')}\nrecords in: {rin}, out: {rout}\n"
              f"input queued: {int(st.get('input_queued') or 0)}" + (f"\n{flags}" if flags else ""))
     return SubtaskRow(i, state, _where(st), rin, rout, busy, bp, title, tint)
@@ -124,6 +125,7 @@ def _totals(subtasks: list[dict[str, Any]]) -> tuple[int, int]:
 def _vertex_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, Any],
                   tints: dict[str, list[str | None]]) -> None:
     ops = {o["id"]: o for o in snapshot.get("operators") or ()}
+    stage_of = {vid: info.get("stage") for vid, info in ((snapshot.get("batch") or {}).get("vertices") or {}).items()}
     for v in snapshot.get("vertices") or ():
         box = layout["boxes"].get(v["id"])
         if box is None:
@@ -140,7 +142,8 @@ def _vertex_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, An
         rows = [_row(name, p, st, st, tint[k] if k < len(tint) else None) for k, st in enumerate(subtasks)]
         render_box(out, css="flowlab-vertex", ident=v["id"], x=box["x"], y=box["y"], w=box["w"], h=box["h"],
                    lines=box["lines"], tag=box["tag"], kind=box["kind"],
-                   meta=f"parallelism {p}", rows=rows, title=title, name=box.get("name"))
+                   meta=(f"stage {stage_of[v['id']]} · " if v["id"] in stage_of else "") + f"parallelism {p}",
+                   rows=rows, title=title, name=box.get("name"))
 
 
 def _operator_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, Any]) -> None:
@@ -171,9 +174,12 @@ def _operator_boxes(out: list[str], layout: dict[str, Any], snapshot: dict[str, 
 
 def _chained_edges(out: list[str], layout: dict[str, Any], snapshot: dict[str, Any]) -> None:
     edges = snapshot.get("edges") or []
+    blocking = (snapshot.get("batch") or {}).get("edges") or []
     names = {v["id"]: display_name(v.get("name", v["id"])) for v in snapshot.get("vertices") or ()}
     for e in layout["edges"]:
         data = edges[e["index"]]
+        if e["index"] < len(blocking):       # BATCH: a blocking exchange, its result materialised
+            data = {**data, "materialised_records": blocking[e["index"]].get("materialised_records", 0)}
         _edge(out, e, data.get("partitioner", ""), data, names, network=True)
 
 
@@ -216,6 +222,9 @@ def _edge(out: list[str], e: dict[str, Any], label: str, flow: dict[str, Any] | 
                f'stroke-width="{2.4 if active else 1.6}"{dash}/>'
                f'<polygon points="{e["arrow"]}" fill="{colour}"/>')
     lx, ly = e["label"]
+    materialised = (flow or {}).get("materialised_records")
+    if network and materialised is not None:
+        label = f"{label} · blocking"
     if network:
         lw = text_width(label, 8.5, bold=True) + 10
         out.append(f'<rect x="{num(lx - lw / 2)}" y="{num(ly - 7)}" width="{num(lw)}" height="13" rx="6.5" '
@@ -227,8 +236,8 @@ def _edge(out: list[str], e: dict[str, Any], label: str, flow: dict[str, Any] | 
         out.append(f'<text class="flowlab-edge-label" x="{num(lx)}" y="{num(ly)}" font-size="8.5" '
                    f'font-style="italic" fill="{pal.INK_FAINT}">{esc(label)}</text>')
     waiting = sum(int(c.get("queued_buffers") or 0) for c in (flow or {}).get("channels") or ())
-    if network and waiting:
-        text = f"{waiting} buf queued"
+    if network and (waiting or materialised):
+        text = f"{waiting} buf queued" if materialised is None else f"{int(materialised)} rec materialised"
         bw = text_width(text, 8, bold=True) + 10
         yq = ly + (24 if active else 9)
         out.append(f'<g class="flowlab-queued" data-buffers="{waiting}">'
