@@ -354,3 +354,15 @@ def test_lesson08_retention_decides_what_survives_cancel() -> None:
 def test_lesson08_savepoints_are_said_to_be_not_simulated() -> None:
     """Savepoints are explained as concepts and said to be not simulated yet."""
     _says("08", "Savepoints (not simulated yet) are taken by the same barrier mechanism.")
+
+
+@pytest.mark.parametrize("number", ["07", "08"])
+def test_hidden_solution_passes_its_check(number: str) -> None:
+    """With SHOW_SOLUTION = True the solution cell displays a passing check."""
+    source = next(s for s in _cells(number, "code") if s.startswith("SHOW_SOLUTION = False\n"))
+    shown: list[Any] = []
+    namespace = dict(_namespace(number), display=shown.append)
+    exec(compile(source.replace("SHOW_SOLUTION = False", "SHOW_SOLUTION = True", 1), "solution", "exec"),  # noqa: S102
+         namespace)
+    (result,) = shown
+    assert result.passed, result.messages
