@@ -242,7 +242,9 @@ def test_lesson07_legacy_backends_warn_and_map_to_flink2_configuration() -> None
     assert "state.backend.type: hashmap, execution.checkpointing.storage: jobmanager" in warnings[0]
     assert "EmbeddedRocksDBStateBackend() plus FileSystemCheckpointStorage(" in warnings[2]
     printed, _ = _cell("07", "env.set_state_backend(legacy)")
-    backend, storage = printed.splitlines()
+    warning, _, backend, storage = printed.splitlines()
+    assert warning.startswith("LegacyStateBackendWarning: env.set_state_backend(...) was removed in Flink 2.0 (PyFlink "
+                              "2.3 has no such method). Set the configuration instead — here state.backend.type: rocksdb")
     assert backend == "state backend:      rocksdb"
     assert storage.startswith("checkpoint storage: filesystem under ")
 
