@@ -277,6 +277,9 @@ def run_step_back_scenario(notebook: Path, tmp_path: Path, label: str) -> dict:
             records_el = cell.locator(".flowlab-records-total").first
             svg_el = cell.locator("svg.flowlab-jobgraph").first
             expect(records_el).to_be_attached(timeout=WIDGET_TIMEOUT_MS)
+            # the widget can be attached before its first value arrives: wait for the numbers, then read them
+            expect(step_el).to_have_text(re.compile(r"\d"), timeout=WIDGET_TIMEOUT_MS)
+            expect(records_el).to_have_text(re.compile(r"\d"), timeout=WIDGET_TIMEOUT_MS)
             expect(back_btn).to_be_visible(timeout=WIDGET_TIMEOUT_MS)
 
             def read() -> tuple[int, int, str | None, str]:
