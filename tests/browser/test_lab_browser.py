@@ -103,6 +103,7 @@ def jupyterlab(root_dir: Path, work: Path):
         JUPYTER_PLATFORM_DIRS="1",
         PYDEVD_DISABLE_FILE_VALIDATION="1",
         MPLBACKEND="Agg",
+        TMPDIR=str(work),             # lesson 08 writes checkpoints under tempfile.gettempdir(): its own place
     )
     cmd = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
@@ -276,6 +277,9 @@ def run_step_back_scenario(notebook: Path, tmp_path: Path, label: str) -> dict:
             records_el = cell.locator(".flowlab-records-total").first
             svg_el = cell.locator("svg.flowlab-jobgraph").first
             expect(records_el).to_be_attached(timeout=WIDGET_TIMEOUT_MS)
+            # the widget can be attached before its first value arrives: wait for the numbers, then read them
+            expect(step_el).to_have_text(re.compile(r"\d"), timeout=WIDGET_TIMEOUT_MS)
+            expect(records_el).to_have_text(re.compile(r"\d"), timeout=WIDGET_TIMEOUT_MS)
             expect(back_btn).to_be_visible(timeout=WIDGET_TIMEOUT_MS)
 
             def read() -> tuple[int, int, str | None, str]:
@@ -384,6 +388,14 @@ def run_all_and_find(notebook: Path, tmp_path: Path, label: str, selectors: list
 # What a student must see on the page, not only that a view is there: the late-record marker of the
 # event-time plot (a ring per late record), the allowed-lateness band and its legend entry, a window's contents.
 LATE_MARKER = "svg g.flowlab-late-marker use"
+# Lessons 07 and 08: a state card per subtask with its entries and a broadcast state; barrier marks in channels, a
+# channel blocked for alignment, the channel state of an unaligned checkpoint.
+STATE_CARD = ".flowlab-state .flowlab-state-subtask"
+STATE_ENTRY = ".flowlab-state tr.flowlab-state-entry"
+BROADCAST_STATE = '.flowlab-state .flowlab-state-name[data-state="rules"]'
+BARRIER_MARK = "svg.flowlab-barrier-graph g.flowlab-barrier"
+BLOCKED_CHANNEL = "svg.flowlab-barrier-graph g.flowlab-channel-blocked"
+CHANNEL_STATE = "svg.flowlab-barrier-graph g.flowlab-channel-state"
 LATENESS_BAND = "svg.flowlab-windows rect.flowlab-lateness"
 LATENESS_LEGEND = "svg.flowlab-windows .flowlab-lateness-legend"
 WINDOW_ROW = ".flowlab-window-contents tr.flowlab-window-row"
@@ -397,10 +409,14 @@ WINDOW_ROW = ".flowlab-window-contents tr.flowlab-window-row"
      {WINDOW_ROW: "('a', 1, 100), ('a', 2, 900), ('a', 4, 500), ('a', 5, 950)"}),
     ("05_joins_and_timers.ipynb", [".flowlab-windows", ".flowlab-watermarks", WINDOW_ROW], {}),
     ("06_backpressure.ipynb", [".flowlab-bp-table", ".flowlab-bottleneck", "svg.flowlab-jobgraph"], {}),
+    ("07_state_and_backends.ipynb", [STATE_CARD, STATE_ENTRY, BROADCAST_STATE],
+     {STATE_ENTRY: "'alice'", ".flowlab-state-name": 'ListState "amounts"'}),
+    ("08_checkpoints.ipynb", [BARRIER_MARK, BLOCKED_CHANNEL, CHANNEL_STATE, "svg.flowlab-cut", "svg.flowlab-jobgraph"],
+     {BLOCKED_CHANNEL: "waiting"}),
 ])
 def test_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[str], texts: dict[str, str]) -> None:
-    """Lessons 03 to 06 run in a real browser; their views, late-record marks, lateness bands and window
-    contents appear on the page."""
+    """Lessons 03 to 08 run in a real browser; their views, late-record marks, lateness bands, window contents,
+    state cards (07) and barrier marks, a blocked channel and channel state (08) appear on the page."""
     _require_browser()
     notebook = ROOT / "notebooks" / lesson
     counts = run_all_and_find(notebook, tmp_path, lesson.split("_")[0], selectors, texts)
@@ -466,9 +482,6 @@ def test_run_to_end_runs_in_chunks_and_stop_interrupts_it(tmp_path: Path) -> Non
 
 
 CHECKPOINT_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "checkpoint_views.ipynb"
-BARRIER_MARK = "svg.flowlab-barrier-graph g.flowlab-barrier"
-BLOCKED_CHANNEL = "svg.flowlab-barrier-graph g.flowlab-channel-blocked"
-STATE_ENTRY = ".flowlab-state tr.flowlab-state-entry"
 
 
 def test_checkpoint_and_state_views_in_the_browser(tmp_path: Path) -> None:

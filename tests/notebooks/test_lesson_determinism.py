@@ -41,8 +41,10 @@ def _script(notebook: Path) -> str:
     return PRELUDE + "\n\n".join(cells) + EPILOGUE
 
 
-def _digests(notebook: Path, hash_seed: str) -> list:
-    env = dict(os.environ, PYTHONHASHSEED=hash_seed, MPLBACKEND="Agg")
+def _digests(notebook: Path, hash_seed: str, tmp: Path) -> list:
+    # the same temporary directory for both runs: a lesson that writes checkpoints under tempfile.gettempdir()
+    # names the same paths in its trace, and no other run of the lesson writes there at the same time
+    env = dict(os.environ, PYTHONHASHSEED=hash_seed, MPLBACKEND="Agg", TMPDIR=str(tmp))
     proc = subprocess.run([sys.executable, "-c", _script(notebook)], cwd=notebook.parent, env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"{notebook.name} failed as a script:\n{proc.stderr[-3000:]}"
@@ -51,8 +53,8 @@ def _digests(notebook: Path, hash_seed: str) -> list:
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_lesson_traces_do_not_depend_on_the_process(notebook: Path) -> None:
+def test_lesson_traces_do_not_depend_on_the_process(notebook: Path, tmp_path: Path) -> None:
     """Same lesson, two processes, PYTHONHASHSEED 1 and 2: identical (step count, trace digest) per simulation."""
-    first = _digests(notebook, "1")
+    first = _digests(notebook, "1", tmp_path)
     assert first, f"{notebook.name} builds no Simulation with a trace"
-    assert _digests(notebook, "2") == first
+    assert _digests(notebook, "2", tmp_path) == first

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +168,7 @@ SAYS_NOT_PYFLINK = ("not in PyFlink", "flowlab extension", "PyFlink 2.3 has none
 
 
 def _non_pyflink_calls(path: Path) -> list[str]:
-    env = dict(os.environ, MPLBACKEND="Agg")
+    env = dict(os.environ, MPLBACKEND="Agg", TMPDIR=tempfile.mkdtemp(prefix="lesson-scan-"))   # lesson 08 writes there
     proc = subprocess.run([sys.executable, "-c", SCAN, json.dumps(_cells(path, "code"))], cwd=path.parent, env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -191,6 +192,8 @@ def test_lessons_use_exactly_these_non_pyflink_calls(calls_per_lesson: dict[str,
         "04": ["ScriptedSource", "WindowedStream.evictor"],
         "05": ["DataStream.co_group", "DataStream.join", "KeyedStream.interval_join", "ScriptedSource"],
         "06": ["DataStream.add_sink", "DataStream.set_processing_cost", "GeneratorSource"],
+        "07": ["GeneratorSource", "ScriptedSource"],
+        "08": ["DataStream.add_sink", "DataStream.set_processing_cost", "GeneratorSource", "ScriptedSource"],
     }
 
 

@@ -37,8 +37,10 @@ def _load_cleaner():
 
 
 @pytest.fixture
-def kernel_env(monkeypatch):
-    """The kernel inherits this process's environment: make flowlab importable from the checkout."""
+def kernel_env(monkeypatch, tmp_path):
+    """The kernel inherits this process's environment: make flowlab importable from the checkout, and give it its
+    own temporary directory (lesson 08 writes checkpoints under tempfile.gettempdir())."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")

@@ -69,7 +69,8 @@ class WindowOperator(KeyedUdfOperator):
             self.contents_desc = AggregatingStateDescriptor(_CONTENTS, self.function)
         self.buffered = buffered
         self.window_state = self.backend.get_namespaced_state(self.contents_desc, None)  # namespace: the window
-        self.merge_map = self.backend.get_state(ValueStateDescriptor(_MERGING_WINDOW_SET))
+        # Flink registers the merging-window-set only for merging assigners (session windows)
+        self.merge_map = self.backend.get_state(ValueStateDescriptor(_MERGING_WINDOW_SET)) if self.merging else None
         self.trigger_ctx = TriggerContext(self)
         self.assigner_ctx = AssignerContext(self)
         self.process_ctx = ProcessWindowContext(self)
