@@ -8,7 +8,8 @@ from flowlab.exercises.lesson02 import check_chaining
 from flowlab.exercises.lesson03 import check_watermark_strategy
 from flowlab.exercises.lesson04 import check_late_data
 from flowlab.exercises.lesson05 import check_inactivity_alert
+from flowlab.exercises.lesson11 import check_batch_prediction
 from flowlab.exercises.result import CheckResult
 
-__all__ = ["CheckResult", "check_chaining", "check_inactivity_alert", "check_late_data", "check_watermark_strategy",
-           "check_word_count"]
+__all__ = ["CheckResult", "check_batch_prediction", "check_chaining", "check_inactivity_alert", "check_late_data",
+           "check_watermark_strategy", "check_word_count"]
