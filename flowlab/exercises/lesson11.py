@@ -88,6 +88,8 @@ def _read(prediction: Any, part: str, example: str) -> tuple[list[tuple] | None,
         if not isinstance(item, tuple):
             return None, f"{part}: {item!r} is not a row: write tuples like {example}"
         rows.append(item)
+    if not rows:
+        return None, f"{part}: no rows yet — write the rows BATCH prints, in order, e.g. [{example}, ...]"
     return rows, None
 
 
@@ -206,8 +208,8 @@ def _check_clicks(result: CheckResult, got: list[tuple]) -> None:
 def check_batch_prediction(words: Any, clicks: Any) -> CheckResult:
     """Compare the predicted BATCH rows of ``word_count`` and ``clicks_per_window`` with a BATCH run of each."""
     result = CheckResult(TITLE)
-    for part, prediction, example, check in (("word count", words, "('be', 2)", _check_words),
-                                              ("clicks per window", clicks, "('cy', 10, 1)", _check_clicks)):
+    for part, prediction, example, check in (("word count", words, "('word', 1)", _check_words),
+                                              ("clicks per window", clicks, "('user', 0, 1)", _check_clicks)):
         rows, problem = _read(prediction, part, example)
         if problem:
             result.fail(problem)

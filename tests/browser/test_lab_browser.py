@@ -387,6 +387,9 @@ LATE_MARKER = "svg g.flowlab-late-marker use"
 LATENESS_BAND = "svg.flowlab-windows rect.flowlab-lateness"
 LATENESS_LEGEND = "svg.flowlab-windows .flowlab-lateness-legend"
 WINDOW_ROW = ".flowlab-window-contents tr.flowlab-window-row"
+# BATCH: the stages table with a finished and a running stage
+STAGE_FINISHED = '.flowlab-stages tr.flowlab-stage[data-status="finished"]'
+STAGE_RUNNING = '.flowlab-stages tr.flowlab-stage[data-status="running"]'
 
 
 @pytest.mark.parametrize(("lesson", "selectors", "texts"), [
@@ -397,10 +400,12 @@ WINDOW_ROW = ".flowlab-window-contents tr.flowlab-window-row"
      {WINDOW_ROW: "('a', 1, 100), ('a', 2, 900), ('a', 4, 500), ('a', 5, 950)"}),
     ("05_joins_and_timers.ipynb", [".flowlab-windows", ".flowlab-watermarks", WINDOW_ROW], {}),
     ("06_backpressure.ipynb", [".flowlab-bp-table", ".flowlab-bottleneck", "svg.flowlab-jobgraph"], {}),
+    ("11_batch_vs_streaming.ipynb", [STAGE_FINISHED, STAGE_RUNNING, "svg.flowlab-jobgraph"],
+     {".flowlab-stages": "sorted input:", "svg.flowlab-jobgraph": "· blocking"}),
 ])
 def test_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[str], texts: dict[str, str]) -> None:
-    """Lessons 03 to 06 run in a real browser; their views, late-record marks, lateness bands and window
-    contents appear on the page."""
+    """Lessons 03 to 06 and 11 run in a real browser; their views, late-record marks, lateness bands, window
+    contents and BATCH stages appear on the page."""
     _require_browser()
     notebook = ROOT / "notebooks" / lesson
     counts = run_all_and_find(notebook, tmp_path, lesson.split("_")[0], selectors, texts)

@@ -56,8 +56,9 @@ def test_printed_lines_are_read_as_rows() -> None:
     (WORDS[:-1], "word count: no row for 'question': every word gets its final count"),
     ([*WORDS, ("hamlet", 1)], "word count: 'hamlet' is not a word of the input"),
     ([(w,) for w, _ in WORDS], "word count: each row is (word, count), like ('be', 2)"),
-    ("('be', 2)", "word count: give a list of rows, e.g. [('be', 2), ...]"),
-    (["be: 2"], "word count: cannot read 'be: 2' as a row: write tuples like ('be', 2)"),
+    ("('be', 2)", "word count: give a list of rows, e.g. [('word', 1), ...]"),
+    ([], "word count: no rows yet — write the rows BATCH prints, in order, e.g. [('word', 1), ...]"),
+    (["be: 2"], "word count: cannot read 'be: 2' as a row: write tuples like ('word', 1)"),
 ])
 def test_each_word_count_mistake_names_its_rule(words, expected) -> None:
     """Rolling rows, Python's or arrival key order, a repeated, wrong, missing or unknown word: a specific message."""
