@@ -191,6 +191,7 @@ def test_lessons_use_exactly_these_non_pyflink_calls(calls_per_lesson: dict[str,
         "04": ["ScriptedSource", "WindowedStream.evictor"],
         "05": ["DataStream.co_group", "DataStream.join", "KeyedStream.interval_join", "ScriptedSource"],
         "06": ["DataStream.add_sink", "DataStream.set_processing_cost", "GeneratorSource"],
+        "11": ["GeneratorSource", "ScriptedSource"],
     }
 
 
