@@ -74,7 +74,7 @@ def _rows(lines: list[str]) -> list[tuple]:
 
 def _read(prediction: Any, part: str, example: str) -> tuple[list[tuple] | None, str | None]:
     """The student's rows as tuples; printed lines ("('be', 2)", also "1> ('be', 2)") are read as rows."""
-    if isinstance(prediction, (str, bytes)) or not hasattr(prediction, "__iter__"):
+    if isinstance(prediction, (str, bytes, dict)) or not hasattr(prediction, "__iter__"):
         return None, f"{part}: give a list of rows, e.g. [{example}, ...]"
     rows = []
     for item in prediction:
@@ -133,8 +133,8 @@ def _check_words(result: CheckResult, got: list[tuple]) -> None:
         return
     final = dict(want)
     counted = [r[0] for r in got if len(r) == 2]
-    if any(len(r) != 2 for r in got):
-        result.fail(f"{part}: each row is (word, count), like ('be', 2)")
+    if any(len(r) != 2 or not isinstance(r[1], int) for r in got):
+        result.fail(f"{part}: each row is (word, count) with a whole number as count, like ('word', 1)")
         return
     repeated = sorted({k for k in counted if counted.count(k) > 1})
     if repeated:
@@ -187,11 +187,12 @@ def _check_clicks(result: CheckResult, got: list[tuple]) -> None:
             result.fail(_order_problem(part, got, want, _first_seen([(u,) for u, _ in CLICKS])))
         return
     got_windows = {(r[0], r[1]): r[2] for r in got}
+    missing = [w for w in counts if w not in got_windows]
+    if missing:
+        result.fail(f"{part}: no row for the window(s) (user, start) {', '.join(map(repr, missing))}: each has "
+                    "clicks, and every window fires when its key ends")
     for window, count in counts.items():
-        if window not in got_windows:
-            result.fail(f"{part}: no row for user {window[0]!r}'s window starting at {window[1]}: it has "
-                        "clicks, and every window fires when its key ends")
-        elif got_windows[window] != count:
+        if window in got_windows and got_windows[window] != count:
             result.fail(f"{part}: {window[0]!r}'s window [{window[1]}, {window[1] + WINDOW_MS}) gets "
                         f"{got_windows[window]!r}; count the clicks with {window[1]} <= time < "
                         f"{window[1] + WINDOW_MS}, all of them")

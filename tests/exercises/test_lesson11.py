@@ -55,7 +55,9 @@ def test_printed_lines_are_read_as_rows() -> None:
                                           "prints the final count"),
     (WORDS[:-1], "word count: no row for 'question': every word gets its final count"),
     ([*WORDS, ("hamlet", 1)], "word count: 'hamlet' is not a word of the input"),
-    ([(w,) for w, _ in WORDS], "word count: each row is (word, count), like ('be', 2)"),
+    ([(w,) for w, _ in WORDS], "word count: each row is (word, count) with a whole number as count, like ('word', 1)"),
+    ([(w, str(n)) for w, n in WORDS], "word count: each row is (word, count) with a whole number as count"),
+    ({"be": 2}, "word count: give a list of rows, e.g. [('word', 1), ...]"),
     ("('be', 2)", "word count: give a list of rows, e.g. [('word', 1), ...]"),
     ([], "word count: no rows yet — write the rows BATCH prints, in order, e.g. [('word', 1), ...]"),
     (["be: 2"], "word count: cannot read 'be: 2' as a row: write tuples like ('word', 1)"),
@@ -90,7 +92,8 @@ LATE = ("clicks per window: in STREAMING the click ('bo', 9) arrived when the wa
     ([CLICKS[0], CLICKS[2], CLICKS[1], *CLICKS[3:]], "clicks per window: the rows of one key are not together"),
     ([*CLICKS[:-1], ("ann", 10, 3)], "clicks per window: 'ann''s window [10, 20) gets 3; count the clicks with "
                                      "10 <= time < 20, all of them"),
-    (CLICKS[1:], "clicks per window: no row for user 'bo''s window starting at 0"),
+    (CLICKS[1:], "clicks per window: no row for the window(s) (user, start) ('bo', 0): each has clicks, and every "
+                 "window fires when its key ends"),
     ([*CLICKS, ("ann", 10, 2)], "clicks per window: a window appears twice; without allowed lateness each window "
                                 "fires once"),
     ([*CLICKS, ("cy", 30, 1)], "clicks per window: ('cy', 30, ...) is not a window with clicks"),
