@@ -28,16 +28,18 @@ LATE_CLICK = ("bo", 9)       # arrives when the watermark is 12 in STREAMING: dr
 
 def word_count(env: Any) -> None:
     """Lines -> (word, 1) -> key_by(word) -> sum(1) -> print."""
+    from flowlab.common import Types
+
     (env.from_collection(LINES)
         .flat_map(lambda line: [(word, 1) for word in line.split()])
-        .key_by(lambda pair: pair[0])
+        .key_by(lambda pair: pair[0], key_type=Types.STRING())
         .sum(1)
         .print())
 
 
 def clicks_per_window(env: Any) -> None:
     """Clicks -> key_by(user) -> tumbling 10 ms event-time windows -> (user, window start, clicks) -> print."""
-    from flowlab.common import Time, WatermarkStrategy
+    from flowlab.common import Time, Types, WatermarkStrategy
     from flowlab.datastream import ProcessWindowFunction
     from flowlab.datastream.window import TumblingEventTimeWindows
     from flowlab.sources import ScriptedSource
@@ -49,7 +51,7 @@ def clicks_per_window(env: Any) -> None:
     env.get_config().set_auto_watermark_interval(1)
     clicks = ScriptedSource([(i * GAP_MS, click, click[1]) for i, click in enumerate(CLICKS)])
     (env.from_source(clicks, WatermarkStrategy.for_monotonous_timestamps(), "clicks")
-        .key_by(lambda click: click[0])
+        .key_by(lambda click: click[0], key_type=Types.STRING())
         .window(TumblingEventTimeWindows.of(Time.milliseconds(WINDOW_MS)))
         .process(CountClicks())
         .print())
