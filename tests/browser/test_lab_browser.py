@@ -399,6 +399,9 @@ CHANNEL_STATE = "svg.flowlab-barrier-graph g.flowlab-channel-state"
 LATENESS_BAND = "svg.flowlab-windows rect.flowlab-lateness"
 LATENESS_LEGEND = "svg.flowlab-windows .flowlab-lateness-legend"
 WINDOW_ROW = ".flowlab-window-contents tr.flowlab-window-row"
+# BATCH: the stages table with a finished and a running stage
+STAGE_FINISHED = '.flowlab-stages tr.flowlab-stage[data-status="finished"]'
+STAGE_RUNNING = '.flowlab-stages tr.flowlab-stage[data-status="running"]'
 
 
 @pytest.mark.parametrize(("lesson", "selectors", "texts"), [
@@ -413,10 +416,13 @@ WINDOW_ROW = ".flowlab-window-contents tr.flowlab-window-row"
      {STATE_ENTRY: "'alice'", ".flowlab-state-name": 'ListState "amounts"'}),
     ("08_checkpoints.ipynb", [BARRIER_MARK, BLOCKED_CHANNEL, CHANNEL_STATE, "svg.flowlab-cut", "svg.flowlab-jobgraph"],
      {BLOCKED_CHANNEL: "waiting"}),
+    ("11_batch_vs_streaming.ipynb", [STAGE_FINISHED, STAGE_RUNNING, "svg.flowlab-jobgraph"],
+     {".flowlab-stages": "sorted input:", "svg.flowlab-jobgraph": "· blocking"}),
 ])
 def test_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[str], texts: dict[str, str]) -> None:
-    """Lessons 03 to 08 run in a real browser; their views, late-record marks, lateness bands, window contents,
-    state cards (07) and barrier marks, a blocked channel and channel state (08) appear on the page."""
+    """Lessons 03 to 08 and 11 run in a real browser; their views, late-record marks, lateness bands, window
+    contents, state cards (07), barrier marks, a blocked channel and channel state (08) and BATCH stages (11)
+    appear on the page."""
     _require_browser()
     notebook = ROOT / "notebooks" / lesson
     counts = run_all_and_find(notebook, tmp_path, lesson.split("_")[0], selectors, texts)

@@ -88,3 +88,20 @@ def test_a_rerun_subtask_shows_its_attempt_in_the_job_graph() -> None:
     sim.run()
     assert sim.snapshot()["vertices"][1]["subtasks"][0]["attempt"] == 1
     assert "state: FINISHED (attempt 1)" in render_job_graph(sim.snapshot())
+
+
+def test_the_widest_blocking_label_fits_between_the_boxes() -> None:
+    """'REBALANCE · blocking' lies wholly between the two boxes it joins (BATCH columns are wider apart)."""
+    import re
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.set_runtime_mode(RuntimeExecutionMode.BATCH)
+    env.set_parallelism(2)
+    env.from_collection(list(range(10))).map(lambda x: x).print()
+    svg = render_job_graph(flowlab.Simulation(env).snapshot())
+    box = {vid: (float(x), float(w)) for vid, x, w in re.findall(
+        r'<g class="flowlab-vertex" data-id="(v\d)"><title>[^<]*</title><rect x="([\d.]+)" y="[\d.]+" '
+        r'width="([\d.]+)"', svg)}
+    edge = svg[svg.index('data-partitioner="REBALANCE"'):]
+    x, w = map(float, re.search(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="13"', edge).groups())
+    assert "REBALANCE · blocking" in edge
+    assert box["v1"][0] + box["v1"][1] < x and x + w < box["v2"][0]

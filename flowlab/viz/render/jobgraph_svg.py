@@ -12,9 +12,11 @@ from flowlab.viz.render import palette as pal
 from flowlab.viz.render.box import SubtaskRow, render_box
 from flowlab.viz.render.layout import compute_layout, display_name, graph_signature
 from flowlab.viz.render.legend import render_legend
+from flowlab.viz.render.stages_html import is_batch
 from flowlab.viz.render.svg import FONT_FAMILY, esc, ms, num, text_width
 
 MAX_TITLE_CHANNELS = 12
+BATCH_COL_GAP = 136     # room between columns for the widest BATCH edge label, "REBALANCE · blocking"
 
 
 def render_job_graph(snapshot: dict[str, Any], chained: bool = True,
@@ -29,7 +31,7 @@ def render_job_graph(snapshot: dict[str, Any], chained: bool = True,
     if not snapshot.get("operators"):
         chained = True  # without operator data only the task view can be drawn
     if layout is None or not str(layout.get("signature", "")).startswith(graph_signature(snapshot, chained)):
-        layout = compute_layout(snapshot, chained)
+        layout = compute_layout(snapshot, chained, **({"col_gap": BATCH_COL_GAP} if is_batch(snapshot) else {}))
     w, h = num(layout["width"]), num(layout["height"])
     job = snapshot.get("job") or {}
     view = "chained" if chained else "unchained"
