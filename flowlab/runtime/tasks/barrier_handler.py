@@ -39,6 +39,7 @@ class BarrierHandler(InputHandler):
         self.ahead: dict[int, list[Any]] = {}      # channel -> data its priority barrier overtook
         self.persisting: dict[int, list[Any]] = {} # channel -> in-flight data kept until its barrier comes
         self.timer: Any = None
+        self.announced = 0                         # newest checkpoint whose barrier was announced on arrival
 
     def aligning(self, n: int) -> bool:
         return self.state != "idle" and self.current == n
@@ -100,6 +101,8 @@ class BarrierHandler(InputHandler):
         """A barrier arrived from the network: an unaligned one (or a timeoutable one once this checkpoint went
         unaligned) is handled now, ahead of the queued data. True if it does not join the queue."""
         n = barrier.checkpoint_id
+        if barrier.timeoutable and self.state == "idle" and n > self.cp.last_checkpoint_id and n > self.announced:
+            self._announce(barrier)
         convert = barrier.timeoutable and self.state in ("collecting", "starting") and n == self.current
         if not barrier.unaligned and not convert:
             return False
@@ -128,6 +131,31 @@ class BarrierHandler(InputHandler):
         self.state = "starting"
         self.task.post_mail(self._switch_to_unaligned, ("an unaligned barrier arrived",))
         return True
+
+    def _announce(self, barrier: CheckpointBarrier) -> None:
+        """A timeoutable barrier reached the input queue: its aligned-checkpoint timeout runs from now on, even
+        while it waits behind queued data (Flink announces a barrier on arrival, ``EventAnnouncement``, and lets
+        it overtake the queue once the timeout passes)."""
+        self.announced = n = barrier.checkpoint_id
+        kernel = self.task.kernel
+        at_us = (barrier.timestamp + barrier.timeout_ms) * 1000
+        kernel.schedule(max(at_us, kernel.now), self._announced_timer, n, phase=PHASE_TASK, target=self.task.actor)
+
+    def _announced_timer(self, n: int) -> None:
+        if self.state == "idle" and n > self.cp.last_checkpoint_id:
+            self.task.post_mail(self._announced_timeout, (n,))
+
+    def _announced_timeout(self, n: int) -> None:
+        """The timeout passed while barrier ``n`` still waits in an input queue: the checkpoint goes unaligned now,
+        and every queued barrier of it overtakes the data ahead of it."""
+        if self.state != "idle" or n <= self.cp.last_checkpoint_id:
+            return
+        queued = next((b.elements[0] for ch in self.channels for b in ch.received if b.is_event
+                       and type(b.elements[0]) is CheckpointBarrier and b.elements[0].checkpoint_id == n), None)
+        if queued is None:
+            return
+        self._start(queued)
+        self._switch_to_unaligned("the aligned-checkpoint timeout passed while its barrier waited in the input queue")
 
     def _keep(self, i: int) -> None:
         """Channel ``i``'s barrier came: what was persisted for it is final."""
