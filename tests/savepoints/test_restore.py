@@ -123,3 +123,24 @@ def test_a_restored_job_gives_the_same_result_stepped_and_fast_forwarded(tmp_pat
     assert fast.outputs("out") == stepped.outputs("out")
     assert fast.now_ms == stepped.now_ms
     assert fast.checkpoints().drop(columns=["path"]).equals(stepped.checkpoints().drop(columns=["path"]))
+
+
+def test_the_key_groups_snapshot_shows_ranges_and_keys_before_and_after_a_rescale(tmp_path) -> None:
+    first = flowlab.Simulation(counting_env(2, interval=0))
+    first.run(until_ms=250)
+    path = first.stop_with_savepoint(False, str(tmp_path))
+    before = first.snapshot()["key_groups"]
+    assert before["restored_from"] is None
+    (op,) = before["operators"]
+    assert [(s["range"], s["keys"]) for s in op["subtasks"]] == [([0, 63], 7), ([64, 127], 5)]
+    second = flowlab.Simulation(counting_env(3, interval=0, restore=path))
+    second.break_on("task_state", to="RUNNING")
+    second.run()
+    after = second.snapshot()["key_groups"]
+    assert after["restored_from"] == {"checkpoint_id": 1, "path": path, "kind": "savepoint"}
+    (op,) = after["operators"]
+    assert (op["name"], op["operator_id"], op["max_parallelism"], op["parallelism"]) == (
+        "count", "b71731f1c0df9c3076c4a455334d0ad6", 128, 3)
+    assert [(s["range"], s["keys"]) for s in op["subtasks"]] == [([0, 42], 4), ([43, 85], 4), ([86, 127], 4)]
+    assert op["subtasks"][1]["keys_per_group"] == [[58, 1], [61, 1], [63, 1], [78, 1]]
+    assert op["before"] == {"parallelism": 2, "subtasks": before["operators"][0]["subtasks"]}
