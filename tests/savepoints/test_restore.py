@@ -144,3 +144,20 @@ def test_the_key_groups_snapshot_shows_ranges_and_keys_before_and_after_a_rescal
     assert [(s["range"], s["keys"]) for s in op["subtasks"]] == [([0, 42], 4), ([43, 85], 4), ([86, 127], 4)]
     assert op["subtasks"][1]["keys_per_group"] == [[58, 1], [61, 1], [63, 1], [78, 1]]
     assert op["before"] == {"parallelism": 2, "subtasks": before["operators"][0]["subtasks"]}
+
+
+@pytest.mark.parametrize("after", [2, 3])
+def test_a_source_subtask_that_had_finished_reads_nothing_again(tmp_path, after) -> None:
+    """Split 0 ends at 60 ms, so source subtask 0 has finished (FLIP-147) when checkpoint 3 is taken: it stored no
+    position, and restored it must not read its split again."""
+    from tests.savepoints.jobs import KEYS
+    parts = [[(20 * i, (KEYS[i % 12], 1)) for i in range(3)], [(20 * i, (KEYS[(i + 5) % 12], 1)) for i in range(40)]]
+    first = flowlab.Simulation(counting_env(2, str(tmp_path), parts=parts))
+    chk = run_to_checkpoint(first, 3)
+    assert read_restore_path(chk)[1]["operators"][
+        "f362c87ffabe89c8a91fa7d0a523ba6c"]["subtasks"][0] == {"finished": True, "state": None}
+    whole = flowlab.Simulation(counting_env(2, interval=0, parts=parts))
+    whole.run()
+    second = flowlab.Simulation(counting_env(after, str(tmp_path / "again"), restore=chk, parts=parts))
+    second.run()
+    assert final_counts(second.outputs("out")) == final_counts(whole.outputs("out"))
