@@ -17,7 +17,6 @@ from typing import Any
 from flowlab.graph.key_groups import key_group_range_for_operator
 from flowlab.runtime.state.operator_state import redistribute_broadcast_state, redistribute_list_state
 
-
 #: The stored position of a source subtask that had finished: it reads nothing more.
 FINISHED = {"finished": True}
 
