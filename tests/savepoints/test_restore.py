@@ -161,3 +161,38 @@ def test_a_source_subtask_that_had_finished_reads_nothing_again(tmp_path, after)
     second = flowlab.Simulation(counting_env(after, str(tmp_path / "again"), restore=chk, parts=parts))
     second.run()
     assert final_counts(second.outputs("out")) == final_counts(whole.outputs("out"))
+
+
+@pytest.mark.parametrize("after", [2, 3])
+def test_a_generator_source_goes_on_after_its_position(tmp_path, after) -> None:
+    """GeneratorSource keeps how many of its indices each subtask emitted; at another parallelism the new subtasks
+    go on from the first index not emitted yet."""
+    from flowlab.common import WatermarkStrategy
+    from flowlab.datastream import StreamExecutionEnvironment
+    from flowlab.sources import GeneratorSource
+    from tests.savepoints.jobs import conf
+
+    def env(p: int, restore: str | None = None) -> StreamExecutionEnvironment:
+        e = StreamExecutionEnvironment.get_execution_environment(
+            conf(**({"execution.state-recovery.path": restore} if restore else {})))
+        e.set_parallelism(p)
+        (e.from_source(GeneratorSource(lambda i: (f"k{i % 5}", i), count=200, records_per_second=1000),
+                       WatermarkStrategy.no_watermarks(), "gen").uid("gen")
+            .key_by(lambda t: t[0], key_type=Types.STRING()).sum(1).uid("sum").name("sum")
+            .add_sink(lambda v: None).name("out"))
+        return e
+
+    whole = flowlab.Simulation(env(2))
+    whole.run()
+    first = flowlab.Simulation(env(2))
+    first.run(until_ms=60)
+    path = first.stop_with_savepoint(False, str(tmp_path))
+    second = flowlab.Simulation(env(after, path))
+    second.run()
+    last = {}
+    for key, total in second.outputs("out"):
+        last[key] = total
+    expected = {}
+    for key, total in whole.outputs("out"):
+        expected[key] = total
+    assert last == expected
