@@ -112,6 +112,10 @@ class JobRuntime:
         self.state_assignment: StateAssignment | None = None
         if restore_from is not None and self.batch is None:
             self._assign_restored_state(restore_from)
+        elif restore_from is not None:
+            self.notes.append(f"execution.state-recovery.path is ignored in BATCH mode: the job starts without the "
+                              f"state of {restore_from.kind} {restore_from.checkpoint_id} (BATCH keeps no state "
+                              "between stages and takes no checkpoints).")
 
     def _assign_restored_state(self, source: RestoreSource) -> None:
         assignment = self.state_assignment = source.assign(self.job_graph)
