@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 import flowlab
 from flowlab.common import Types
 from flowlab.graph.key_groups import assign_key_to_parallel_operator
-
 from tests.savepoints.jobs import counting_env, final_counts
 
 _WHOLE: dict[tuple[int, int], dict[str, int]] = {}
