@@ -17,8 +17,14 @@ from flowlab.graph.stream_graph import StreamEdge
 from flowlab.kernel import Kernel, RandomStreams
 from flowlab.runtime.batch import BatchExecution, BatchStateBackends
 from flowlab.runtime.checkpointing import checkpoint_settings
+from flowlab.runtime.checkpointing.config import local_path, savepoint_directory
+from flowlab.runtime.checkpointing.restore import StateAssignment
+from flowlab.runtime.checkpointing.restore_source import RestoreSource
+from flowlab.runtime.checkpointing.savepoint_coordinator import savepoint_coordinator
+from flowlab.runtime.checkpointing.savepoints import SavepointError, SavepointRequest, no_directory_error
 from flowlab.runtime.cluster.job_master import JobMaster
 from flowlab.runtime.cluster.resource_manager import ResourceManager
+from flowlab.runtime.elements import EndOfData
 from flowlab.runtime.network.debloater import DebloatSettings
 from flowlab.runtime.network.input_gate import InputGate
 from flowlab.runtime.network.partitioning import ChannelSelector, make_selector
@@ -57,7 +63,7 @@ class SinkResults:
 class JobRuntime:
     """One job on one simulated MiniCluster."""
 
-    def __init__(self, job_graph: JobGraph, seed: int, trace: Trace) -> None:
+    def __init__(self, job_graph: JobGraph, seed: int, trace: Trace, restore_from: RestoreSource | None = None) -> None:
         self.job_graph = job_graph
         self.job_name = job_graph.job_name
         self.settings = job_graph.settings
@@ -97,9 +103,27 @@ class JobRuntime:
         self.operator_coordinators: dict[str, Any] = {}
         if self.jobmaster.checkpoints is not None:
             self.jobmaster.checkpoints.operator_coordinators = self.operator_coordinators
+            self.jobmaster.checkpoints.connector = self.connector
         self._create_tasks()
         if self.jobmaster.stages is not None:
             self.jobmaster.stages.make_blocking()
+        # the checkpoint or savepoint this run starts from (execution.state-recovery.path), mapped onto its subtasks
+        self.restore_source = restore_from
+        self.state_assignment: StateAssignment | None = None
+        if restore_from is not None and self.batch is None:
+            self._assign_restored_state(restore_from)
+        elif restore_from is not None:
+            self.notes.append(f"execution.state-recovery.path is ignored in BATCH mode: the job starts without the "
+                              f"state of {restore_from.kind} {restore_from.checkpoint_id} (BATCH keeps no state "
+                              "between stages and takes no checkpoints).")
+
+    def _assign_restored_state(self, source: RestoreSource) -> None:
+        assignment = self.state_assignment = source.assign(self.job_graph)
+        for task in self.all_tasks():
+            task.restore = assignment.for_subtask(task.vertex_id, task.index)
+        if self.jobmaster.checkpoints is not None:      # Flink resets the checkpoint id counter past the restored one
+            self.jobmaster.checkpoints.next_id = assignment.checkpoint_id + 1
+        self.jobmaster.restored_from = (source, assignment)
 
     # -- construction -----------------------------------------------------------------------------------
     def _create_tasks(self) -> None:
@@ -282,6 +306,27 @@ class JobRuntime:
             return False
         stages.taskmanager_lost(tm_id, exc, user_traceback)
         return True
+
+    # -- savepoints -------------------------------------------------------------------------------------------
+    def trigger_savepoint(self, directory: str | None, stop: EndOfData | None = None) -> int:
+        """Trigger a savepoint (``stop``: a stop-with-savepoint; what the sources send); its checkpoint id, whose
+        outcome lands in ``jobmaster.checkpoints.savepoints``. With checkpointing off, the CheckpointCoordinator is
+        created now (Flink always has one; it only takes savepoints then)."""
+        if self.batch is not None:
+            raise SavepointError("Savepoints are not supported in BATCH execution mode (a bounded job re-runs "
+                                 "failed stages instead): run it in STREAMING mode to take one.")
+        if self.terminal:
+            raise SavepointError(
+                f"Job {self.job_id} is {self.status}: a savepoint can only be taken of a running job (Flink: "
+                "\"Could not find Flink job\" / \"is not in state RUNNING\"). Take it before the job ends, e.g. "
+                "stop_with_savepoint(...) while it runs.")
+        directory = directory if directory is not None else savepoint_directory(self.conf)
+        if directory is None:
+            raise no_directory_error()
+        cc = self.jobmaster.checkpoints
+        if cc is None:
+            cc = savepoint_coordinator(self)
+        return cc.trigger_savepoint(SavepointRequest(local_path(str(directory)), stop))
 
     # -- checkpoints: the subtasks' RPCs to the CheckpointCoordinator -------------------------------------------
     def acknowledge_checkpoint(self, task: StreamTask, ack: Any) -> None:

@@ -47,6 +47,7 @@ from flowlab.runtime.tasks.outputs import (
     passes_by_reference,
     specialised,
 )
+from flowlab.runtime.tasks.restored_state import note_restored
 from flowlab.runtime.tasks.subtask_checkpoints import SubtaskCheckpointCoordinator
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
 from flowlab.runtime.tasks.watermark_valve import StatusWatermarkValve
@@ -55,6 +56,7 @@ from flowlab.trace import EventKind
 if TYPE_CHECKING:
     from flowlab.graph.job_graph import JobVertex
     from flowlab.runtime.batch.sorted_input import SortingInput
+    from flowlab.runtime.state.task_restore import TaskRestore
     from flowlab.runtime.tasks.environment import TaskEnvironment
 
 RUNNING = "RUNNING"
@@ -110,6 +112,8 @@ class StreamTask(DeferredCopy):
         self.checkpointer: SubtaskCheckpointCoordinator | None = None
         self.input_ended = False
         self.sorted_input: SortingInput | None = None     # BATCH: the keyed input, sorted before it is processed
+        # the state to start from (a checkpoint or savepoint, see checkpointing.restore); set before INITIALIZING
+        self.restore: TaskRestore | None = None
         # time accounting (virtual µs), read by flowlab.runtime.metrics
         self.started_us: int | None = None
         self.ended_us: int | None = None
@@ -169,6 +173,15 @@ class StreamTask(DeferredCopy):
                 self.head = self.sorted_input
 
     def open_operators(self) -> None:
+        restore = self.restore
+        if restore is not None:                  # Flink's initializeState, before any operator opens
+            restored = []
+            for op in self.operators:
+                part = restore.for_operator(op.id)
+                if part is not None:
+                    op.restore_state(part, restore.checkpoint_id)
+                    restored.append((op, part))
+            note_restored(self, restore, restored)
         for op in reversed(self.operators):      # Flink opens tail first
             op.open()
 
@@ -523,6 +536,8 @@ class StreamTask(DeferredCopy):
             self.checkpointer.handler.on_barrier(channel, element)
             return
         if isinstance(element, EndOfData):
+            if element.stop and self.checkpointer is not None:
+                self.checkpointer.stopping = True       # a stop-with-savepoint: wait for it before finishing
             channel.data_ended = True
             self.network.notify_data_processed(channel)
             rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id,
@@ -530,7 +545,7 @@ class StreamTask(DeferredCopy):
             if all(c.data_ended for g in self.gates if g.input_number == n for c in g.channels):
                 self.ended_inputs.add(n)
             if not self.input_ended and all(c.data_ended or c.finished for g in self.gates for c in g.channels):
-                self._end_of_input()
+                self._end_of_input(element)
             return
         if isinstance(element, EndOfPartition):
             channel.finished = True
@@ -571,21 +586,35 @@ class StreamTask(DeferredCopy):
         edge = self.vertex.in_edges[self.gates.index(channel.gate)]
         return f"{edge.source.id}[{channel.producer}]"
 
-    def _end_of_input(self) -> None:
+    def _end_of_input(self, end: EndOfData = END_OF_DATA) -> None:
         """All input consumed. With checkpointing and ``checkpoints-after-tasks-finish`` (FLIP-147) the operators
-        finish, EndOfData goes downstream and the task waits for its final checkpoint; otherwise it finishes."""
+        finish, EndOfData goes downstream and the task waits for its final checkpoint; otherwise it finishes.
+        A stop-with-savepoint without drain ends the input without finishing the operators (they keep what they
+        hold for the savepoint)."""
         cp = self.checkpointer
         if cp is None or not cp.waits_for_final_checkpoint:
             self._finish()
             return
         self.input_ended = True
-        for op in self.operators:
-            op.finish()
+        if end.drain:
+            for op in self.operators:
+                op.finish()
         for p in self.partitions:
             p.flush_all()
-            p.broadcast_event(END_OF_DATA)
+            p.broadcast_event(end)
         cp.on_input_ended()
         self.maybe_finish()
+
+    def stop_input(self, end: EndOfData) -> None:
+        """Stop-with-savepoint reached this source: it reads nothing more; with drain it first emits the MAX
+        watermark (every event-time timer and window downstream fires); then EndOfData goes out, before the
+        savepoint's barrier (Flink's ``stopOperatorForStopWithSavepoint``)."""
+        head = self.operators[0] if self.operators else None
+        if isinstance(head, SourceOperator):
+            head.stop()
+            if end.drain:
+                head.end_of_input()
+        self._end_of_input(end)
 
     def downstream_processed_all_data(self) -> None:
         if self.checkpointer is not None:
