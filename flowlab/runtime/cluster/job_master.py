@@ -15,6 +15,7 @@ from flowlab.kernel import Kernel
 from flowlab.runtime.batch import BatchExecution, StageScheduler
 from flowlab.runtime.checkpointing import CheckpointCoordinator, CheckpointSettings
 from flowlab.runtime.cluster.resource_manager import NoResourceAvailableError, ResourceManager
+from flowlab.runtime.cluster.restart_strategies import JobException, RestartTracker, restart_strategy
 from flowlab.runtime.cluster.task_manager import TaskManager, cluster_shape
 from flowlab.runtime.phases import PHASE_CONTROL
 from flowlab.runtime.recorder import Recorder
@@ -54,6 +55,10 @@ class JobMaster:
         self.failure_exception: BaseException | None = None
         # the cluster's shape is read (and its settings checked) before anything runs, as a MiniCluster does
         self.shape = cluster_shape(conf, job_graph.slots_needed)
+        # the restart strategy is read at submission (a bad value fails it); Flink 2.x's default depends on
+        # whether checkpointing is on (exponential-delay) or off (none); BATCH never checkpoints
+        self.restart_strategy = restart_strategy(conf, checkpointing=checkpoint_settings is not None)
+        self.restart_tracker = RestartTracker(self.restart_strategy)
         # the CheckpointCoordinator (None: checkpointing is off); its storage is created now, so a checkpoint
         # directory that cannot be written fails the submission, as in Flink
         self.checkpoints: CheckpointCoordinator | None = None
@@ -63,7 +68,7 @@ class JobMaster:
         # BATCH: subtasks are scheduled stage by stage over blocking exchanges (flowlab.runtime.batch)
         self.stages: StageScheduler | None = None
         if batch is not None:
-            self.stages = StageScheduler(self, batch.settings, new_attempt)
+            self.stages = StageScheduler(self, new_attempt, self.restart_tracker)
 
     def _next(self, fn: Any, *args: Any) -> None:
         self.kernel.schedule(self.kernel.now, fn, *args, phase=PHASE_CONTROL)
@@ -217,7 +222,27 @@ class JobMaster:
             self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.stages.on_failed, task, exc, msg,
                                  phase=PHASE_CONTROL)
             return
-        self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.fail_job, exc, msg, phase=PHASE_CONTROL)
+        self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self._streaming_failure, exc, msg,
+                             phase=PHASE_CONTROL)
+
+    def _streaming_failure(self, exc: BaseException, message: str) -> None:
+        if self.terminal:
+            return
+        delay = self.restart_tracker.on_failure(self.kernel.now / 1000)
+        if delay is None:
+            hint = ("" if self.restart_strategy.kind != "none" else
+                    " (restart-strategy.type is none, Flink's default without checkpointing: set it, e.g. to "
+                    "fixed-delay, or enable checkpointing to let the job restart)")
+            self.give_up(exc, f"Recovery is suppressed by {self.restart_tracker.describe()}{hint}", message)
+            return
+        self.fail_job(exc, message)
+
+    def give_up(self, exc: BaseException, reason: str, message: str) -> None:
+        """The restart strategy gives up: the job FAILS with Flink's ``JobException`` (the failure that caused it,
+        with the user's traceback, follows in the message and as the exception's cause)."""
+        error = JobException(reason)
+        error.__cause__ = exc
+        self.fail_job(error, f"JobException: {reason}\n{message}")
 
     def mark_failed(self, task: StreamTask, exc: BaseException, user_traceback: str) -> str:
         """The subtask is FAILED (a ``task_failed`` event); returns the failure message for the job."""
