@@ -67,6 +67,7 @@ class RestorePlan:
         if point is None:
             return
         for task in tasks:
+            task.restored_checkpoint_id = point.checkpoint_id
             task.restore = point.assignment.for_subtask(task.vertex_id, task.index)
             task.finished_on_restore = point.own and _finished(point.checkpoint, task)
         for task in tasks:
