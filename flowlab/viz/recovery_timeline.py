@@ -84,10 +84,10 @@ def _spans(transitions: list[tuple[int, str, str]], now_us: int) -> list[dict[st
     for t, _, to in sorted(transitions, key=lambda x: x[0]):
         if to == state:
             continue
-        if state in ("FAILED", "CANCELED") and to not in TERMINAL:
-            attempt += 1
         if t > since:
             out.append({"start_us": since, "end_us": t, "state": state, "attempt": attempt})
+        if state in ("FAILED", "CANCELED") and to not in TERMINAL:
+            attempt += 1
         state, since = to, t
     out.append({"start_us": since, "end_us": max(now_us, since), "state": state, "attempt": attempt, "open": True})
     return out

@@ -28,6 +28,7 @@ REPLAY = "#7c3aed"
 SINK = "#2563eb"
 CHECKPOINT = "#1d4ed8"
 GAP = "#b91c1c"
+RESTORING = "#3b82f6"
 DRAWN_STATES = ("SCHEDULED", "DEPLOYING", "INITIALIZING", "RUNNING", "CANCELING", "FINISHED")
 
 
@@ -202,11 +203,12 @@ def _header(out: list[str], model: dict[str, Any], x: Any, top: float, bottom: f
                        f'{num(y0 - 1)}" fill="none" stroke="{CHECKPOINT}" stroke-width="1.2"/>'
                        f'<path d="M{num(target - 3)} {num(y0 - 6)}L{num(target)} {num(y0)}L{num(target + 3)} '
                        f'{num(y0 - 6)}" fill="none" stroke="{CHECKPOINT}" stroke-width="1.2"/></g>')
-            phases = [(failed, restart, WAIT_FAILED[1], "waiting (restart delay)"),
-                      (restart, running, "#3b82f6", "deploying and restoring")]
-            for a, b, colour, name in phases:
+            phases = [(failed, restart, WAIT_FAILED[1], "waiting (restart delay)", "phase-wait"),
+                      (restart, running, RESTORING, "deploying and restoring", "phase-restore")]
+            for a, b, colour, name, key in phases:
                 if a is None or b is None or b <= a:
                     continue
+                legend.add(key)
                 out.append(f'<rect class="flowlab-rt-phase" x="{num(x(a))}" y="{num(ck_y + 19)}" '
                            f'width="{num(max(x(b) - x(a), 1))}" height="3" fill="{colour}"><title>{esc(name)}: '
                            f'{ms(a)} → {ms(b)} ms ({ms(b - a)} ms)</title></rect>')
@@ -235,7 +237,8 @@ def _axis(out: list[str], x: Any, end_ms: float, y: float) -> None:
 LEGEND = (("running", "running (attempt n)"), ("deploying", "scheduled / deploying / initializing"),
           ("waiting", "failed or canceled, waiting to be restarted"), ("finished", "finished"),
           ("failure", "failure (cause on hover)"), ("checkpoint", "checkpoint (at its trigger time)"),
-          ("restore", "restart → the checkpoint it restores"), ("emit", "records emitted"),
+          ("restore", "restart → the checkpoint it restores"), ("phase-wait", "restart delay"),
+          ("phase-restore", "redeploying and restoring"), ("emit", "records emitted"),
           ("replay", "records replayed after the restore"), ("sink", "records delivered to a sink"),
           ("gap", "gap in a sink's output"))
 
@@ -273,6 +276,9 @@ def _swatch(key: str, x: float, y: float) -> str:
     if key == "restore":
         return (f'<path d="M{num(x + 14)} {num(y)}C{num(x + 14)} {num(y - 9)} {num(x + 2)} {num(y - 9)} {num(x + 2)} '
                 f'{num(y)}" fill="none" stroke="{CHECKPOINT}" stroke-width="1.2"/>')
+    if key in ("phase-wait", "phase-restore"):
+        return (f'<rect x="{num(x)}" y="{num(y - 5)}" width="14" height="3" '
+                f'fill="{WAIT_FAILED[1] if key == "phase-wait" else RESTORING}"/>')
     if key == "gap":
         return (f'<rect x="{num(x)}" y="{num(y - 7)}" width="14" height="7" fill="none" stroke="{GAP}" '
                 f'stroke-dasharray="2 2"/>')
