@@ -5,6 +5,7 @@ one each restart restored from, and each restart's phases. A pure function of th
 ``flowlab.viz.recovery_timeline``."""
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -81,19 +82,35 @@ def _bar(out: list[str], lane: dict[str, Any], s: dict[str, Any], x: Any, y: flo
                        f'fill="#ffffff" pointer-events="none">{esc(label)}</text>')
 
 
-def _ticks(out: list[str], times: Any, x: Any, y: float, h: float, colour: str, css: str, what: str) -> None:
-    """Records as ticks, one per ``BIN`` px column that has any (the count on hover)."""
-    bins: dict[int, int] = {}
-    for t in times:
-        b = int((x(t / 1000) - LABEL_W) // BIN)
-        bins[b] = bins.get(b, 0) + 1
-    for b in sorted(bins):
-        x0 = LABEL_W + b * BIN
-        out.append(f'<rect class="{css}" x="{num(x0)}" y="{num(y)}" width="{num(BIN * 0.75)}" height="{num(h)}" '
-                   f'fill="{colour}"><title>{bins[b]} {what}</title></rect>')
+def _ticks(out: list[str], times: Any, end_ms: float, y: float, h: float, colour: str, css: str, what: str) -> None:
+    """Records as ticks: one per ``BIN`` px column that has any, adjacent columns merged into one bar (the count
+    and times on hover). ``times`` are in time order (the trace's), so each column is counted by bisection: the
+    cost grows with the width, not with the records."""
+    plot = WIDTH - LABEL_W - RIGHT
+    columns = int(plot // BIN) + 1
+    lo, run = 0, None                      # run: [first column, records, first time, last time]
+
+    def flush(end: int) -> None:
+        first, n, t0, t1 = run
+        x0 = LABEL_W + first * BIN
+        span = f"at {ms(t0 / 1000)} ms" if t0 == t1 else f"from {ms(t0 / 1000)} to {ms(t1 / 1000)} ms"
+        out.append(f'<rect class="{css}" x="{num(x0)}" y="{num(y)}" width="{num((end - first) * BIN - BIN / 4)}" '
+                   f'height="{num(h)}" fill="{colour}"><title>{n} {what} {span}</title></rect>')
+
+    for b in range(columns):
+        hi = bisect.bisect_left(times, (b + 1) * BIN / plot * end_ms * 1000, lo) if b < columns - 1 else len(times)
+        if hi > lo:
+            run = [b, hi - lo, times[lo], times[hi - 1]] if run is None else [run[0], run[1] + hi - lo, run[2],
+                                                                               times[hi - 1]]
+        elif run is not None:
+            flush(b)
+            run = None
+        lo = hi
+    if run is not None:
+        flush(columns)
 
 
-def _lane(out: list[str], lane: dict[str, Any], x: Any, y: float, legend: set[str]) -> None:
+def _lane(out: list[str], lane: dict[str, Any], x: Any, end_ms: float, y: float, legend: set[str]) -> None:
     out.append(f'<g class="flowlab-rt-lane" data-vertex="{esc(lane["vertex"])}" data-subtask="{lane["subtask"]}">')
     for s in lane["spans"]:
         _bar(out, lane, s, x, y, legend)
@@ -106,7 +123,7 @@ def _lane(out: list[str], lane: dict[str, Any], x: Any, y: float, legend: set[st
     h = TICK_H / (2 if emitting and len(present) > len(emitting) else 1)
     for times, colour, css, what, key in present:
         ty = y + TICK_Y + (h if key == "sink" and emitting else 0)
-        _ticks(out, times, x, ty, h, colour, css, what)
+        _ticks(out, times, end_ms, ty, h, colour, css, what)
         legend.add(key)
     for f in lane["failures"]:
         fx, fy = x(f["at_us"] / 1000), y + BAR_Y + BAR_H / 2
@@ -317,7 +334,7 @@ def render_recovery_timeline(model: dict[str, Any]) -> str:
             rows[(lane["vertex"], lane["subtask"])] = ly
             out.append(f'<text x="{LABEL_W - 6}" y="{num(ly + 12)}" text-anchor="end" font-size="9" '
                        f'fill="{pal.INK_FAINT}">[{lane["subtask"]}]</text>')
-            _lane(out, lane, x, ly, legend)
+            _lane(out, lane, x, end_ms, ly, legend)
         y += h + 4
         out.append(f'<line x1="0" y1="{num(y - 2)}" x2="{num(WIDTH - RIGHT)}" y2="{num(y - 2)}" '
                    f'stroke="{pal.FRAME_STROKE}" stroke-width="0.5"/>')
