@@ -566,6 +566,12 @@ class Simulation:
             for _ in fast_forward(rt):
                 pass
         self._raise_if_failed()
+        if not rt.terminal:
+            raise JobNotBoundedError(
+                f"The job is still {rt.status} at {rt.kernel.now / 1000:g} virtual ms but nothing is left to happen: "
+                "a real Flink job would wait here forever (a source that waits for input that never comes, or "
+                "tasks that wait for each other). flowlab.Simulation(env) and sim.run(until_ms=...) show where "
+                "it stops.")
         self._note_end()
         result = JobExecutionResult(rt.job_id, rt.kernel.now // 1000, {}, simulation=self)
         result.notes = list(self.notes)   # flowlab extension: what the job did not say (windows never fired)
