@@ -63,7 +63,11 @@ def test_an_open_transaction_holds_the_last_stable_offset_back():
     _cluster([(f"v{i}", 7 * i) for i in range(6)])
     sim = flowlab.Simulation(_pipeline())
     sim.run(until_ms=36)
-    html = render_kafka(sim.snapshot())
+    snap = sim.snapshot()
+    assert snap["kafka"][SERVERS]["readers"] == [{"vertex": "v1", "subtask": 0, "operator": "n1",
+                                                  "name": "Source: kafka", "group_id": "g",
+                                                  "isolation_level": "read_uncommitted", "positions": {"in-0": 6}}]
+    html = render_kafka(snap)
     assert _cells(html, "out") == [(0, "COMMITTED"), (1, "COMMITTED"), (2, "COMMITTED"), (3, "ONGOING"),
                                    (4, "control"), (5, "ONGOING"), (6, "ONGOING")]
     assert re.findall(r'class="flowlab-kafka-mark" data-offset="(\d+)" data-marks="([\w ]+)"', html) == [

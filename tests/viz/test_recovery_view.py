@@ -161,7 +161,7 @@ def _failing_sim() -> flowlab.Simulation:
 
 def test_a_real_failure_is_drawn_on_the_failed_subtask():
     """Source: gen [1] fails at 50 ms; its lane shows the failure with the injected cause, and the view follows
-    the simulation from "No failures yet" to the failure."""
+    the simulation from "No failures yet" to the failure, back before it and forward again."""
     sim = _failing_sim()
     view = RecoveryTimelineView(sim)
     assert "No failures yet" in view.summary.value
@@ -170,6 +170,10 @@ def test_a_real_failure_is_drawn_on_the_failed_subtask():
                         r'([^<]*)</title>', view.svg.value)
     assert unescape(failure.group(1)).startswith("Source: gen [1] failed at 50 ms: RUNNING -> FAILED: "
                                                  "InjectedFailure: injected failure")
+    sim.goto(10)                                   # time travel: back before the failure
+    assert "No failures yet" in view.summary.value and view.svg.value == ""
+    sim.run(until_ms=80)
+    assert 'class="flowlab-rt-failure" data-at="50"' in view.svg.value
 
 
 def test_the_dashboard_shows_the_recovery_tab_once_something_fails():
