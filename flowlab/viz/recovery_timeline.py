@@ -34,7 +34,7 @@ class TimelineTrace:
     def reset(self) -> None:
         self.count = 0
         self.last: tuple | None = None
-        self.states: dict[Lane, list[tuple[int, str, str]]] = {}      # lane -> (µs, from, to)
+        self.states: dict[Lane, list[tuple[int, str, str, int | None]]] = {}   # lane -> (µs, from, to, attempt)
         self.failures: list[dict[str, Any]] = []                        # task_failed
         self.recovery: list[dict[str, Any]] = []                        # "recovery" events
         self.emits: dict[Lane, array] = {}
@@ -60,10 +60,12 @@ class TimelineTrace:
         elif kind == "sink":
             self.sinks.setdefault((e.vertex, e.subtask), array("q")).append(e.time_us)
         elif kind == "task_state" and e.data:
-            self.states.setdefault((e.vertex, e.subtask), []).append((e.time_us, e.data.get("from"), e.data.get("to")))
+            self.states.setdefault((e.vertex, e.subtask), []).append(
+                (e.time_us, e.data.get("from"), e.data.get("to"), e.data.get("attempt")))
         elif kind == "task_failed":
             self.failures.append({"at_us": e.time_us, "vertex": e.vertex, "subtask": e.subtask, "cause": e.detail})
-            self.states.setdefault((e.vertex, e.subtask), []).append((e.time_us, (e.data or {}).get("from"), "FAILED"))
+            self.states.setdefault((e.vertex, e.subtask), []).append(
+                (e.time_us, (e.data or {}).get("from"), "FAILED", None))
         elif kind == "recovery":
             self.recovery.append({"at_us": e.time_us, "vertex": e.vertex, "subtask": e.subtask, "detail": e.detail,
                                   **(e.data or {})})
@@ -76,17 +78,20 @@ def lane_names(vertex: dict[str, Any], index: int) -> set[str]:
             f"{vid} ({index + 1}/{p})"}
 
 
-def _spans(transitions: list[tuple[int, str, str]], now_us: int) -> list[dict[str, Any]]:
-    """Consecutive (start, end, state, attempt) from a lane's transitions; the attempt goes up each time the
-    subtask leaves FAILED or CANCELED for a new execution."""
+def _spans(transitions: list[tuple[int, str, str, int | None]], now_us: int) -> list[dict[str, Any]]:
+    """Consecutive (start, end, state, attempt) from a lane's transitions; the attempt is the one a transition
+    names (``data["attempt"]``), else it goes up each time the subtask leaves FAILED or CANCELED for a new
+    execution."""
     out: list[dict[str, Any]] = []
     state, since, attempt = "CREATED", 0, 0
-    for t, _, to in sorted(transitions, key=lambda x: x[0]):
+    for t, _, to, named in sorted(transitions, key=lambda x: x[0]):
         if to == state:
             continue
         if t > since:
             out.append({"start_us": since, "end_us": t, "state": state, "attempt": attempt})
-        if state in ("FAILED", "CANCELED") and to not in TERMINAL:
+        if named is not None:
+            attempt = int(named)
+        elif state in ("FAILED", "CANCELED") and to not in TERMINAL:
             attempt += 1
         state, since = to, t
     out.append({"start_us": since, "end_us": max(now_us, since), "state": state, "attempt": attempt, "open": True})

@@ -61,7 +61,8 @@ def recovery_events(failed: bool = True) -> list[TraceEvent]:
                                                                    "checkpoint_id": 2, "region": [], "delay_ms": 10}))
         for v, i in LANES:
             old = "FAILED" if (v, i) == ("v1", 1) else "CANCELED"
-            ev.append(_ev(140, "task_state", v, i, f"{old} -> CREATED", {"from": old, "to": "CREATED"}))
+            ev.append(_ev(140, "task_state", v, i, f"{old} -> CREATED (attempt 1)",
+                          {"from": old, "to": "CREATED", "attempt": 1}))
         ev += _lifecycle(140, LANES, running_after=3)
         ev.append(_ev(143, "recovery", None, None, "running", {"phase": "running", "attempt": 1, "checkpoint_id": 2,
                                                                 "region": [], "delay_ms": 10}))

@@ -10,6 +10,7 @@ import flowlab
 from flowlab.common import WatermarkStrategy
 from flowlab.datastream import StreamExecutionEnvironment
 from flowlab.sources import GeneratorSource
+from flowlab.trace import TraceEvent
 from flowlab.viz import Dashboard, RecoveryPanel, RecoveryTimelineView
 from flowlab.viz.recovery_timeline import TimelineTrace, has_failures, lane_names, timeline
 from flowlab.viz.render.recovery_html import render_recovery_summary
@@ -41,6 +42,18 @@ def test_each_lane_has_its_states_per_attempt():
     assert _spans(lanes[("v2", 0)])[2:5] == [("RUNNING", 2, 131, 0), ("CANCELING", 131, 132, 0),
                                              ("CANCELED", 132, 140, 0)]
     assert [lane["regions"] for lane in lanes.values()] == [[1], [1], [1]]
+
+
+def test_a_transition_naming_its_attempt_wins_over_counting():
+    """A subtask restarted in place twice before running (attempt 2 named by the runtime) runs attempt 2."""
+    trace = TimelineTrace()
+    trace.update([TraceEvent(k, t * 1000, "task_state", "v1", 0, None, "", data) for k, (t, data) in enumerate([
+        (0, {"from": "CREATED", "to": "RUNNING"}), (5, {"from": "RUNNING", "to": "FAILED"}),
+        (9, {"from": "FAILED", "to": "CREATED", "attempt": 2}), (10, {"from": "CREATED", "to": "RUNNING"})])])
+    snap = {"now_us": 20_000, "vertices": [{"id": "v1", "name": "v", "parallelism": 1,
+                                            "subtasks": [{"index": 0, "state": "RUNNING"}]}]}
+    (lane,) = timeline(snap, trace)["lanes"]
+    assert _spans(lane) == [("RUNNING", 0, 5, 0), ("FAILED", 5, 9, 0), ("CREATED", 9, 10, 2), ("RUNNING", 10, 20, 2)]
 
 
 def test_region_names_match_the_ways_flink_names_a_subtask():
