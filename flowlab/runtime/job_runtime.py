@@ -17,6 +17,8 @@ from flowlab.graph.stream_graph import StreamEdge
 from flowlab.kernel import Kernel, RandomStreams
 from flowlab.runtime.batch import BatchExecution, BatchStateBackends
 from flowlab.runtime.checkpointing import checkpoint_settings
+from flowlab.runtime.checkpointing.restore import StateAssignment
+from flowlab.runtime.checkpointing.restore_source import RestoreSource
 from flowlab.runtime.cluster.job_master import JobMaster
 from flowlab.runtime.cluster.resource_manager import ResourceManager
 from flowlab.runtime.network.debloater import DebloatSettings
@@ -57,7 +59,7 @@ class SinkResults:
 class JobRuntime:
     """One job on one simulated MiniCluster."""
 
-    def __init__(self, job_graph: JobGraph, seed: int, trace: Trace) -> None:
+    def __init__(self, job_graph: JobGraph, seed: int, trace: Trace, restore_from: RestoreSource | None = None) -> None:
         self.job_graph = job_graph
         self.job_name = job_graph.job_name
         self.settings = job_graph.settings
@@ -100,6 +102,19 @@ class JobRuntime:
         self._create_tasks()
         if self.jobmaster.stages is not None:
             self.jobmaster.stages.make_blocking()
+        # the checkpoint or savepoint this run starts from (execution.state-recovery.path), mapped onto its subtasks
+        self.restore_source = restore_from
+        self.state_assignment: StateAssignment | None = None
+        if restore_from is not None and self.batch is None:
+            self._assign_restored_state(restore_from)
+
+    def _assign_restored_state(self, source: RestoreSource) -> None:
+        assignment = self.state_assignment = source.assign(self.job_graph)
+        for task in self.all_tasks():
+            task.restore = assignment.for_subtask(task.vertex_id, task.index)
+        if self.jobmaster.checkpoints is not None:      # Flink resets the checkpoint id counter past the restored one
+            self.jobmaster.checkpoints.next_id = assignment.checkpoint_id + 1
+        self.jobmaster.restored_from = (source, assignment)
 
     # -- construction -----------------------------------------------------------------------------------
     def _create_tasks(self) -> None:

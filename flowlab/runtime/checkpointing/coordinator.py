@@ -251,8 +251,9 @@ class CheckpointCoordinator:
                     data = None if ack is None else ack.operators[k][1]
                     subs.append({"subtask": t.index, "finished": ack is None or ack.finished,
                                  "state": None if data is None else RawJSON(data)})
-                entry = {"operator_id": node.operator_id, "name": node.name, "vertex": v.id,
-                         "parallelism": v.parallelism, "max_parallelism": v.max_parallelism, "subtasks": subs}
+                entry = {"operator_id": node.operator_hash, "name": node.name, "node": node.operator_id,
+                         "uid": node.uid, "vertex": v.id, "parallelism": v.parallelism,
+                         "max_parallelism": v.max_parallelism, "subtasks": subs}
                 coordinator = pending.coordinator_state.get(node.operator_id)
                 if coordinator is not None:
                     entry["coordinator"] = RawJSON(coordinator)

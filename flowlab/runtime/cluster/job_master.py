@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from flowlab.kernel import Kernel
 from flowlab.runtime.batch import BatchExecution, StageScheduler
 from flowlab.runtime.checkpointing import CheckpointCoordinator, CheckpointSettings
+from flowlab.runtime.checkpointing.restore_source import announce_restore
 from flowlab.runtime.cluster.resource_manager import NoResourceAvailableError, ResourceManager
 from flowlab.runtime.cluster.task_manager import TaskManager, cluster_shape
 from flowlab.runtime.phases import PHASE_CONTROL
@@ -64,6 +65,7 @@ class JobMaster:
         self.stages: StageScheduler | None = None
         if batch is not None:
             self.stages = StageScheduler(self, batch.settings, new_attempt)
+        self.restored_from: Any = None            # (RestoreSource, StateAssignment) when starting from a snapshot
 
     def _next(self, fn: Any, *args: Any) -> None:
         self.kernel.schedule(self.kernel.now, fn, *args, phase=PHASE_CONTROL)
@@ -90,6 +92,8 @@ class JobMaster:
         n = sum(v.parallelism for v in self.job_graph.vertices)
         self.rec.emit(EventKind.JOBMASTER_STARTED, detail=f"Dispatcher started a JobMaster; it built the "
                       f"ExecutionGraph: {n} subtasks, {self.channel_count()} channels")
+        if self.restored_from is not None:
+            announce_restore(self.rec, *self.restored_from)
         self.set_status("CREATED")
         self._next(self._start_scheduling)
 

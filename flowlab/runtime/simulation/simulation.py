@@ -13,6 +13,7 @@ from typing import Any
 
 from flowlab.graph.job_graph import JobGraph
 from flowlab.runtime.batch import CheckpointingIgnoredWarning
+from flowlab.runtime.checkpointing.restore_source import restore_source
 from flowlab.runtime.job_runtime import JobRuntime
 from flowlab.runtime.simulation import arguments as check
 from flowlab.runtime.simulation import backpressure as bp
@@ -60,6 +61,10 @@ class Simulation:
                  horizon_ms: float | None = DEFAULT_HORIZON_MS) -> None:
         self.seed = check.seed(seed)
         self._job_graph: JobGraph = env.get_job_graph(job_name) if not isinstance(env, JobGraph) else env
+        # execution.state-recovery.path: the checkpoint or savepoint to start from, read (and checked) once
+        self._restore_source = restore_source(self._job_graph.settings.get("configuration", {}))
+        if self._restore_source is not None:
+            self._job_graph = self._restore_source.prepare(self._job_graph)
         self._record = record_trace
         self._time_travel = record_trace if time_travel is None else time_travel
         self._travel = TimeTravel(check.count("snapshot_interval", snapshot_interval))
@@ -107,7 +112,7 @@ class Simulation:
             if self._trace is not None:
                 self._replay.remember(self._trace)      # a replay from step 0 must redo its events
             self._trace = Trace(enabled=self._record)
-            self._rt = JobRuntime(self._job_graph, self.seed, self._trace)
+            self._rt = JobRuntime(self._job_graph, self.seed, self._trace, self._restore_source)
             self._rt.start()
             bp.install_metrics(self._rt)
             self._plan.apply(self._rt)

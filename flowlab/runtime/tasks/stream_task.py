@@ -47,6 +47,7 @@ from flowlab.runtime.tasks.outputs import (
     passes_by_reference,
     specialised,
 )
+from flowlab.runtime.tasks.restored_state import note_restored
 from flowlab.runtime.tasks.subtask_checkpoints import SubtaskCheckpointCoordinator
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
 from flowlab.runtime.tasks.watermark_valve import StatusWatermarkValve
@@ -55,6 +56,7 @@ from flowlab.trace import EventKind
 if TYPE_CHECKING:
     from flowlab.graph.job_graph import JobVertex
     from flowlab.runtime.batch.sorted_input import SortingInput
+    from flowlab.runtime.state.task_restore import TaskRestore
     from flowlab.runtime.tasks.environment import TaskEnvironment
 
 RUNNING = "RUNNING"
@@ -110,6 +112,8 @@ class StreamTask(DeferredCopy):
         self.checkpointer: SubtaskCheckpointCoordinator | None = None
         self.input_ended = False
         self.sorted_input: SortingInput | None = None     # BATCH: the keyed input, sorted before it is processed
+        # the state to start from (a checkpoint or savepoint, see checkpointing.restore); set before INITIALIZING
+        self.restore: TaskRestore | None = None
         # time accounting (virtual µs), read by flowlab.runtime.metrics
         self.started_us: int | None = None
         self.ended_us: int | None = None
@@ -169,6 +173,15 @@ class StreamTask(DeferredCopy):
                 self.head = self.sorted_input
 
     def open_operators(self) -> None:
+        restore = self.restore
+        if restore is not None:                  # Flink's initializeState, before any operator opens
+            restored = []
+            for op in self.operators:
+                part = restore.for_operator(op.id)
+                if part is not None:
+                    op.restore_state(part, restore.checkpoint_id)
+                    restored.append((op, part))
+            note_restored(self, restore, restored)
         for op in reversed(self.operators):      # Flink opens tail first
             op.open()
 
