@@ -74,3 +74,28 @@ def final_counts(rows: list[tuple]) -> dict[str, int]:
     for key, n, _ in rows:
         out[key] = n
     return dict(sorted(out.items()))
+
+
+def window_rows() -> list[tuple]:
+    """(arrival ms, (key, 1), event time): every 100 ms one record for 'a' and one for 'b'; event times
+    0..2950, in tumbling windows of 1000 ms."""
+    rows = []
+    for i in range(30):
+        rows.append((i * 100, ("a", 1), i * 100))
+        rows.append((i * 100 + 50, ("b", 1), i * 100 + 50))
+    return rows
+
+
+def window_env(restore: str | None = None, parallelism: int = 2, **extra: Any) -> StreamExecutionEnvironment:
+    """Per key, the sum of each 1000 ms event-time window; no watermarks until the end of the input (only the
+    MAX watermark fires windows), so open windows are state until then."""
+    from flowlab.datastream.window import TumblingEventTimeWindows
+    keys: dict[str, Any] = dict(extra)
+    if restore is not None:
+        keys["execution.state-recovery.path"] = restore
+    env = StreamExecutionEnvironment.get_execution_environment(conf(**keys))
+    env.set_parallelism(parallelism)
+    src = env.from_source(ScriptedSource(window_rows()), WatermarkStrategy.no_watermarks(), "events").uid("events")
+    (src.key_by(lambda r: r[0], key_type=Types.STRING()).window(TumblingEventTimeWindows.of(1000))
+        .sum(1).uid("windows").name("windows").add_sink(lambda v: None).name("out"))
+    return env

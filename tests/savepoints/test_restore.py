@@ -111,3 +111,15 @@ def test_the_deprecated_key_execution_savepoint_path_is_read(tmp_path) -> None:
     assert restored.detail.iloc[0] == (f"JobMaster restores the job from checkpoint 3 at {chk}: state of 3 operator(s) "
                                        "mapped by operator ID; checkpoint ids go on from 4")
     assert second.checkpoints().id.iloc[0] == 4
+
+
+def test_a_restored_job_gives_the_same_result_stepped_and_fast_forwarded(tmp_path) -> None:
+    first = flowlab.Simulation(counting_env(2, str(tmp_path)))
+    chk = run_to_checkpoint(first, 3)
+    stepped = flowlab.Simulation(counting_env(3, str(tmp_path / "a"), restore=chk))
+    stepped.run()
+    fast = flowlab.Simulation(counting_env(3, str(tmp_path / "b"), restore=chk), record_trace=False)
+    fast.run_to_result()
+    assert fast.outputs("out") == stepped.outputs("out")
+    assert fast.now_ms == stepped.now_ms
+    assert fast.checkpoints().drop(columns=["path"]).equals(stepped.checkpoints().drop(columns=["path"]))

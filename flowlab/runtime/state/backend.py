@@ -230,7 +230,7 @@ class KeyedStateBackend:
         if old["type"] != new_type or bool(old.get("ttl")) != new_ttl:
             was = f"TtlSerializer({old['type']})" if old.get("ttl") else old["type"]
             now = f"TtlSerializer({new_type})" if new_ttl else new_type
-            where = "For heap backends, the new" if self.name == "heap" else "The new"
+            where = "For heap backends, the new" if self.name == "hashmap" else "The new"
             raise StateMigrationError(
                 f"{where} state serializer ({now}) must not be incompatible with the old state serializer ({was}). "
                 f"State '{descriptor.name}' of operator '{self.operator_id}' was stored with type {was} and is "

@@ -536,6 +536,8 @@ class StreamTask(DeferredCopy):
             self.checkpointer.handler.on_barrier(channel, element)
             return
         if isinstance(element, EndOfData):
+            if element.stop and self.checkpointer is not None:
+                self.checkpointer.stopping = True       # a stop-with-savepoint: wait for it before finishing
             channel.data_ended = True
             self.network.notify_data_processed(channel)
             rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id,
@@ -543,7 +545,7 @@ class StreamTask(DeferredCopy):
             if all(c.data_ended for g in self.gates if g.input_number == n for c in g.channels):
                 self.ended_inputs.add(n)
             if not self.input_ended and all(c.data_ended or c.finished for g in self.gates for c in g.channels):
-                self._end_of_input()
+                self._end_of_input(element)
             return
         if isinstance(element, EndOfPartition):
             channel.finished = True
@@ -584,21 +586,35 @@ class StreamTask(DeferredCopy):
         edge = self.vertex.in_edges[self.gates.index(channel.gate)]
         return f"{edge.source.id}[{channel.producer}]"
 
-    def _end_of_input(self) -> None:
+    def _end_of_input(self, end: EndOfData = END_OF_DATA) -> None:
         """All input consumed. With checkpointing and ``checkpoints-after-tasks-finish`` (FLIP-147) the operators
-        finish, EndOfData goes downstream and the task waits for its final checkpoint; otherwise it finishes."""
+        finish, EndOfData goes downstream and the task waits for its final checkpoint; otherwise it finishes.
+        A stop-with-savepoint without drain ends the input without finishing the operators (they keep what they
+        hold for the savepoint)."""
         cp = self.checkpointer
         if cp is None or not cp.waits_for_final_checkpoint:
             self._finish()
             return
         self.input_ended = True
-        for op in self.operators:
-            op.finish()
+        if end.drain:
+            for op in self.operators:
+                op.finish()
         for p in self.partitions:
             p.flush_all()
-            p.broadcast_event(END_OF_DATA)
+            p.broadcast_event(end)
         cp.on_input_ended()
         self.maybe_finish()
+
+    def stop_input(self, end: EndOfData) -> None:
+        """Stop-with-savepoint reached this source: it reads nothing more; with drain it first emits the MAX
+        watermark (every event-time timer and window downstream fires); then EndOfData goes out, before the
+        savepoint's barrier (Flink's ``stopOperatorForStopWithSavepoint``)."""
+        head = self.operators[0] if self.operators else None
+        if isinstance(head, SourceOperator):
+            head.stop()
+            if end.drain:
+                head.end_of_input()
+        self._end_of_input(end)
 
     def downstream_processed_all_data(self) -> None:
         if self.checkpointer is not None:
