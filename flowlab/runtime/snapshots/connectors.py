@@ -14,7 +14,6 @@ import os
 from typing import Any
 
 from flowlab.runtime.job_runtime import JobRuntime
-from flowlab.runtime.operators.kafka_reader import KafkaSourceReader
 
 MAX_RECORDS = 500          # records shown per partition (the newest)
 
@@ -72,8 +71,8 @@ def _kafka_readers(rt: JobRuntime) -> dict[str, list[dict[str, Any]]]:
     for task in rt.all_tasks():
         for op in task.operators:
             reader = op.__dict__.get("reader")
-            if not isinstance(reader, KafkaSourceReader) or reader.broker is None:
-                continue
+            if not hasattr(reader, "committed_only") or getattr(reader, "broker", None) is None:
+                continue                          # not a KafkaSourceReader, or not opened yet
             out.setdefault(reader.broker.servers, []).append({
                 "vertex": task.vertex_id, "subtask": task.index, "operator": op.id, "name": op.name,
                 "group_id": reader.source.group_id, "isolation_level": reader.source.isolation_level,
