@@ -11,19 +11,21 @@ and a ``uid`` on the new step.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from typing import Any
 
+from flowlab.common import Types
+from flowlab.datastream.functions import KeyedProcessFunction, RuntimeContext
+from flowlab.datastream.state import ValueStateDescriptor
 from flowlab.exercises.result import CheckResult
 
 TITLE = "Exercise 10 — version 2 from version 1's savepoint, at parallelism 3"
 PAGES = ["home", "search", "shop", "about", "help", "checkout"]
 USERS = ["ann", "ben", "cai", "dee", "eve"]
-PER_PARTITION = 40
-GAP_MS = 15                     # one click every 15 ms on each partition
+CLICKS = 80
+GAP_MS = 8                      # one click every 8 ms
 STOP_MS = 300                   # version 1 runs this long, then stops with a savepoint
 PARALLELISM = 3
 RESTORE_KEY = "execution.state-recovery.path"
@@ -39,8 +41,13 @@ def _click(i: int) -> tuple[str, str]:
 
 
 def partitions() -> list[list[tuple[int, tuple[str, str]]]]:
-    """The clicks as ScriptedSource partitions: (arrival ms, (user, page))."""
-    return [[(GAP_MS * i + 7 * p, _click(2 * i + p)) for i in range(PER_PARTITION)] for p in range(2)]
+    """The clicks as ScriptedSource partitions, (arrival ms, (user, page)): like a Kafka topic keyed by user, all
+    clicks of a user are in one partition (ann, cai, eve in 0; ben, dee in 1), so they stay in order."""
+    parts: list[list[tuple[int, tuple[str, str]]]] = [[], []]
+    for i in range(CLICKS):
+        user, page = _click(i)
+        parts[USERS.index(user) % 2].append((GAP_MS * i, (user, page)))
+    return parts
 
 
 def clicks_source() -> Any:
@@ -49,42 +56,33 @@ def clicks_source() -> Any:
     return ScriptedSource(partitions=partitions())
 
 
-def _functions() -> tuple[type, type]:
-    from flowlab.common import Types
-    from flowlab.datastream import KeyedProcessFunction
-    from flowlab.datastream.state import ValueStateDescriptor
+class CountViews(KeyedProcessFunction):
+    """The number of clicks on the current page, in the keyed ValueState "views" (as in the lesson)."""
 
-    class CountViews(KeyedProcessFunction):
-        """The number of clicks on the current page, in the keyed ValueState "views"."""
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.views = runtime_context.get_state(ValueStateDescriptor("views", Types.LONG()))
 
-        def open(self, runtime_context: Any) -> None:
-            self.views = runtime_context.get_state(ValueStateDescriptor("views", Types.LONG()))
-
-        def process_element(self, click: Any, ctx: Any) -> Any:
-            n = (self.views.value() or 0) + 1
-            self.views.update(n)
-            yield ctx.get_current_key(), n
-
-    class DropReloads(KeyedProcessFunction):
-        """Keyed by user: drops a click on the page the same user clicked last (a reload)."""
-
-        def open(self, runtime_context: Any) -> None:
-            self.last = runtime_context.get_state(ValueStateDescriptor("last page", Types.STRING()))
-
-        def process_element(self, click: Any, ctx: Any) -> Any:
-            if self.last.value() != click[1]:
-                self.last.update(click[1])
-                yield click
-
-    return CountViews, DropReloads
+    def process_element(self, click: Any, ctx: KeyedProcessFunction.Context) -> Any:
+        n = (self.views.value() or 0) + 1
+        self.views.update(n)
+        yield ctx.get_current_key(), n
 
 
-CountViews, DropReloads = _functions()
+class DropReloads(KeyedProcessFunction):
+    """Keyed by user: drops a click on the page the same user clicked last (a reload), as in the lesson."""
+
+    def open(self, runtime_context: RuntimeContext) -> None:
+        self.last = runtime_context.get_state(ValueStateDescriptor("last page", Types.STRING()))
+
+    def process_element(self, click: Any, ctx: KeyedProcessFunction.Context) -> Any:
+        if self.last.value() != click[1]:
+            self.last.update(click[1])
+            yield click
 
 
 def version_1(config: dict[str, str] | None = None) -> Any:
     """Version 1 as it ran in production: no uid on any operator."""
-    from flowlab.common import Configuration, Types, WatermarkStrategy
+    from flowlab.common import Configuration, WatermarkStrategy
     from flowlab.datastream import StreamExecutionEnvironment
 
     conf = Configuration()
@@ -222,7 +220,7 @@ def _check(version_2: Callable[[str], Any], directory: str, result: CheckResult)
     if v1_ids["count"] not in mapped:
         page = next(iter(want))
         result.fail(f"the views version 1 counted were dropped: {page!r} ends at {final.get(page)} instead of "
-                    f"{want[page]}. execution.state-recovery.ignore-unclaimed-state throws away the state no operator "
+                    f"{want[page]}. {IGNORE_KEY} throws away the state no operator "
                     "claims — here the count's; it is for state you mean to lose")
         result.note(f"hint: give the count the ID the savepoint keeps its state under, .set_uid_hash("
                     f"{v1_ids['count']!r}), and remove ignore-unclaimed-state")
