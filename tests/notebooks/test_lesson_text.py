@@ -194,6 +194,7 @@ def test_lessons_use_exactly_these_non_pyflink_calls(calls_per_lesson: dict[str,
         "06": ["DataStream.add_sink", "DataStream.set_processing_cost", "GeneratorSource"],
         "07": ["GeneratorSource", "ScriptedSource"],
         "08": ["DataStream.add_sink", "DataStream.set_processing_cost", "GeneratorSource", "ScriptedSource"],
+        "10": ["ScriptedSource"],
         "11": ["GeneratorSource", "ScriptedSource"],
     }
 
