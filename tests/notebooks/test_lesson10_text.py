@@ -109,12 +109,15 @@ def test_cancel_deletes_the_checkpoint_and_keeps_the_savepoint(lesson: dict[str,
 # -- 2. stop with a savepoint, restore ------------------------------------------------------------------------
 def test_stop_with_savepoint_finishes_the_job_after_31_clicks(lesson: dict[str, Any]) -> None:
     printed, _ = _cell(lesson, 'client = page_views().execute_async("page views")')
-    status, counts = printed.splitlines()
-    assert status.startswith("JobStatus.FINISHED — savepoint: savepoints/savepoint-")
+    requested, written, where, counts = printed.splitlines()
+    assert requested == "at 300 ms: done = False, job JobStatus.RUNNING"
+    assert written == "at 305.007 ms: done = True, job JobStatus.FINISHED"
+    assert where.startswith("savepoint: savepoints/savepoint-")
     assert counts == "views when it stopped: {'about': 3, 'checkout': 4, 'help': 7, 'home': 7, 'search': 4, 'shop': 6}"
     assert sum(lesson["views"](lesson["before"]).values()) == 31
     assert sum(1 for part in lesson["CLICKS"] for arrival, _ in part if arrival <= 300) == 31
-    _said("The job is FINISHED", "By 300 ms it had read 31 clicks", "Stop the job at 300 ms")
+    _said("the future is not done, the job RUNNING", "`result()` ran the job on until 305.007 ms",
+          "the job is FINISHED", "By 300 ms it had read 31 clicks", "Stop the job at 300 ms")
 
 
 def test_the_restored_job_ends_as_if_never_stopped(lesson: dict[str, Any]) -> None:
