@@ -52,13 +52,17 @@ def recovery_events(failed: bool = True) -> list[TraceEvent]:
     if failed:
         ev.append(_ev(130, "task_failed", "v1", 1, "RUNNING -> FAILED: RuntimeException: boom",
                       {"from": "RUNNING", "to": "FAILED", "traceback": "RuntimeException: boom"}))
-        ev.append(_ev(130, "recovery", "v1", 1, "failure", {"phase": "failure", "attempt": 0, "checkpoint_id": None,
-                                                            "region": ["v1[0]", "v1[1]", "v2[0]"], "delay_ms": 10}))
+        ev.append(_ev(130, "recovery", "v1", 1, "JobMaster: v1[1] failed (RuntimeException: boom)", {
+            "phase": "failure", "attempt": 0, "checkpoint_id": None, "region": ["v1[1]"], "delay_ms": None}))
         for v, i in (("v1", 0), ("v2", 0)):
             ev.append(_ev(131, "task_state", v, i, "RUNNING -> CANCELING", {"from": "RUNNING", "to": "CANCELING"}))
             ev.append(_ev(132, "task_state", v, i, "CANCELING -> CANCELED", {"from": "CANCELING", "to": "CANCELED"}))
-        ev.append(_ev(140, "recovery", None, None, "restarting", {"phase": "restarting", "attempt": 1,
-                                                                   "checkpoint_id": 2, "region": [], "delay_ms": 10}))
+        ev.append(_ev(130, "recovery", None, None, "restart 1 (fixed delay 10 ms)", {
+            "phase": "restarting", "attempt": 1, "checkpoint_id": None, "region": ["v1[0]", "v1[1]", "v2[0]"],
+            "delay_ms": 10}))
+        ev.append(_ev(140, "recovery", None, None, "restart 1: restore the state of checkpoint 2", {
+            "phase": "restoring", "attempt": 1, "checkpoint_id": 2, "region": ["v1[0]", "v1[1]", "v2[0]"],
+            "delay_ms": None}))
         for v, i in LANES:
             old = "FAILED" if (v, i) == ("v1", 1) else "CANCELED"
             ev.append(_ev(140, "task_state", v, i, f"{old} -> CREATED (attempt 1)",

@@ -123,6 +123,19 @@ def test_the_summary_lists_strategies_and_each_restart():
             "checkpoint 2 (triggered at 100 ms) v2[0] 23 ms") in text
 
 
+def test_without_the_section_the_restarts_are_read_from_the_recovery_events():
+    """No ``snapshot["recovery"]``: restart 1 comes from the failure, restarting, restoring and running events."""
+    model = _model(section=False)
+    assert model["restarts"] == [{"number": 1, "cause": "JobMaster: v1[1] failed (RuntimeException: boom)",
+                                  "taskmanager": None, "failed_task": "v1[1]", "failed_at_ms": 130.0,
+                                  "region": ["v1[0]", "v1[1]", "v2[0]"], "restart_at_ms": 140.0,
+                                  "running_at_ms": 143.0, "restored_checkpoint": 2, "attempt": 1,
+                                  "restore_ms": 100.0, "gaps": model["restarts"][0]["gaps"]}]
+    assert ("1 130 ms v1[1] JobMaster: v1[1] failed (RuntimeException: boom) v1[0], v1[1], v2[0] 140 ms (+10 ms) "
+            "143 ms checkpoint 2 (triggered at 100 ms) v2[0] 23 ms") in plain(render_recovery_summary(model))
+    assert 'class="flowlab-rt-restore" data-checkpoint="2"' in render_recovery_timeline(model)
+
+
 def test_no_failure_says_so_with_or_without_the_recovery_section():
     with_section = _model(failed=False)
     assert plain(render_recovery_summary(with_section)) == (

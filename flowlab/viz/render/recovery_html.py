@@ -7,6 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from flowlab.viz.render.recovery_svg import short_ms
 from flowlab.viz.render.svg import ms, truncate
 
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:12px;color:#1f2933"
@@ -57,7 +58,7 @@ def render_recovery_summary(model: dict[str, Any]) -> str:
         restored = ("from scratch" if ck is None else f"checkpoint {ck}"
                     + (f' <span style="color:#8a94a3">(triggered at {ms(r["restore_ms"])} ms)</span>'
                        if r.get("restore_ms") is not None else ""))
-        gaps = "; ".join(f'{escape(v)}[{i}] {ms((g["end_us"] - g["start_us"]) / 1000)} ms'
+        gaps = "; ".join(f'{escape(v)}[{i}] {short_ms((g["end_us"] - g["start_us"]) / 1000)} ms'
                          + (" so far" if g["open"] else "") for (v, i), g in sorted(r["gaps"].items()))
         region = ", ".join(map(str, r.get("region") or ()))
         rows.append(f'<tr class="flowlab-rt-row" data-restart="{r["number"]}" style="vertical-align:top">'

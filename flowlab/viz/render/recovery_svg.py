@@ -33,6 +33,11 @@ RESTORING = "#3b82f6"
 DRAWN_STATES = ("SCHEDULED", "DEPLOYING", "INITIALIZING", "RUNNING", "CANCELING", "FINISHED")
 
 
+def short_ms(value: float) -> str:
+    """A duration for a label: whole ms from 10 ms on, one decimal below (the exact value is on hover)."""
+    return f"{value:.0f}" if value >= 10 else ms(round(value, 1))
+
+
 def _scale(model: dict[str, Any]) -> tuple[float, Any]:
     end_ms = max([model["now_us"] / 1000, 1.0] + [float(r.get("running_at_ms") or 0) for r in model["restarts"]])
     plot = WIDTH - LABEL_W - RIGHT
@@ -147,13 +152,14 @@ def _gaps(out: list[str], model: dict[str, Any], rows: dict[tuple[str, int], flo
             if x1 - x0 < 2:
                 continue
             legend.add("gap")
-            length = ms((g["end_us"] - g["start_us"]) / 1000)
-            text = (f"no output since {ms(g['start_us'] / 1000)} ms" if g["open"] else f"no output for {length} ms")
+            length = short_ms((g["end_us"] - g["start_us"]) / 1000)
+            text = (f"no output since {short_ms(g['start_us'] / 1000)} ms" if g["open"]
+                    else f"no output for {length} ms")
             tip = (f"{key[0]}[{key[1]}] delivered nothing from {ms(g['start_us'] / 1000)} ms to "
-                   + ("now" if g["open"] else f"{ms(g['end_us'] / 1000)} ms ({length} ms)")
+                   + ("now" if g["open"] else f"{ms(g['end_us'] / 1000)} ms ({ms((g['end_us'] - g['start_us']) / 1000)} ms)")
                    + f": restart {r['number']} (failure at {ms(r.get('failed_at_ms'))} ms)")
             out.append(f'<g class="flowlab-rt-gap" data-restart="{r["number"]}" data-vertex="{esc(key[0])}" '
-                       f'data-subtask="{key[1]}" data-ms="{length}"><title>{esc(tip)}</title>'
+                       f'data-subtask="{key[1]}" data-ms="{ms((g["end_us"] - g["start_us"]) / 1000)}"><title>{esc(tip)}</title>'
                        f'<rect x="{num(x0)}" y="{num(y + TICK_Y - 1)}" width="{num(x1 - x0)}" height="{TICK_H + 2}" '
                        f'fill="none" stroke="{GAP}" stroke-width="1" stroke-dasharray="2 2"/>')
             if text_width(text, 8) + 4 <= x1 - x0:
