@@ -15,9 +15,9 @@ from flowlab.datastream.functions import Function, RuntimeContext, TimerService
 from flowlab.datastream.output_tag import OutputTag
 from flowlab.graph.key_groups import key_group_range_for_operator
 from flowlab.runtime.elements import LONG_MIN
-from flowlab.runtime.records import IMMUTABLE, is_immutable
 from flowlab.runtime.operators.function_contexts import FunctionInitContext, FunctionSnapshotContextImpl
 from flowlab.runtime.operators.timer_service import InternalTimerService
+from flowlab.runtime.records import IMMUTABLE, is_immutable
 from flowlab.runtime.state import KeyedStateBackend
 from flowlab.runtime.state.key_group_snapshot import snapshot_key_groups
 from flowlab.runtime.state.operator_state import OperatorStateBackend

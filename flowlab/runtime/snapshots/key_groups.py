@@ -19,18 +19,7 @@ from typing import Any
 
 from flowlab.graph.key_groups import key_group_range_for_operator
 from flowlab.runtime.job_runtime import JobRuntime
-from flowlab.runtime.keys import state_key
-from flowlab.runtime.state.key_group_snapshot import snapshot_key_groups
-
-
-def _counts(groups: dict[int, dict[str, Any]]) -> list[list[int]]:
-    """[[key group, distinct keys with state], ...] of ``{kg: {state name: [(key, ns, value)]}}``."""
-    out = []
-    for kg in sorted(groups):
-        keys = {repr(state_key(k)) for entries in groups[kg].values() for k, _, _ in entries}
-        if keys:
-            out.append([kg, len(keys)])
-    return out
+from flowlab.runtime.tasks.restored_state import backend_keys_per_key_group, keys_per_key_group
 
 
 def _subtask(index: int, owned: range, counts: list[list[int]]) -> dict[str, Any]:
@@ -50,7 +39,7 @@ def key_groups_snapshot(rt: JobRuntime) -> dict[str, Any]:
                 backend = getattr(op, "backend", None)
                 if backend is None or not hasattr(backend, "restored"):
                     continue
-                subs.append(_subtask(t.index, backend.key_groups, _counts(snapshot_key_groups(backend))))
+                subs.append(_subtask(t.index, backend.key_groups, backend_keys_per_key_group(backend)))
             if not subs:
                 continue
             operators.append({"operator": node.operator_id, "name": node.name, "vertex": v.id,
@@ -70,5 +59,5 @@ def _before(entry: dict[str, Any] | None) -> dict[str, Any] | None:
     for i in range(p):
         snap = entry["subtasks"].get(i, {}).get("state") or {}
         groups = {kg: g.get("states", {}) for kg, g in (snap.get("keyed") or {}).items()}
-        subs.append(_subtask(i, key_group_range_for_operator(max_p, p, i), _counts(groups)))
+        subs.append(_subtask(i, key_group_range_for_operator(max_p, p, i), keys_per_key_group(groups)))
     return {"parallelism": p, "subtasks": subs}
