@@ -47,6 +47,7 @@ from flowlab.runtime.tasks.outputs import (
     passes_by_reference,
     specialised,
 )
+from flowlab.runtime.tasks.restart import finish_on_restore, recovered_queue
 from flowlab.runtime.tasks.restored_state import note_restored
 from flowlab.runtime.tasks.subtask_checkpoints import SubtaskCheckpointCoordinator
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
@@ -112,6 +113,11 @@ class StreamTask(DeferredCopy):
         self.checkpointer: SubtaskCheckpointCoordinator | None = None
         self.input_ended = False
         self.sorted_input: SortingInput | None = None     # BATCH: the keyed input, sorted before it is processed
+        self.replay_until = 0            # a restarted source: how far its earlier attempts read (replays up to it)
+        self.finished_on_restore = False  # restarted from a checkpoint taken after it had finished (FLIP-147)
+        self.restored_checkpoint_id: int | None = None   # a restarted attempt: the checkpoint it restores
+        self.recovered_input: list[Any] = []             # an unaligned checkpoint's in-flight records for it
+        self.recovered: deque[tuple[InputChannel, Any]] = deque()     # ... still to process, before new input
         # the state to start from (a checkpoint or savepoint, see checkpointing.restore); set before INITIALIZING
         self.restore: TaskRestore | None = None
         # time accounting (virtual µs), read by flowlab.runtime.metrics
@@ -173,6 +179,8 @@ class StreamTask(DeferredCopy):
                 self.head = self.sorted_input
 
     def open_operators(self) -> None:
+        if self.finished_on_restore:
+            return                               # deployed as finished: its operators do not open (tasks.restart)
         restore = self.restore
         if restore is not None:                  # Flink's initializeState, before any operator opens
             restored = []
@@ -266,6 +274,10 @@ class StreamTask(DeferredCopy):
         debloat = self.job.debloat
         if debloat.enabled:
             BufferDebloater(self, debloat, self.kernel, self.recorder, self.network).start()
+        if self.finished_on_restore:
+            self.post_mail(finish_on_restore, (self,))
+        elif self.recovered_input:
+            self.recovered = recovered_queue(self)
         self.wake()
 
     def _flush_timer(self) -> None:
@@ -281,6 +293,13 @@ class StreamTask(DeferredCopy):
         if self.wake_call is not None:
             self.wake_call.cancel()
             self.wake_call = None
+
+    def discard_network(self) -> int:
+        """This attempt ends for a restart: its partitions and gates are released, so nothing it had in flight or
+        queued reaches anyone (a new attempt gets new ones). Returns the number of buffers discarded."""
+        self.available.clear()
+        self.current = None
+        return sum(p.release() for p in self.partitions) + sum(g.release() for g in self.gates)
 
     # -- scheduling -----------------------------------------------------------------------------------
     def wake(self, at: int | None = None) -> None:
@@ -445,8 +464,11 @@ class StreamTask(DeferredCopy):
         value, ts = src.emit_next()       # a source task receives nothing: Flink counts it as records out
         rec = self.recorder
         if rec.enabled:
+            data = {"position": src.position(), "timestamp": ts}
+            if src.replaying:             # emitted before by an earlier attempt: a replay after a restore
+                data["replay"] = True
             rec.emit(EventKind.SOURCE_EMIT, self.vertex.id, self.index, src.id,
-                     describe((value, ts)), {"position": src.position(), "timestamp": ts})
+                     describe((value, ts)) + (" (replay)" if src.replaying else ""), data)
         else:
             rec.tick()
         return now
@@ -454,6 +476,9 @@ class StreamTask(DeferredCopy):
     def _input_step(self) -> int | None:
         cur = self.current
         if cur is None:
+            if self.recovered:             # an unaligned checkpoint's in-flight records come first (tasks.restart)
+                self._process(*self.recovered.popleft())
+                return self.kernel.now
             if not self.available:         # BATCH: once the input ended, the sorted records one by one
                 return None if self.sorted_input is None else self.sorted_input.emit_next()
             channel = self.available.popleft()
@@ -645,6 +670,10 @@ class StreamTask(DeferredCopy):
             p.broadcast_event(EndOfPartition())
         for op in self.operators:
             op.close()
+        self.finish_now()
+
+    def finish_now(self) -> None:
+        """FINISHED: stop the time accounting, decline pending checkpoints, tell the JobMaster."""
         self._end_accounting()
         if self.checkpointer is not None:
             self.checkpointer.on_finished()
