@@ -89,14 +89,6 @@ class GeneratorReader:
         self.clock = task.kernel
         self.anchor_us = task.kernel.now
 
-    def snapshot_position(self) -> dict[str, Any]:
-        """How many of its indices this subtask emitted."""
-        return {"position": self.position}
-
-    def restore_position(self, state: dict[str, Any]) -> None:
-        """Go on after ``state["position"]`` of its indices; the rate limiter starts afresh now."""
-        self.position = self.anchor_position = state["position"]
-
     def _index(self) -> int:
         return self.subtask + self.position * self.parallelism
 
