@@ -430,6 +430,33 @@ def test_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[s
     assert not missing, f"{lesson}: no element matches {missing} after run-all (counts: {counts})"
 
 
+# Lesson 10: the key groups of the counting operator before (p=2) and after (p=3) the restore, the two runs of key
+# groups that move (43–63 from subtask 0 to 1, 86–127 from 1 to 2) and the three pages that move with them; the
+# exercise's check.
+KG_SUBTASK = "svg.flowlab-key-groups g.flowlab-kg-subtask"
+KG_MOVED = "svg.flowlab-key-groups g.flowlab-kg-segment.flowlab-kg-moved"
+KG_MOVED_KEY = '.flowlab-kg-keys tr.flowlab-kg-key-row[data-moved="1"]'
+
+
+def test_lesson10_draws_the_key_groups_that_move_on_a_rescale(tmp_path: Path) -> None:
+    """Lesson 10 in a real browser: 2 + 3 subtask boxes with Flink's ranges, exactly the moved runs 43–63 (0 → 1)
+    and 86–127 (1 → 2), the moved pages shop, help and checkout, the summary's 63 of 128, and the exercise's
+    check rendered as not yet passed."""
+    _require_browser()
+    notebook = ROOT / "notebooks" / "10_savepoints_and_rescaling.ipynb"
+    ranges = [f'{KG_SUBTASK}[data-first="{a}"][data-last="{b}"]'
+              for a, b in ((0, 63), (64, 127), (0, 42), (43, 85), (86, 127))]
+    moved = [f'{KG_MOVED}[data-first="43"][data-last="63"][data-from="0"][data-to="1"]',
+             f'{KG_MOVED}[data-first="86"][data-last="127"][data-from="1"][data-to="2"]']
+    counts = run_all_and_find(notebook, tmp_path, "10", [KG_SUBTASK, KG_MOVED, KG_MOVED_KEY, *ranges, *moved,
+                                                         ".flowlab-check"],
+                              {".flowlab-kg-moves": "63 of 128", ".flowlab-check": "Not yet"})
+    assert (counts[KG_SUBTASK], counts[KG_MOVED], counts[KG_MOVED_KEY]) == (5, 2, 3), counts
+    assert all(counts[sel] == 1 for sel in ranges + moved), counts
+    assert counts[".flowlab-kg-moves containing '63 of 128'"] == 1, counts
+    assert counts[".flowlab-check containing 'Not yet'"] == 2, counts
+
+
 ENDLESS = """\
 import flowlab
 from flowlab.common import WatermarkStrategy
@@ -544,12 +571,14 @@ MOVED_KEY = '.flowlab-kg-keys tr.flowlab-kg-key-row[data-moved="1"]'
 FINISHED_PART = '.flowlab-file-sinks tr.flowlab-part-file[data-state="finished"]'
 PENDING_PART = '.flowlab-file-sinks tr.flowlab-part-file[data-state="pending"]'
 FAILURE_MARK = 'svg.flowlab-recovery-timeline g.flowlab-rt-lane[data-vertex="v1"][data-subtask="1"] g.flowlab-rt-failure'
+RESTORE_ARC = "svg.flowlab-recovery-timeline g.flowlab-rt-restore"
 
 
 def test_end_to_end_views_in_the_browser(tmp_path: Path) -> None:
     """The Kafka topic with its open transaction (three records, the last stable offset, what read_committed
     reads), the key groups of a 2 -> 3 rescale (two runs of moving key groups), a FileSink's finished and pending
-    part files and a failure on the recovery timeline are drawn on the page."""
+    part files, and on the recovery timeline a task failure and a lost TaskManager with the checkpoints their
+    restarts restored are drawn on the page."""
     _require_browser()
     from playwright.sync_api import expect, sync_playwright
 
@@ -582,10 +611,13 @@ def test_end_to_end_views_in_the_browser(tmp_path: Path) -> None:
             expect(page.locator(PENDING_PART)).to_have_count(1)
             expect(page.locator(".flowlab-file-readers")).to_contain_text("A reader sees 1 finished file(s), 3 line(s).")
             failure = page.locator(FAILURE_MARK)
-            expect(failure).to_have_count(1)
-            failure.scroll_into_view_if_needed()
-            expect(failure).to_be_visible()
-            assert failure.get_attribute("data-at") == "50"
+            expect(failure).to_have_count(2)             # the task failure, then the lost TaskManager
+            failure.first.scroll_into_view_if_needed()
+            expect(failure.first).to_be_visible()
+            assert [failure.nth(i).get_attribute("data-at") for i in range(2)] == ["50", "120"]
+            restores = page.locator(RESTORE_ARC)
+            expect(restores).to_have_count(2)
+            assert [restores.nth(i).get_attribute("data-checkpoint") for i in range(2)] == ["2", "4"]
             page.locator("svg.flowlab-recovery-timeline").screenshot(path=str(ARTIFACTS / "recovery-timeline.png"))
             page.screenshot(path=str(ARTIFACTS / "end-to-end-views-page.png"), full_page=True)
         except BaseException:
