@@ -103,4 +103,8 @@ class JobClient:
 
     @property
     def simulation(self) -> Any:
+        """The Simulation the job runs in (flowlab extension: for views and time travel; PyFlink has no such
+        attribute)."""
+        from flowlab.datastream.pyflink_compat import check
+        check(self._env, "JobClient.simulation")
         return self._sim

@@ -124,8 +124,10 @@ def test_without_uids_a_structural_change_breaks_the_mapping(tmp_path) -> None:
     with pytest.raises(StateRestoreError) as err:
         flowlab.Simulation(_with_extra_map(path))
     assert "Cannot map checkpoint/savepoint state for operator" in str(err.value)
-    assert str(err.value).endswith("(The state was written by operator 'count' without a uid. Give the "
-                                   "operator that should take it over the same uid, or set "
+    op_id = str(err.value).split("state for operator ")[1].split(" ")[0]
+    assert str(err.value).endswith(f"(The state was written by operator 'count' without a uid, so its ID was "
+                                   "generated from the old job's structure. Give the operator that should take it "
+                                   f"over set_uid_hash('{op_id}'), or set "
                                    "execution.state-recovery.ignore-unclaimed-state: true to drop it.)")
     unchanged = flowlab.Simulation(counting_env(2, interval=0, uid=None, restore=path))
     unchanged.run()

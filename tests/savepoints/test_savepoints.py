@@ -31,7 +31,7 @@ def test_a_savepoint_is_written_in_flinks_layout_and_the_job_goes_on(tmp_path) -
     sim.run()
     history = sim.checkpoints()
     assert history[["id", "type"]].values.tolist()[:4] == [
-        [1, "CHECKPOINT"], [2, "CHECKPOINT"], [3, "Savepoint"], [4, "CHECKPOINT"]]
+        [1, "CHECKPOINT"], [2, "CHECKPOINT"], [3, "SAVEPOINT"], [4, "CHECKPOINT"]]
     _, contents = read_restore_path(path)
     assert (contents["type"], contents["savepoint_type"], contents["format_type"]) == ("SAVEPOINT", "Savepoint",
                                                                                         "CANONICAL")
@@ -45,7 +45,7 @@ def test_savepoints_work_with_checkpointing_off_and_default_to_the_configured_di
     sim.run(until_ms=250)
     path = sim.trigger_savepoint()
     assert os.path.dirname(path) == str(tmp_path)
-    assert sim.checkpoints()[["id", "status", "type"]].values.tolist() == [[1, "COMPLETED", "Savepoint"]]
+    assert sim.checkpoints()[["id", "status", "type"]].values.tolist() == [[1, "COMPLETED", "SAVEPOINT"]]
     sim.run()
     assert sim.job_status == "FINISHED"
 
@@ -72,6 +72,9 @@ def test_a_savepoint_is_relocatable_and_restores_with_its_state_files(tmp_path) 
     restored = flowlab.Simulation(counting_env(3, interval=0, restore=moved))
     restored.run()
     assert final_counts(restored.outputs("out")) == _uninterrupted_counts()
+    restores = restored.trace[restored.trace.kind == "state_restored"].detail.tolist()
+    assert restores[0].startswith("JobMaster restores the job from savepoint 1 at ")
+    assert len(restores) > 1 and all(d.startswith("restores savepoint 1: ") for d in restores[1:]), restores
 
 
 def test_stop_with_savepoint_finishes_the_job_and_counts_continue_after_a_restore(tmp_path) -> None:

@@ -162,7 +162,7 @@ class CheckpointCoordinator(SavepointMixin):
         alignment = s.alignment if savepoint is None else ("ALIGNED" if s.exactly_once else "AT_LEAST_ONCE")
         stats = CheckpointStats(n, now, alignment, [(t.vertex_id, t.index) for t in waiting],
                                 [(t.vertex_id, t.index) for t in finished])
-        stats.kind = "CHECKPOINT" if savepoint is None else savepoint.savepoint_type
+        stats.kind = "CHECKPOINT" if savepoint is None else savepoint.rest_type
         self.history.append(stats)
         canceller = self.kernel.schedule(now + s.timeout_ms * 1000, self._expire, n, phase=PHASE_CONTROL)
         self.pending[n] = _Pending(stats, canceller, savepoint)

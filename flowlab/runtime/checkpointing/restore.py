@@ -33,6 +33,7 @@ class StateAssignment:
 
     checkpoint_id: int
     path: str | None
+    kind: str = "checkpoint"                          # or "savepoint" (the _metadata's type)
     tasks: dict[tuple[str, int], TaskRestore] = field(default_factory=dict)
     unclaimed: list[dict[str, Any]] = field(default_factory=list)   # dropped state: operator id, name, uid
     mapped: dict[str, str] = field(default_factory=dict)            # stored operator id -> runtime operator id
@@ -67,7 +68,8 @@ def assign_state(checkpoint: dict[str, Any], job_graph: JobGraph, *, ignore_uncl
     for v in job_graph.vertices:
         for node in v.operators:
             nodes[node.operator_hash] = (node, v)
-    out = StateAssignment(checkpoint["checkpoint_id"], path or checkpoint.get("path"))
+    out = StateAssignment(checkpoint["checkpoint_id"], path or checkpoint.get("path"),
+                          "savepoint" if checkpoint.get("type") == "SAVEPOINT" else "checkpoint")
     claimed: list[tuple[str, dict[str, Any], StreamNode, JobVertex]] = []
     for op_id, entry in checkpoint["operators"].items():
         found = nodes.get(op_id)
@@ -80,9 +82,11 @@ def assign_state(checkpoint: dict[str, Any], job_graph: JobGraph, *, ignore_uncl
                     f"operator {op_id} to the new program, because the operator is not available in the new program. "
                     "If you want to allow to skip this, you can set the --allowNonRestoredState option on the CLI."
                     f" (The state was written by operator '{entry['name']}'"
-                    + (f" with uid '{entry['uid']}'" if entry.get("uid") else " without a uid") + ". Give the "
-                    "operator that should take it over the same uid, or set execution.state-recovery."
-                    "ignore-unclaimed-state: true to drop it.)")
+                    + (f" with uid '{entry['uid']}'. Give the operator that should take it over the same uid"
+                       if entry.get("uid") else
+                       f" without a uid, so its ID was generated from the old job's structure. Give the operator "
+                       f"that should take it over set_uid_hash('{op_id}')")
+                    + ", or set execution.state-recovery.ignore-unclaimed-state: true to drop it.)")
             out.unclaimed.append({"operator_id": op_id, "name": entry["name"], "uid": entry.get("uid")})
             continue
         node, v = found
@@ -134,7 +138,7 @@ def _assign_operator(out: StateAssignment, op_id: str, entry: dict[str, Any], no
             continue
         task = out.tasks.get((v.id, i))
         if task is None:
-            task = out.tasks[(v.id, i)] = TaskRestore(out.checkpoint_id, out.path)
+            task = out.tasks[(v.id, i)] = TaskRestore(out.checkpoint_id, out.path, out.kind)
         task.operators[node.operator_id] = part
 
 
@@ -161,6 +165,6 @@ def _assign_channel_state(out: StateAssignment, checkpoint: dict[str, Any],
                 "unchanged job, or take a savepoint — always aligned — and restore that.)")
         task = out.tasks.get((v.id, subtask))
         if task is None:
-            task = out.tasks[(v.id, subtask)] = TaskRestore(out.checkpoint_id, out.path)
+            task = out.tasks[(v.id, subtask)] = TaskRestore(out.checkpoint_id, out.path, out.kind)
         task.input_channel_state = list(c["input"])
         task.output_channel_state = list(c["output"])

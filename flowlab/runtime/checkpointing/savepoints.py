@@ -46,8 +46,14 @@ class SavepointRequest:
     stop: EndOfData | None = None      # stop-with-savepoint: what the sources send (drain or not)
 
     @property
+    def rest_type(self) -> str:
+        """The checkpoint history's ``type``, as Flink's REST API names it: ``SAVEPOINT``, or ``SYNC_SAVEPOINT`` for
+        a stop-with-savepoint (the job stops with it)."""
+        return "SAVEPOINT" if self.stop is None else "SYNC_SAVEPOINT"
+
+    @property
     def savepoint_type(self) -> str:
-        """Flink's ``SavepointType`` name (shown in the checkpoint history's ``type`` column)."""
+        """Flink's ``SavepointType`` name (written into the savepoint's ``_metadata``)."""
         if self.stop is None:
             return "Savepoint"
         return "Terminate Savepoint" if self.stop.drain else "Suspend Savepoint"

@@ -39,7 +39,7 @@ class CheckpointStats:
     reason: str | None = None
     path: str | None = None
     acks: dict[tuple[str, int], SubtaskStats] = field(default_factory=dict)
-    kind: str = "CHECKPOINT"                     # or a savepoint: Savepoint | Suspend Savepoint | Terminate Savepoint
+    kind: str = "CHECKPOINT"                     # or SAVEPOINT | SYNC_SAVEPOINT (Flink's REST names)
 
     @property
     def state_size(self) -> int:

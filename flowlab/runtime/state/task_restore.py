@@ -47,6 +47,7 @@ class TaskRestore:
 
     checkpoint_id: int
     path: str | None                                  # where the checkpoint or savepoint was read from
+    kind: str = "checkpoint"                          # or "savepoint" (its _metadata says which)
     operators: dict[str, OperatorRestore] = field(default_factory=dict)   # runtime operator id (``n<id>``) -> part
     input_channel_state: list[Any] = field(default_factory=list)        # (edge, channel, elements), unaligned
     output_channel_state: list[Any] = field(default_factory=list)

@@ -35,7 +35,7 @@ def note_restored(task: StreamTask, restore: TaskRestore, restored: list[tuple[A
     if restore.input_channel_state or restore.output_channel_state:
         parts.append("in-flight data of its channels")
     rec.emit(EventKind.STATE_RESTORED, task.vertex_id, task.index, None,
-             f"restores checkpoint {restore.checkpoint_id}: " + "; ".join(parts),
+             f"restores {restore.kind} {restore.checkpoint_id}: " + "; ".join(parts),
              {"checkpoint_id": restore.checkpoint_id, "operators": ops})
 
 
