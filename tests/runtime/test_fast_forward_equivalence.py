@@ -284,6 +284,7 @@ def _facts(sim: flowlab.Simulation) -> dict[str, Any]:
         "metrics": metrics.to_dict("records"),
         "checkpoints": sim.checkpoints().to_json(orient="records"),
         "connectors": _connector_facts(sim),
+        "recovery": sim.snapshot()["recovery"],
     }
 
 
@@ -348,6 +349,54 @@ def test_scripted_faults_give_the_same_run(kind: str, target: str) -> None:
             sim.kill_taskmanager(target, at_ms=1.5)
     a, b = _run_both(backpressure, plan)
     assert a["status"] == "FAILED"
+    for field in a:
+        assert a[field] == b[field], field
+
+
+RESTART = {"restart-strategy.type": "fixed-delay", "restart-strategy.fixed-delay.attempts": "5",
+           "restart-strategy.fixed-delay.delay": "3 ms"}
+
+
+def _restarting(build: Callable[[], StreamExecutionEnvironment], **conf: str) -> Callable[[], StreamExecutionEnvironment]:
+    def with_restarts() -> StreamExecutionEnvironment:
+        env = build()
+        for k, v in {**RESTART, **conf}.items():
+            env.get_configuration().set_string(k, v)
+        return env
+    return with_restarts
+
+
+RECOVERY_CASES = {
+    # no checkpoints: from scratch; checkpoints aligned / unaligned: restored state, in-flight data first
+    "from scratch, task": (_restarting(backpressure), [("task", "Map", 1, 1.5)]),
+    "aligned, task twice": (_restarting(checkpointed("aligned")), [("task", "Map", 1, 30), ("task", "Map", 0, 61)]),
+    "unaligned, task": (_restarting(checkpointed("unaligned")), [("task", "Map", 0, 45)]),
+    "at-least-once, taskmanager": (_restarting(checkpointed("at-least-once"),
+                                               **{"minicluster.number-of-taskmanagers": "2",
+                                                  "flowlab.cluster.taskmanager-replacement-delay": "20 ms"}),
+                                   [("taskmanager", "tm-2", 0, 33)]),
+    "full failover, windows": (_restarting(lambda: _checkpointing(windows(), unaligned=True),
+                                           **{"jobmanager.execution.failover-strategy": "full"}),
+                               [("task", "v2", 0, 40)]),
+    "kafka exactly-once": (_restarting(kafka_to_kafka), [("task", "Map", 1, 25)]),
+    "files exactly-once": (_restarting(files_to_files), [("task", "Map", 0, 20)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECOVERY_CASES))
+def test_restarts_give_the_same_run(name: str) -> None:
+    """Failures, restarts, restored checkpoints, replays: the same in both modes (rows, events, the recovery
+    timeline, what the connectors wrote)."""
+    build, faults = RECOVERY_CASES[name]
+
+    def plan(sim: flowlab.Simulation) -> None:
+        for kind, target, subtask, at in faults:
+            if kind == "task":
+                sim.fail(target, subtask, at_ms=at)
+            else:
+                sim.kill_taskmanager(target, at_ms=at)
+    a, b = _run_both(build, plan)
+    assert a["recovery"]["restarts"], "no restart happened"
     for field in a:
         assert a[field] == b[field], field
 

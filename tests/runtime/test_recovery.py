@@ -280,3 +280,33 @@ def test_the_snapshot_while_restarting_has_no_restart_time_yet() -> None:
     sim.run()
     (restart,) = sim.snapshot()["recovery"]["restarts"]
     assert (restart["restart_at_ms"], restart["running_at_ms"], sim.job_status) == (None, None, "RESTARTING")
+
+
+def test_time_travel_across_a_restart_replays_it_exactly() -> None:
+    """back() from after the restart to before the failure, then forward again: the same events, digest and
+    outputs; goto() into the middle of the restart lands on the same state."""
+    sim = _keyed()
+    sim.run()
+    events = [repr(e) for e in sim.events()]
+    digest, lines = sim.trace_digest(), sim.printed_lines()
+    restoring = next(e.step for e in sim.events() if e.kind == "recovery" and e.data["phase"] == "restoring")
+    canceling = next(e.step for e in sim.events() if e.kind == "recovery" and e.data["phase"] == "canceling")
+    sim.goto(canceling)
+    assert sim.job_status == "RESTARTING" and sim.snapshot()["recovery"]["restarts"][0]["restart_at_ms"] is None
+    sim.goto(restoring)
+    assert sim.snapshot()["recovery"]["restarts"][0]["restart_at_ms"] == 51.0
+    sim.back(restoring)                          # before the failure
+    assert sim.snapshot()["recovery"]["restarts"] == []
+    sim.run()
+    assert [repr(e) for e in sim.events()] == events
+    assert (sim.trace_digest(), sim.printed_lines()) == (digest, lines)
+
+
+def test_reset_replays_faults_and_restarts() -> None:
+    sim = _two_taskmanagers()
+    sim.kill_taskmanager("tm-2", at_ms=95)
+    sim.run()
+    digest = sim.trace_digest()
+    sim.reset()
+    sim.run()
+    assert sim.trace_digest() == digest and len(sim.snapshot()["recovery"]["restarts"]) == 1

@@ -5,8 +5,9 @@ Flink's ``SchedulerBase.restoreState``: every restarted subtask gets its part of
 of that one — before it is deployed: keyed state of the key groups it owns, operator state, timers, a source's
 splits and positions, a sink's writer state and pending committables (``checkpointing.restore.assign_state``),
 and the in-flight data of an unaligned checkpoint, which it processes before any new input. A subtask that had
-finished before a checkpoint of this run is deployed as finished (FLIP-147: it only sends the end of its output;
-what a job started from is restored as at the start, however it ended). Without a
+already FINISHED when a checkpoint of this run was triggered is deployed as finished (FLIP-147: it only sends the end
+of its output); one whose input had ended but that took part (a sink holding the committables of its last
+transaction) restores its state as usual. Without a
 checkpoint the subtasks start from scratch. The sources' split enumerators (operator coordinators, on the
 JobMaster) are reset too: to the checkpoint when every subtask of the source restarts (``resetToCheckpoint``),
 else per restarted subtask, taking back the splits handed out since (``subtaskReset``).
@@ -33,6 +34,7 @@ class RestorePoint:
     checkpoint: dict[str, Any]
     assignment: StateAssignment
     own: bool = True               # a checkpoint of this run (not the savepoint or checkpoint it started from)
+    finished: frozenset[tuple[str, int]] = frozenset()   # subtasks already FINISHED when it was triggered
 
     def __deepcopy__(self, memo: dict) -> RestorePoint:
         return self                                   # read-only once built
@@ -54,7 +56,9 @@ class RestorePlan:
             n = cc.completed[-1].checkpoint_id
             if self._cached is None or self._cached.checkpoint_id != n:
                 checkpoint = cc.read(n)
-                self._cached = RestorePoint(n, checkpoint, assign_state(checkpoint, self.jm.job_graph))
+                stats = next(s for s in cc.history if s.checkpoint_id == n)
+                self._cached = RestorePoint(n, checkpoint, assign_state(checkpoint, self.jm.job_graph),
+                                            finished=frozenset(stats.finished_tasks))
             return self._cached
         if self.jm.restored_from is not None:
             source, assignment = self.jm.restored_from
@@ -69,7 +73,7 @@ class RestorePlan:
         for task in tasks:
             task.restored_checkpoint_id = point.checkpoint_id
             task.restore = point.assignment.for_subtask(task.vertex_id, task.index)
-            task.finished_on_restore = point.own and _finished(point.checkpoint, task)
+            task.finished_on_restore = (task.vertex_id, task.index) in point.finished
         for task in tasks:
             task.recovered_input = _recovered_input(point, task)
 
@@ -88,18 +92,6 @@ class RestorePlan:
                 else:
                     for i in mine:
                         coordinator.subtask_reset(i, checkpoint_id)
-
-
-def _finished(checkpoint: dict[str, Any], task: Any) -> bool:
-    """Whether every operator of the subtask had finished when the checkpoint was taken (FLIP-147)."""
-    flags = []
-    for node in task.vertex.operators:
-        entry = checkpoint["operators"].get(node.operator_hash)
-        if entry is None:
-            return False
-        sub = entry["subtasks"].get(task.index)
-        flags.append(bool(sub and sub.get("finished")))
-    return bool(flags) and all(flags)
 
 
 def _recovered_input(point: RestorePoint, task: Any) -> list[tuple[int, int, list[Any]]]:

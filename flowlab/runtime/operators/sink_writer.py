@@ -104,15 +104,18 @@ class SinkWriterOperator(StreamOperator):
         committables = self.writer.prepare_commit(False)
         if committables:
             self.pending.append((checkpoint_id, committables))
+        # what the end of input prepared belongs to the first checkpoint after it (the final one, FLIP-147)
+        self.pending = [(checkpoint_id if n == END_OF_INPUT else n, c) for n, c in self.pending]
         snap = super().snapshot_state(checkpoint_id, timestamp_ms) or {"keyed": None, "operator_state": None}
         snap["operator"] = {"writer": self.writer.snapshot_state(checkpoint_id),
                             "committables": [[n, list(c)] for n, c in self.pending]}
         return snap
 
     def notify_checkpoint_complete(self, checkpoint_id: int) -> None:
-        """Checkpoint ``checkpoint_id`` completed: commit what it (and every earlier one) prepared; after the end of
-        input, this is the final checkpoint and everything is committed."""
-        self._commit_up_to(None if self.input_ended else checkpoint_id, f"checkpoint {checkpoint_id} completed")
+        """Checkpoint ``checkpoint_id`` completed: commit what it (and every earlier one) prepared — after the end of
+        input, the final checkpoint covers the last commit too. (A checkpoint taken before the end of input does
+        not: committing it then would show records a restore from that checkpoint writes again.)"""
+        self._commit_up_to(checkpoint_id, f"checkpoint {checkpoint_id} completed")
         notify = getattr(self.writer, "notify_checkpoint_complete", None)
         if notify is not None:
             notify(checkpoint_id)

@@ -118,6 +118,7 @@ class StreamTask(DeferredCopy):
         self.restored_checkpoint_id: int | None = None   # a restarted attempt: the checkpoint it restores
         self.recovered_input: list[Any] = []             # an unaligned checkpoint's in-flight records for it
         self.recovered: deque[tuple[InputChannel, Any]] = deque()     # ... still to process, before new input
+        self.replaying_input = False      # processing one of them now (its trace event says ``replay``)
         # the state to start from (a checkpoint or savepoint, see checkpointing.restore); set before INITIALIZING
         self.restore: TaskRestore | None = None
         # time accounting (virtual µs), read by flowlab.runtime.metrics
@@ -477,7 +478,9 @@ class StreamTask(DeferredCopy):
         cur = self.current
         if cur is None:
             if self.recovered:             # an unaligned checkpoint's in-flight records come first (tasks.restart)
+                self.replaying_input = True
                 self._process(*self.recovered.popleft())
+                self.replaying_input = False
                 return self.kernel.now
             if not self.available:         # BATCH: once the input ended, the sorted records one by one
                 return None if self.sorted_input is None else self.sorted_input.emit_next()
@@ -520,8 +523,10 @@ class StreamTask(DeferredCopy):
             head.records_in += 1
             self.cost += head.cost
             if rec.enabled:
-                rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id,
-                         describe(element), {"from": channel.producer, "input": n, "timestamp": ts})
+                data = {"from": channel.producer, "input": n, "timestamp": ts}
+                if self.replaying_input:      # in flight at the restored (unaligned) checkpoint: processed again
+                    data["replay"] = True
+                rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id, describe(element), data)
             else:
                 rec.tick()
             if n == 1:
