@@ -58,6 +58,17 @@ class OrderedLog:
                 pending = keyed[writer] = []
             pending.append((key, entry))
 
+    def pending(self, writer: int) -> list[tuple[Any, Any]] | None:
+        """The list ``writer``'s entries go to while tasks run ahead, for a writer that appends ``(key, entry)``
+        itself (the compiled sinks, ``flowlab.runtime.tasks.compiled_operators``); None while stepping."""
+        keyed = self.keyed
+        if keyed is None:
+            return None
+        pending = keyed.get(writer)
+        if pending is None:
+            pending = keyed[writer] = []
+        return pending
+
     def settle(self, before: Any = None) -> SharedLog:
         """Merge the writers' entries (with a key below ``before``, or all) into the log, in key order."""
         keyed = self.keyed

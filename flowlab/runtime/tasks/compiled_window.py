@@ -1,0 +1,173 @@
+"""The compiled form of ``WindowOperator.process_element`` for event-time tumbling and sliding windows with the
+default trigger (see ``compiled_chain.py`` for the protocol).
+
+Per element, as the operator does it: assign the windows; skip a window already past its cleanup time; add
+the element to the window's contents (heap state: reducing, aggregating, or the list of a process / apply
+window function); note it in the window history; the ``EventTimeTrigger`` registers a timer at the window's
+end (or fires at once, a late but allowed element: the operator's own ``_act``); register the cleanup timer;
+an element added to no window that is late goes to the operator's ``_late``. Timers are registered only when
+not already there (``InternalTimerService`` keeps one per key, window and time, so registering again is a
+no-op); a tumbling window is made once per start and reused (equal windows are the same dict keys).
+
+Only those assigners with ``EventTimeTrigger`` itself compile: no evictor, no merging (session) windows,
+no TTL on the contents, the heap backend. Firing and cleanup happen at watermarks, which the ordinary
+operator handles.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flowlab.datastream.triggers import EventTimeTrigger, TriggerResult
+from flowlab.datastream.window import SlidingEventTimeWindows, TimeWindow, TumblingEventTimeWindows
+from flowlab.runtime.elements import LONG_MAX, LONG_MIN
+from flowlab.runtime.operators.timer_service import InternalTimerService
+from flowlab.runtime.operators.window import WindowOperator
+from flowlab.runtime.records import IMMUTABLE, deep_copy, is_immutable
+from flowlab.runtime.state.heap_backend import HeapKeyedStateBackend
+from flowlab.runtime.tasks.compiled_chain import ChainBuilder, Emit
+from flowlab.runtime.tasks.compiled_keys import key_scope
+
+_INTERNED = 64          # tumbling windows kept per operator (elements mostly fall into the newest few)
+
+
+def compile_window(op: WindowOperator, b: ChainBuilder, copy_input: bool) -> Emit | None:
+    assigner = op.assigner
+    tumbling = type(assigner) is TumblingEventTimeWindows
+    if not (tumbling or type(assigner) is SlidingEventTimeWindows) or type(op.trigger) is not EventTimeTrigger:
+        return None
+    backend = op.backend
+    contents = op.window_state
+    timers = op.timer_service
+    if (op.evictor is not None or op.merging or type(backend) is not HeapKeyedStateBackend or backend.key_listeners
+            or contents.meta.ttl is not None or type(timers) is not InternalTimerService):
+        return None
+    scope = key_scope(op, b)
+    add = _contents_adder(op)
+    history = op.history
+    kernel = op.task.kernel
+    lateness = op.allowed_lateness
+    live = timers._event_set            # (time, key, window) -> registration: what registering again would find
+    register = timers.register_event_time_timer
+    size, offset = assigner.size, assigner.offset % assigner.size
+    interned: dict[int, TimeWindow] = {}
+    assigner_ctx = op.assigner_ctx
+    cost = op.cost
+    seen = 0
+
+    def flush() -> None:
+        nonlocal seen
+        op.records_in += seen
+        seen = 0
+    b.counter(flush)
+
+    def prepare() -> None:
+        nonlocal live
+        live = timers._event_set
+    b.prepares.append(prepare)
+
+    def process(value: Any, ts: int | None) -> int:
+        nonlocal seen
+        if copy_input and type(value) not in IMMUTABLE and not is_immutable(value):
+            value = deep_copy(value)
+        seen += 1
+        ident = scope(value)
+        if tumbling and ts is not None and ts != LONG_MIN:
+            start = ts - (ts - offset) % size
+            window = interned.get(start)
+            if window is None:
+                if len(interned) >= _INTERNED:
+                    interned.clear()
+                window = interned[start] = TimeWindow(start, start + size)
+            windows: Any = (window,)
+        else:
+            windows = assigner.assign_windows(value, ts, assigner_ctx)   # sliding; or it explains the timestamp
+        watermark = timers.current_watermark
+        spent = cost
+        skipped = True
+        for window in windows:
+            last = window.end - 1                       # max_timestamp()
+            cleanup = last + lateness
+            if cleanup > LONG_MAX:
+                cleanup = LONG_MAX
+            if cleanup <= watermark:
+                continue                                # the window is gone (_is_window_late)
+            skipped = False
+            spent += add(ident, window, value, ts)
+            history.added((ident, window), window, watermark, True, kernel.now / 1000)
+            if last <= watermark:                       # EventTimeTrigger: late but allowed, fire at once
+                op.trigger_ctx.window = window
+                op._act(TriggerResult.FIRE, window, window)
+            elif (last, ident, window) not in live:
+                register(ident, window, last)
+            if cleanup != LONG_MAX and (cleanup, ident, window) not in live:
+                register(ident, window, cleanup)
+        if skipped and ts is not None and ts + lateness <= watermark:
+            op._late(value, ts, windows)
+        return spent
+    return process
+
+
+def _contents_adder(op: WindowOperator) -> Any:
+    """``add(ident, window, value, ts) -> µs``: the element into the window's contents, as the heap state handle
+    adds it (reducing / aggregating: a read and a write; list: one append), charging the accesses."""
+    handle = op.window_state
+    backend = op.backend
+    meta = handle.meta
+    check = meta.check
+    access_ns = backend.costs.heap_access_ns
+
+    def charge(accesses: int) -> int:
+        carry = backend.cost_ns + accesses * access_ns
+        backend.cost_ns = carry % 1000
+        return carry // 1000
+
+    if op.buffered:
+        def add_to_list(ident: Any, window: Any, value: Any, ts: int | None) -> int:
+            spent = charge(1)
+            element = (value, ts)
+            if check is not None:
+                handle._element(element)
+            store = handle.store
+            k = (ident, window)
+            elements = store.get(k)
+            if elements is None:
+                store[k] = [element]
+            else:
+                elements.append(element)
+            return spent
+        return add_to_list
+    if op.mode == "reduce":
+        reduce = meta.reduce
+
+        def add_reduced(ident: Any, window: Any, value: Any, ts: int | None) -> int:
+            if value is None:
+                handle.namespace = window
+                handle.add(None)
+                return 0
+            spent = charge(2)
+            store = handle.store
+            k = (ident, window)
+            current = store.get(k)
+            new = value if current is None else reduce(current, value)
+            if check is not None:
+                handle._checked(new)
+            store[k] = new
+            return spent
+        return add_reduced
+    agg = meta.descriptor.agg_function
+
+    def add_aggregated(ident: Any, window: Any, value: Any, ts: int | None) -> int:
+        if value is None:
+            handle.namespace = window
+            handle.add(None)
+            return 0
+        spent = charge(2)
+        store = handle.store
+        k = (ident, window)
+        acc = store.get(k)
+        acc = agg.add(value, agg.create_accumulator() if acc is None else acc)
+        if check is not None:
+            handle._checked(acc)
+        store[k] = acc
+        return spent
+    return add_aggregated
