@@ -1,16 +1,20 @@
-"""The compiled form of the common operators (see ``compiled_chain.py`` for the protocol).
+"""What each compiled operator does to one record, written as code into a task's loop (``chain_codegen.py``).
 
-Each ``compile_<kind>(op, builder, copy_input)`` returns a closure ``process(value, ts) -> cost`` that does what
-``op.process_element`` does for one record, in the same order (the user function, the state access, the hand-
-over to the output), or None when ``op`` is set up in a way only the ordinary operator handles. The closures
-count in cells and add the counts to the operators in ``flush``; an error a user function raises leaves every
-count as the ordinary path would have left it.
+``write_operator(w, op, value, ts, copy_input)`` writes the lines that do what ``op.process_element(value, ts)``
+does, in the same order (the user function, the state access, the hand-over to the output), with the counts
+where the ordinary path counts (an error a user function raises leaves them as the ordinary path would), and
+adds the operator's virtual µs to ``cost``. ``write_output`` writes the hand-over to every target of an
+operator's main output: the next chained operator (with its copy where the hand-over serialises), the network
+(``network_output``), or, for anything else, the ordinary ``collect``. An operator without a writer, or set up
+in a way only the ordinary operator handles, runs as it is (``_write_boundary``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from flowlab.common.watermark_strategy import BoundedOutOfOrdernessWatermarks, NoWatermarksGenerator
+from flowlab.datastream.output_tag import OutputTag
+from flowlab.runtime.operators.java_strings import print_text
 from flowlab.runtime.operators.rolling import RollingReduceOperator, reduce_returned_none
 from flowlab.runtime.operators.simple import (
     FilterOperator,
@@ -23,317 +27,272 @@ from flowlab.runtime.operators.source import SourceOperator
 from flowlab.runtime.operators.split_watermarks import SplitWatermarkEmitter
 from flowlab.runtime.operators.timestamps import TimestampsAndWatermarksOperator
 from flowlab.runtime.operators.window import WindowOperator
-from flowlab.runtime.records import IMMUTABLE, RecordNotSerializableError, deep_copy, is_immutable
 from flowlab.runtime.state.heap_backend import HeapKeyedStateBackend
-from flowlab.runtime.tasks.compiled_chain import ChainBuilder, Emit
-from flowlab.runtime.tasks.compiled_keys import key_scope
-from flowlab.runtime.tasks.compiled_window import compile_window
-from flowlab.runtime.tasks.outputs import named_error
+from flowlab.runtime.tasks.chain_codegen import LoopWriter
+from flowlab.runtime.tasks.compiled_keys import write_key_scope
+from flowlab.runtime.tasks.compiled_network import write_network
+from flowlab.runtime.tasks.compiled_window import window_closure
+from flowlab.runtime.tasks.outputs import (
+    ChainedOutput,
+    CopyingChainedOutput,
+    NetworkOutput,
+    TypedOperatorOutput,
+    converted_output,
+)
 
-Compiler = Callable[[Any, ChainBuilder, bool], "Emit | None"]
+# Watermark generators whose ``on_event`` only looks at the record (emits nothing): called without the care
+# that ordinary code needs.
+_QUIET_GENERATORS = (BoundedOutOfOrdernessWatermarks, NoWatermarksGenerator)
 
 
-def compile_source(op: SourceOperator, b: ChainBuilder) -> Callable[[], int]:
-    """``SourceOperator.emit_next``: read the next element (it has arrived), give the job its own copy, assign
-    the timestamp, emit, let the watermark generator see it."""
-    poll = op.reader.poll
-    emitter = op.emitter
-    down, convert = b.output(op)
-    cost = op.cost
-    read = out = 0
+def write_operator(w: LoopWriter, op: Any, value: str, ts: str, copy_input: bool = False) -> None:
+    """The code of ``op`` taking the record ``(value, ts)``, handed over by a copying output if ``copy_input``."""
+    writer = WRITERS.get(type(op))
+    if writer is None or not writer(w, op, None, None, True):        # the dry run says whether it compiles
+        _write_boundary(w, op, value, ts, copy_input)
+        return
+    if copy_input:
+        value = w.copy_of(value)
+    w.compiled.append(op.name)
+    w.line(f"# -- {op.name} ({op.node.kind}) --")
+    writer(w, op, value, ts, False)
 
-    def flush() -> None:
-        nonlocal read, out
-        op.records_in += read
-        op.records_out += out
-        read = out = 0
-    b.counter(flush)
-    timestamp_of = on_record = None
-    if emitter is not None:
-        timestamp_of, on_record = emitter.timestamp_of, emitter.on_record
-    per_split = isinstance(emitter, SplitWatermarkEmitter)
+
+def write_output(w: LoopWriter, op: Any, name: str, value: str, ts: str) -> None:
+    """The hand-over of ``op``'s result ``value`` to its main output (``OperatorOutput.collect``); ``name`` is
+    the code's name for ``op``."""
+    out = op.output
+    if isinstance(out, TypedOperatorOutput):
+        convert = w.const(lambda v, c=out.convert, o=op: converted_output(c, v, o, "output"), "convert")
+        converted = w.local("converted")
+        w.line(f"{converted} = {convert}({value})")
+        value = converted
+    w.line(f"{w.counter(name, 'records_out')} += 1")
+    with w.naming_errors(name):
+        for target in out.main:
+            kind = type(target)
+            if kind in (ChainedOutput, CopyingChainedOutput) and target.input_number == 1:
+                write_operator(w, target.operator, value, ts, copy_input=kind is CopyingChainedOutput)
+            elif kind is NetworkOutput:
+                write_network(w, target, value, ts)
+            else:
+                w.ordinary(f"{w.const(target, 'target')}.collect({value}, {ts})")
+
+
+def _write_boundary(w: LoopWriter, op: Any, value: str, ts: str, copy_input: bool) -> None:
+    """An operator that does not compile: from here on the ordinary chain (``ChainedOutput.collect``)."""
+    name = w.const(op, "op")
+    if copy_input:
+        value = w.copy_of(value)
+    w.line(f"# -- {op.name} ({op.node.kind}): the ordinary operator --")
+    w.line(f"cost += {name}.cost")
+    w.ordinary(f"{name}.records_in += 1", f"{name}.process_element({value}, {ts})")
+
+
+# -- the operators -----------------------------------------------------------------------------------------
+# Each writer(w, op, value, ts, dry) returns whether ``op`` compiles; with ``dry`` it only answers.
+
+def write_source(w: LoopWriter, op: SourceOperator) -> list[str]:
+    """``SourceOperator.emit_next`` for a source whose record has arrived (``run`` checks it before each unit):
+    read it, give the job its own copy, assign the timestamp, emit it, let the watermark generator see it.
+    Returns the lines that end the batch when the next record has not arrived by the next unit's time ``t``."""
+    name = w.const(op, "source")
     reader = op.reader
-
-    def emit_next() -> int:
-        nonlocal read, out
-        value, ts = poll()
-        if type(value) not in IMMUTABLE and not is_immutable(value):
-            value = deep_copy(value)
-        read += 1
-        if timestamp_of is not None:
-            ts = timestamp_of(value, ts)
-        emitted = value if convert is None else convert(value)
-        out += 1
-        try:
-            spent = cost + down(emitted, ts)
-        except RecordNotSerializableError as exc:
-            raise named_error(exc, op) from exc.__cause__
-        if on_record is not None:
-            if per_split:
-                on_record(value, ts, reader.last_split)
-            else:
-                on_record(value, ts)
-        return spent
-    return emit_next
-
-
-def compile_map(op: MapOperator, b: ChainBuilder, copy_input: bool) -> Emit:
-    call = op.call
-    down, convert = b.output(op)
-    cost = op.cost
-    seen = out = 0
-
-    def flush() -> None:
-        nonlocal seen, out
-        op.records_in += seen
-        op.records_out += out
-        seen = out = 0
-    b.counter(flush)
-
-    def process(value: Any, ts: int | None) -> int:
-        nonlocal seen, out
-        if copy_input and type(value) not in IMMUTABLE and not is_immutable(value):
-            value = deep_copy(value)
-        seen += 1
-        result = call(value)
-        if convert is not None:
-            result = convert(result)
-        out += 1
-        try:
-            return cost + down(result, ts)
-        except RecordNotSerializableError as exc:
-            raise named_error(exc, op) from exc.__cause__
-    return process
-
-
-def compile_filter(op: FilterOperator, b: ChainBuilder, copy_input: bool) -> Emit:
-    call = op.call
-    down, convert = b.output(op)
-    if convert is not None:            # a filter's output is its input type: never typed (see _PASS_THROUGH)
-        return None
-    cost = op.cost
-    seen = out = 0
-
-    def flush() -> None:
-        nonlocal seen, out
-        op.records_in += seen
-        op.records_out += out
-        seen = out = 0
-    b.counter(flush)
-
-    def process(value: Any, ts: int | None) -> int:
-        nonlocal seen, out
-        if copy_input and type(value) not in IMMUTABLE and not is_immutable(value):
-            value = deep_copy(value)
-        seen += 1
-        if not call(value):
-            return cost
-        out += 1
-        try:
-            return cost + down(value, ts)
-        except RecordNotSerializableError as exc:
-            raise named_error(exc, op) from exc.__cause__
-    return process
-
-
-def compile_flat_map(op: FlatMapOperator, b: ChainBuilder, copy_input: bool) -> Emit:
-    """``FlatMapOperator.process_element`` → ``emit_all``: results that are not plain records (a side output
-    pair, an OutputTag, a result that is not iterable) go through the ordinary ``emit_all``."""
-    call = op.call
-    down, convert = b.output(op)
-    cost = op.cost
-    seen = out = 0
-
-    def flush() -> None:
-        nonlocal seen, out
-        op.records_in += seen
-        op.records_out += out
-        seen = out = 0
-    b.counter(flush)
-
-    def process(value: Any, ts: int | None) -> int:
-        nonlocal seen, out
-        if copy_input and type(value) not in IMMUTABLE and not is_immutable(value):
-            value = deep_copy(value)
-        seen += 1
-        results = call(value)
-        if results is None:
-            raise flat_map_returned_none(op.name)
-        if type(results) is not list and type(results) is not tuple:
-            op.emit_all(results, ts)          # a generator, or not iterable: the ordinary way (its errors)
-            return cost
-        spent = cost
-        for item in results:
-            kind = type(item)
-            if (kind is tuple or kind is list) and item and _is_tag(item[0]) or _is_tag(item):
-                op.emit_all([item], ts)       # a side output pair, or a mistake it explains
-                continue
-            if convert is not None:
-                item = convert(item)
-            out += 1
-            try:
-                spent += down(item, ts)
-            except RecordNotSerializableError as exc:
-                raise named_error(exc, op) from exc.__cause__
-        return spent
-    return process
-
-
-def _is_tag(item: Any) -> bool:
-    from flowlab.datastream.output_tag import OutputTag
-    return isinstance(item, OutputTag)
-
-
-def compile_timestamps(op: TimestampsAndWatermarksOperator, b: ChainBuilder, copy_input: bool) -> Emit:
-    """``assign_timestamps_and_watermarks`` mid-pipeline: the new timestamp, the record, then the generator."""
-    timestamp_of, on_record = op.emitter.timestamp_of, op.emitter.on_record
-    down, convert = b.output(op)
-    if convert is not None:
-        return None
-    cost = op.cost
-    seen = out = 0
-
-    def flush() -> None:
-        nonlocal seen, out
-        op.records_in += seen
-        op.records_out += out
-        seen = out = 0
-    b.counter(flush)
-
-    def process(value: Any, ts: int | None) -> int:
-        nonlocal seen, out
-        if copy_input and type(value) not in IMMUTABLE and not is_immutable(value):
-            value = deep_copy(value)
-        seen += 1
-        new_ts = timestamp_of(value, ts)
-        out += 1
-        try:
-            spent = cost + down(value, new_ts)
-        except RecordNotSerializableError as exc:
-            raise named_error(exc, op) from exc.__cause__
-        on_record(value, new_ts)
-        return spent
-    return process
-
-
-def compile_rolling_reduce(op: RollingReduceOperator, b: ChainBuilder, copy_input: bool) -> Emit | None:
-    """``RollingReduceOperator.process_element`` on the heap backend: the key's value state read, reduced
-    and written back (one heap access each, as ``_HeapValueState``), the new value emitted."""
-    backend = op.backend
-    handle = op.state
-    if type(backend) is not HeapKeyedStateBackend or backend.key_listeners or handle.meta.ttl is not None:
-        return None
-    scope = key_scope(op, b)
-    call = op.call
-    check = handle.meta.check
-    access_ns = backend.costs.heap_access_ns
-    down, convert = b.output(op)
-    cost = op.cost
-    store = handle.store
-    seen = out = 0
-
-    def flush() -> None:
-        nonlocal seen, out
-        op.records_in += seen
-        op.records_out += out
-        seen = out = 0
-    b.counter(flush)
-
-    def prepare() -> None:
-        nonlocal store
-        store = handle.store
-    b.prepares.append(prepare)
-
-    def process(value: Any, ts: int | None) -> int:
-        nonlocal seen, out
-        if copy_input and type(value) not in IMMUTABLE and not is_immutable(value):
-            value = deep_copy(value)
-        seen += 1
-        k = (scope(value), None)
-        carry = backend.cost_ns + access_ns                 # ValueState.value()
-        spent = cost + carry // 1000
-        backend.cost_ns = carry = carry % 1000
-        current = store.get(k)
-        new = value if current is None else call(current, value)
-        if new is None:
-            raise reduce_returned_none(op.name, backend.user_key)
-        carry += access_ns                                  # ValueState.update(new)
-        spent += carry // 1000
-        backend.cost_ns = carry % 1000
-        if check is not None:
-            handle._checked(new)
-        store[k] = new
-        if convert is not None:
-            new = convert(new)
-        out += 1
-        try:
-            return spent + down(new, ts)
-        except RecordNotSerializableError as exc:
-            raise named_error(exc, op) from exc.__cause__
-    return process
-
-
-def compile_sink(op: SinkOperator, b: ChainBuilder, copy_input: bool) -> Emit:
-    """``SinkOperator.process_element``: print the line or call the sink function, then add the row (with the
-    call key, merged into key order on read: ``OrderedLog``) and count the observable event."""
-    task = op.task
-    kernel = task.kernel
-    results = op.results
-    log = results.log
-    index = task.index
-    invoke = op.invoke
-    with_context = invoke is not None and op.with_context
-    printing = op.mode == "print"
-    prefix = op._prefix() if printing else ""
-    type_info = op.type_info
-    print_line = task.print_line
-    cost = op.cost
-    pending = log.pending(index)
-    seen = written = 0
-
-    def flush() -> None:
-        nonlocal seen, written
-        op.records_in += seen
-        task.recorder.count += written
-        seen = written = 0
-    b.counter(flush)
-
-    def prepare() -> None:
-        nonlocal pending
-        pending = log.pending(index)
-    b.prepares.append(prepare)
-    from flowlab.runtime.operators.java_strings import print_text
-
-    def process(value: Any, ts: int | None) -> int:
-        nonlocal seen, written
-        if copy_input and type(value) not in IMMUTABLE and not is_immutable(value):
-            value = deep_copy(value)
-        seen += 1
-        line = None
-        if printing:
-            line = prefix + print_text(value, type_info)
-        elif invoke is not None:
-            if with_context:
-                invoke(value, None)
-            else:
-                invoke(value)
-        if pending is not None:
-            pending.append((kernel.current_key, (index, value, ts, line, kernel.now)))
+    w.compiled.append(op.name)
+    w.line(f"# -- {op.name} (source) --")
+    if type(reader).__name__ == "CollectionReader":       # the list itself, its position in a local
+        elements = w.const(reader.source.elements, "collection")
+        w.prologue += [f"position = {name}.reader.position", f"end = len({elements})"]
+        w.on_sync.append(f"{name}.reader.position = position")
+        w.line(f"value = {elements}[position]")
+        w.line("position += 1")
+        w.line("ts = None")
+        arrived = ["if position >= end:", "    return now"]
+    else:
+        poll = w.const(reader.poll, "poll")
+        w.prologue.append(f"next_arrival = {name}.reader.next_arrival_us")
+        w.line(f"value, ts = {poll}()")
+        arrived = ["arrival = next_arrival()", "if arrival is None or arrival > t:", "    return now"]
+    w.line("if type(value) not in IMMUTABLE and not is_immutable(value):")
+    w.line("    value = deep_copy(value)")
+    w.line(f"{w.counter(name, 'records_in')} += 1")
+    w.line(f"cost += {op.cost}")
+    emitter = op.emitter
+    if emitter is not None:
+        w.line(f"ts = {w.const(emitter.timestamp_of, 'timestamp_of')}(value, ts)")
+    write_output(w, op, name, "value", "ts")
+    if emitter is not None:
+        split = ", " + f"{name}.reader.last_split" if isinstance(emitter, SplitWatermarkEmitter) else ""
+        call = f"{w.const(emitter.on_record, 'on_record')}(value, ts{split})"
+        if isinstance(emitter, SplitWatermarkEmitter) or not isinstance(emitter.generator, _QUIET_GENERATORS):
+            w.ordinary(call)
         else:
-            results.append(index, value, ts, line, kernel.now, kernel.current_key)
-        if line is not None:
-            print_line(line)
-        written += 1
-        return cost
-    return process
+            w.line(call)
+    return arrived
 
 
-COMPILERS: dict[type, Compiler] = {
-    MapOperator: compile_map,
-    FilterOperator: compile_filter,
-    FlatMapOperator: compile_flat_map,
-    TimestampsAndWatermarksOperator: compile_timestamps,
-    RollingReduceOperator: compile_rolling_reduce,
-    WindowOperator: compile_window,
-    SinkOperator: compile_sink,
+def _write_map(w: LoopWriter, op: MapOperator, value: str, ts: str, dry: bool) -> bool:
+    if dry:
+        return True
+    name = w.const(op, "op")
+    result = w.local("mapped")
+    w.line(f"{w.counter(name, 'records_in')} += 1")
+    w.line(f"cost += {op.cost}")
+    w.line(f"{result} = {w.const(op.call, 'map')}({value})")
+    write_output(w, op, name, result, ts)
+    return True
+
+
+def _write_filter(w: LoopWriter, op: FilterOperator, value: str, ts: str, dry: bool) -> bool:
+    if dry:
+        return True
+    name = w.const(op, "op")
+    w.line(f"{w.counter(name, 'records_in')} += 1")
+    w.line(f"cost += {op.cost}")
+    with w.block(f"if {w.const(op.call, 'filter')}({value}):"):
+        write_output(w, op, name, value, ts)
+    return True
+
+
+def _write_flat_map(w: LoopWriter, op: FlatMapOperator, value: str, ts: str, dry: bool) -> bool:
+    """``FlatMapOperator.process_element`` → ``emit_all`` for a list or tuple of plain records; a side output
+    pair, an OutputTag, a generator or a result that is not iterable go through the ordinary ``emit_all``."""
+    if dry:
+        return True
+    name = w.const(op, "op")
+    results, item = w.local("results"), w.local("item")
+    w.globals.update(OutputTag=OutputTag, flat_map_returned_none=flat_map_returned_none)
+    w.line(f"{w.counter(name, 'records_in')} += 1")
+    w.line(f"cost += {op.cost}")
+    w.line(f"{results} = {w.const(op.call, 'flat_map')}({value})")
+    with w.block(f"if {results} is None:"):
+        w.line(f"raise flat_map_returned_none({name}.name)")
+    with w.block(f"if type({results}) is list or type({results}) is tuple:"):
+        with w.block(f"for {item} in {results}:"):
+            with w.block(f"if (type({item}) is tuple or type({item}) is list) and {item} and "
+                         f"isinstance({item}[0], OutputTag) or type({item}) is OutputTag:"):
+                w.ordinary(f"{name}.emit_all([{item}], {ts})")
+                w.line("continue")
+            write_output(w, op, name, item, ts)
+    with w.block("else:"):
+        w.ordinary(f"{name}.emit_all({results}, {ts})")
+    return True
+
+
+def _write_timestamps(w: LoopWriter, op: TimestampsAndWatermarksOperator, value: str, ts: str, dry: bool) -> bool:
+    """``assign_timestamps_and_watermarks`` mid-pipeline: the new timestamp, the record, then the generator."""
+    if dry:
+        return True
+    name = w.const(op, "op")
+    new_ts = w.local("ts")
+    w.line(f"{w.counter(name, 'records_in')} += 1")
+    w.line(f"cost += {op.cost}")
+    w.line(f"{new_ts} = {w.const(op.emitter.timestamp_of, 'timestamp_of')}({value}, {ts})")
+    write_output(w, op, name, value, new_ts)
+    call = f"{w.const(op.emitter.on_record, 'on_record')}({value}, {new_ts})"
+    if isinstance(op.emitter.generator, _QUIET_GENERATORS):
+        w.line(call)
+    else:
+        w.ordinary(call)
+    return True
+
+
+def _write_rolling_reduce(w: LoopWriter, op: RollingReduceOperator, value: str, ts: str, dry: bool) -> bool:
+    """``RollingReduceOperator.process_element`` on the heap backend: the key's value state read, reduced and
+    written back (one heap access each, as ``_HeapValueState.value`` / ``update`` charge them), then emitted."""
+    backend, handle = op.backend, op.state
+    if type(backend) is not HeapKeyedStateBackend or backend.key_listeners or handle.meta.ttl is not None:
+        return False
+    if dry:
+        return True
+    name = w.const(op, "op")
+    b, h = w.const(backend, "backend"), w.const(handle, "state")
+    store, carry, k, current, new = (w.local(s) for s in ("store", "carry", "k", "current", "reduced"))
+    access = backend.costs.heap_access_ns
+    w.globals["reduce_returned_none"] = reduce_returned_none
+    w.prologue += [f"{store} = {h}.store", f"{carry} = {b}.cost_ns"]   # the backend's ns not yet charged
+    w.on_sync.append(f"{b}.cost_ns = {carry}")
+    w.after_ordinary.append(f"{carry} = {b}.cost_ns")
+    w.line(f"{w.counter(name, 'records_in')} += 1")
+    w.line(f"cost += {op.cost}")
+    ident = write_key_scope(w, op, b, value)
+    w.line(f"{k} = ({ident}, None)")
+    _write_charge(w, carry, access)                                  # ValueState.value()
+    w.line(f"{current} = {store}.get({k})")
+    w.line(f"{new} = {value} if {current} is None else {w.const(op.call, 'reduce')}({current}, {value})")
+    with w.block(f"if {new} is None:"):
+        w.line(f"raise reduce_returned_none({name}.name, {b}.user_key)")
+    _write_charge(w, carry, access)                                  # ValueState.update(new)
+    if handle.meta.check is not None:
+        w.line(f"{h}._checked({new})")
+    w.line(f"{store}[{k}] = {new}")
+    write_output(w, op, name, new, ts)
+    return True
+
+
+def _write_charge(w: LoopWriter, carry: str, ns: int) -> None:
+    """``KeyedStateBackend.spend``: ns accumulate; whole µs go to the record's cost."""
+    w.line(f"{carry} += {ns}")
+    with w.block(f"if {carry} >= 1000:"):
+        w.line(f"cost += {carry} // 1000")
+        w.line(f"{carry} %= 1000")
+
+
+def _write_window(w: LoopWriter, op: WindowOperator, value: str, ts: str, dry: bool) -> bool:
+    """The window operator's element path is a closure (``compiled_window.py``), called here."""
+    process = window_closure(op)
+    if process is None:
+        return False
+    if dry:
+        return True
+    name = w.const(op, "op")
+    w.line(f"{w.counter(name, 'records_in')} += 1")
+    w.line(f"cost += {op.cost}")
+    ident = write_key_scope(w, op, w.const(op.backend, "backend"), value)
+    w.ordinary(f"cost += {w.const(process, 'window')}({ident}, {value}, {ts})")
+    return True
+
+
+def _write_sink(w: LoopWriter, op: SinkOperator, value: str, ts: str, dry: bool) -> bool:
+    """``SinkOperator.process_element``: print the line or call the sink function, add the row with the unit's
+    call key (merged into key order when read: ``OrderedLog``), count the observable event."""
+    if dry:
+        return True
+    name = w.const(op, "op")
+    task = op.task
+    pending = w.local("pending")
+    w.rows = True
+    w.prologue.append(f"{pending} = {name}.results.log.pending({task.index})")
+    written = w.local("written")
+    w.prologue.append(f"{written} = 0")
+    w.flush.append(f"task.recorder.count += {written}")
+    w.line(f"{w.counter(name, 'records_in')} += 1")
+    w.line(f"cost += {op.cost}")
+    line = "None"
+    if op.mode == "print":
+        line = w.local("line")
+        w.line(f"{line} = {op._prefix()!r} + {w.const(print_text, 'print_text')}({value}, "
+               f"{w.const(op.type_info, 'type_info')})")
+    elif op.invoke is not None:
+        context = ", None" if op.with_context else ""
+        w.line(f"{w.const(op.invoke, 'invoke')}({value}{context})")
+    row = f"({task.index}, {value}, {ts}, {line}, now)"
+    with w.block(f"if {pending} is not None:"):
+        w.line(f"{pending}.append((key, {row}))")
+    with w.block("else:"):
+        w.line(f"{name}.results.append({task.index}, {value}, {ts}, {line}, now, key)")
+    if op.mode == "print":
+        w.line(f"task.job.print_line({task.index}, {line}, key)")
+    w.line(f"{written} += 1")
+    return True
+
+
+WRITERS: dict[type, Any] = {
+    MapOperator: _write_map,
+    FilterOperator: _write_filter,
+    FlatMapOperator: _write_flat_map,
+    TimestampsAndWatermarksOperator: _write_timestamps,
+    RollingReduceOperator: _write_rolling_reduce,
+    WindowOperator: _write_window,
+    SinkOperator: _write_sink,
 }

@@ -1,5 +1,5 @@
 """The compiled form of ``WindowOperator.process_element`` for event-time tumbling and sliding windows with the
-default trigger (see ``compiled_chain.py`` for the protocol).
+default trigger: a closure the task's compiled loop calls once the key is set (``compiled_operators.py``).
 
 Per element, as the operator does it: assign the windows; skip a window already past its cleanup time; add
 the element to the window's contents (heap state: reducing, aggregating, or the list of a process / apply
@@ -15,6 +15,7 @@ operator handles.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flowlab.datastream.triggers import EventTimeTrigger, TriggerResult
@@ -22,15 +23,14 @@ from flowlab.datastream.window import SlidingEventTimeWindows, TimeWindow, Tumbl
 from flowlab.runtime.elements import LONG_MAX, LONG_MIN
 from flowlab.runtime.operators.timer_service import InternalTimerService
 from flowlab.runtime.operators.window import WindowOperator
-from flowlab.runtime.records import IMMUTABLE, deep_copy, is_immutable
 from flowlab.runtime.state.heap_backend import HeapKeyedStateBackend
-from flowlab.runtime.tasks.compiled_chain import ChainBuilder, Emit
-from flowlab.runtime.tasks.compiled_keys import key_scope
 
 _INTERNED = 64          # tumbling windows kept per operator (elements mostly fall into the newest few)
 
 
-def compile_window(op: WindowOperator, b: ChainBuilder, copy_input: bool) -> Emit | None:
+def window_closure(op: WindowOperator) -> Callable[[Any, Any, int | None], int] | None:
+    """``process(ident, value, ts) -> µs`` for an element whose key (identity ``ident``) is already the current
+    key; None when the operator is set up in a way only its own ``process_element`` handles."""
     assigner = op.assigner
     tumbling = type(assigner) is TumblingEventTimeWindows
     if not (tumbling or type(assigner) is SlidingEventTimeWindows) or type(op.trigger) is not EventTimeTrigger:
@@ -41,36 +41,16 @@ def compile_window(op: WindowOperator, b: ChainBuilder, copy_input: bool) -> Emi
     if (op.evictor is not None or op.merging or type(backend) is not HeapKeyedStateBackend or backend.key_listeners
             or contents.meta.ttl is not None or type(timers) is not InternalTimerService):
         return None
-    scope = key_scope(op, b)
     add = _contents_adder(op)
     history = op.history
     kernel = op.task.kernel
     lateness = op.allowed_lateness
-    live = timers._event_set            # (time, key, window) -> registration: what registering again would find
     register = timers.register_event_time_timer
     size, offset = assigner.size, assigner.offset % assigner.size
     interned: dict[int, TimeWindow] = {}
     assigner_ctx = op.assigner_ctx
-    cost = op.cost
-    seen = 0
 
-    def flush() -> None:
-        nonlocal seen
-        op.records_in += seen
-        seen = 0
-    b.counter(flush)
-
-    def prepare() -> None:
-        nonlocal live
-        live = timers._event_set
-    b.prepares.append(prepare)
-
-    def process(value: Any, ts: int | None) -> int:
-        nonlocal seen
-        if copy_input and type(value) not in IMMUTABLE and not is_immutable(value):
-            value = deep_copy(value)
-        seen += 1
-        ident = scope(value)
+    def process(ident: Any, value: Any, ts: int | None) -> int:
         if tumbling and ts is not None and ts != LONG_MIN:
             start = ts - (ts - offset) % size
             window = interned.get(start)
@@ -82,7 +62,8 @@ def compile_window(op: WindowOperator, b: ChainBuilder, copy_input: bool) -> Emi
         else:
             windows = assigner.assign_windows(value, ts, assigner_ctx)   # sliding; or it explains the timestamp
         watermark = timers.current_watermark
-        spent = cost
+        live = timers._event_set        # (time, key, window) -> registration: what registering again would find
+        spent = 0
         skipped = True
         for window in windows:
             last = window.end - 1                       # max_timestamp()

@@ -3,7 +3,7 @@ with the common ones done inline.
 
 Fast-forward runs with the trace off and lets a task run ahead of the others (``Kernel.may_continue``).
 Most units are then "the next record of the current input buffer" or "the next record of the source": for a
-task whose chain compiles (``compiled_chain.py``) this loop hands whole runs of them to ``compiled_loop.py``;
+task whose chain compiles (``compiled_chain.py``) this loop hands whole runs of them to its compiled loop;
 otherwise it takes each without going through ``_do_work`` / ``_input_step`` / ``_process``. Either way it
 keeps the kernel's limit for this task cached while nothing new is scheduled, and counts observable events
 without building them. Every other unit (a mail, a watermark, an event, backpressure) goes through
@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flowlab.runtime.phases import PHASE_TASK
+from flowlab.runtime.tasks.chain_codegen import Limit
 from flowlab.runtime.tasks.compiled_chain import chain_of
-from flowlab.runtime.tasks.compiled_loop import Limit, run_records, run_source
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def run_fast(task: StreamTask, horizon: int) -> None:
             cur = task.current
             if ready and cur is not None and type(element := cur[1].elements[cur[2]]) is tuple:
                 if chain is not None and not task.waiting_for_output:
-                    again = run_records(task, chain, batch_limit)    # a run of records, accounted for
+                    again = chain.run(task, batch_limit)    # a run of records, accounted for
                     accounted = True
                 else:
                     # the next record of the current buffer: StreamTask._input_step + _process, inline
@@ -88,7 +88,7 @@ def run_fast(task: StreamTask, horizon: int) -> None:
             elif ready and source is not None and (arrival := source.next_arrival_us()) is not None \
                     and arrival <= kernel.now:
                 if chain is not None and not task.waiting_for_output:
-                    again = run_source(task, chain, batch_limit)     # a run of source records, accounted for
+                    again = chain.run(task, batch_limit)    # a run of source records, accounted for
                     accounted = True
                 else:
                     # the next record of a source: StreamTask._source_step, inline

@@ -1,0 +1,302 @@
+"""Writing a task's compiled loop: the Python source of one function, built from the operators' parts.
+
+``compiled_operators.py`` says what each operator does to a record, as a few lines of code; this module puts
+them together into one function per task, ``run(task, limit)``, that runs a batch of record units (see
+``compiled_chain.py``). Everything the loop touches per record is a local variable of that function, so a
+record costs the work itself and little else. ``CompiledChain.source`` holds the text (print it to see what a
+task runs); tests run every compiled operator against the ordinary path.
+
+Per unit the loop keeps the task's clock in locals: ``now`` (published to ``kernel.now`` at once), the call
+counter ``n`` and the call key (``key``; built per unit only when a sink needs it for its rows). The kernel's
+counter and ``current_key`` are published (``sync``) before any ordinary code runs (which could schedule a
+call or write a row) and when the batch ends. Ordinary code is anything not written here: a rare case of a
+compiled operator (a new network buffer, a full one, a late record...) or an operator that does not compile.
+After it, the loop re-reads the counter, takes what it charged to ``task.cost`` and sets ``rare``: only then
+can a mail have arrived, an output buffer have run out or a new call have been scheduled, so only then does
+the loop check those before the next unit.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from flowlab.runtime.phases import PHASE_TASK
+from flowlab.runtime.records import IMMUTABLE, RecordNotSerializableError, deep_copy, is_immutable
+from flowlab.runtime.tasks.outputs import named_error
+
+if TYPE_CHECKING:
+    from flowlab.runtime.tasks.stream_task import StreamTask
+
+# The loops around the operators' code. ``{prologue}`` loads what the operators use, ``{body}`` runs one record
+# (value, ts) through the chain, adding its virtual µs to ``cost``; ``{flush}`` adds the counts to the operators.
+RECORDS_LOOP = '''
+def run(task, limit):
+    """Record units of {name}: the current input buffer's records, from its position on."""
+    kernel = task.kernel
+    counters = kernel.counters
+    actor = task.actor
+    mailbox = task.mailbox
+    available = task.available
+    partitions = task.partitions
+    cur = task.current
+    channel, buf, pos = cur
+    elements = buf.elements
+    last = len(elements) - 1
+    now = kernel.now
+    prev = now
+    n = counters[actor]
+    key = kernel.current_key
+    units = busy = 0
+    done_until = None
+    version = kernel.version
+    at = limit.refresh()
+{prologue}
+    try:
+        while True:
+            value, ts = elements[pos]
+            pos += 1
+            units += 1
+            cost = 0
+            rare = False
+            if pos > last:                     # the buffer's last record: recycle it first, as _input_step
+                cur[2] = pos
+                task.current = None
+{sync_last}
+                task._buffer_consumed(channel, buf)
+                n = counters[actor]
+{body}
+            busy += cost
+            t = done_until = now + cost
+            if pos > last:
+                return now if (available or mailbox) else None
+            if type(elements[pos]) is not tuple:
+                return now
+            if rare:
+                if mailbox or not outputs_available(partitions):
+                    return now
+                if kernel.version != version:
+                    version = kernel.version
+                    at = limit.refresh()
+            if t >= at:
+{sync_limit}
+                if not limit.allows(t, now):
+                    return now
+            prev = now
+            now = kernel.now = t               # Kernel.go_on(t, PHASE_TASK)
+            n += 1
+{next_key}
+    finally:
+{sync_end}
+        if task.current is cur:
+            cur[2] = pos
+        task.records_in += units
+        task.recorder.count += units
+{flush}
+        if done_until is not None:
+            task.busy_until = done_until
+            task.busy_us += busy
+'''
+
+SOURCE_LOOP = '''
+def run(task, limit):
+    """Source units of {name}: the records that have arrived."""
+    kernel = task.kernel
+    counters = kernel.counters
+    actor = task.actor
+    mailbox = task.mailbox
+    partitions = task.partitions
+    now = kernel.now
+    prev = now
+    n = counters[actor]
+    key = kernel.current_key
+    units = busy = 0
+    done_until = None
+    version = kernel.version
+    at = limit.refresh()
+{prologue}
+    try:
+        while True:
+            units += 1
+            cost = 0
+            rare = False
+{body}
+            busy += cost
+            t = done_until = now + cost
+            if rare:
+                if mailbox or not outputs_available(partitions):
+                    return now
+                if kernel.version != version:
+                    version = kernel.version
+                    at = limit.refresh()
+{arrived}
+            if t >= at:
+{sync_limit}
+                if not limit.allows(t, now):
+                    return now
+            prev = now
+            now = kernel.now = t               # Kernel.go_on(t, PHASE_TASK)
+            n += 1
+{next_key}
+    finally:
+{sync_end}
+        task.recorder.count += units
+{flush}
+        if done_until is not None:
+            task.busy_until = done_until
+            task.busy_us += busy
+'''
+
+KEY = "(now, PHASE_TASK, prev, actor, n)"      # the key of the unit running at ``now`` (after the first one)
+_SYNC, _READ_BACK = "#sync", "#read back"      # placeholders in the body, filled in by ``LoopWriter.source``
+
+
+class Limit:
+    """When the running task's next unit may no longer run inline: at ``horizon`` or at the key of the first
+    call due for it or for the whole job (``Kernel.limit_for``, valid while the kernel's ``version`` holds).
+
+    ``refresh()`` gives a time before which the next unit surely may run; at or after it, ``allows`` decides
+    exactly as ``run_fast`` does (the kernel's counter must be published first)."""
+
+    __slots__ = ("kernel", "actor", "horizon", "key")
+
+    def __init__(self, task: StreamTask, horizon: int) -> None:
+        self.kernel = task.kernel
+        self.actor = task.actor
+        self.horizon = horizon
+        self.key = None
+
+    def refresh(self) -> int:
+        key = self.key = self.kernel.limit_for(self.actor)
+        return self.horizon if key is None or key[0] > self.horizon else key[0]
+
+    def allows(self, t: int, now: int) -> bool:
+        """May the unit the task would schedule now (at ``now``) for time ``t`` run inline?"""
+        if t >= self.horizon:
+            return False
+        key = self.key
+        return key is None or t < key[0] or (
+            t == key[0] and (t, PHASE_TASK, now, self.actor, self.kernel.counters[self.actor] + 1) < key)
+
+
+def outputs_available(partitions: list) -> bool:
+    """``StreamTask._outputs_available``: a free buffer in every output pool, no channel at its cap."""
+    for p in partitions:
+        if p.buffers_in_use >= p.pool_size or p.at_cap:
+            return False
+    return True
+
+
+class LoopWriter:
+    """The source of one task's loop, written operator by operator (``compiled_operators.py``).
+
+    ``const`` names an object the code uses (it becomes a global of the function); ``local`` makes a fresh
+    variable; ``counter`` counts into an operator's attribute at the end of the batch; ``line`` and ``block``
+    write the body for the record in hand; ``ordinary`` writes a call into ordinary code with what must
+    surround it."""
+
+    def __init__(self, task: StreamTask) -> None:
+        self.task = task
+        self.globals: dict[str, Any] = {
+            "PHASE_TASK": PHASE_TASK, "IMMUTABLE": IMMUTABLE, "is_immutable": is_immutable,
+            "deep_copy": deep_copy, "RecordNotSerializableError": RecordNotSerializableError,
+            "named_error": named_error, "outputs_available": outputs_available, "__builtins__": __builtins__}
+        self.prologue: list[str] = []
+        self.body: list[str] = []
+        self.flush: list[str] = []
+        self.on_sync: list[str] = []         # lines that publish what the operators keep in locals
+        self.after_ordinary: list[str] = []  # lines that read back what ordinary code may have changed
+        self.depth = 3                       # indentation of the body (inside def, try, while)
+        self.rows = False                    # a sink writes rows: the key is built for every unit
+        self.compiled: list[str] = []        # names of the compiled operators
+        self._seq = 0
+
+    # -- names ------------------------------------------------------------------------------------------
+    def const(self, obj: Any, hint: str) -> str:
+        name = self.local(hint)
+        self.globals[name] = obj
+        return name
+
+    def local(self, hint: str) -> str:
+        self._seq += 1
+        return f"{hint}_{self._seq}"
+
+    def counter(self, owner: str, attr: str) -> str:
+        """A local count added to ``owner.attr`` when the batch ends."""
+        name = self.local(attr.replace("records_", "n_"))
+        self.prologue.append(f"{name} = 0")
+        self.flush.append(f"{owner}.{attr} += {name}")
+        return name
+
+    # -- the body -----------------------------------------------------------------------------------------
+    def line(self, text: str) -> None:
+        self.body.append("    " * self.depth + text)
+
+    @contextmanager
+    def block(self, header: str) -> Iterator[None]:
+        self.line(header)
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    def ordinary(self, *statements: str) -> None:
+        """Statements that run ordinary code: publish the clock (and whatever the operators keep in locals)
+        first; after them take what they charged, the counter they may have moved, and check the task's state
+        before the next unit. (What to publish is known once every operator is written: see ``source``.)"""
+        self.line(_SYNC)
+        for s in statements:
+            self.line(s)
+        self.line("cost += task.cost")
+        self.line("task.cost = 0")
+        self.line("n = counters[actor]")
+        self.line(_READ_BACK)
+        self.line("rare = True")
+
+    @contextmanager
+    def naming_errors(self, op_name: str) -> Iterator[None]:
+        """A record the operator emits that cannot be serialised fails naming the operator (OperatorOutput)."""
+        with self.block("try:"):
+            yield
+        with self.block("except RecordNotSerializableError as exc:"):
+            self.line(f"raise named_error(exc, {op_name}) from exc.__cause__")
+
+    def copy_of(self, value: str) -> str:
+        """A receiver's own copy of ``value`` where the hand-over serialises (``records.copy_record``)."""
+        copied = self.local("copied")
+        self.line(f"{copied} = {value} if type({value}) in IMMUTABLE or is_immutable({value}) "
+                  f"else deep_copy({value})")
+        return copied
+
+    # -- the clock ----------------------------------------------------------------------------------------
+    def sync_lines(self) -> list[str]:
+        """Publish the call counter and key (``kernel.now`` is always current) and the operators' locals."""
+        key = "key" if self.rows else f"key if units == 1 else {KEY}"
+        return ["counters[actor] = n", f"kernel.current_key = {key}", *self.on_sync]
+
+    def source(self, loop: str, name: str, arrived: list[str] | None = None) -> str:
+        """The whole function's text."""
+        def indent(lines: list[str], depth: int) -> str:
+            return "\n".join("    " * depth + s for s in lines) or "    " * depth + "pass"
+        sync = self.sync_lines()
+        body = []
+        for text in self.body:
+            marker = text.lstrip()
+            if marker in (_SYNC, _READ_BACK):
+                depth = (len(text) - len(marker)) // 4
+                body += ["    " * depth + s for s in (sync if marker == _SYNC else self.after_ordinary)]
+            else:
+                body.append(text)
+        parts = {
+            "name": name.replace('"', "'"),
+            "prologue": indent(self.prologue, 1),
+            "body": "\n".join(body),
+            "sync_last": indent(sync, 4),
+            "sync_limit": indent(["counters[actor] = n"], 4),
+            "sync_end": indent(sync, 2),
+            "flush": indent(self.flush, 2),
+            "next_key": indent([f"key = {KEY}"], 3) if self.rows else "",
+            "arrived": indent(arrived or [], 3),
+        }
+        return loop.format(**parts)
