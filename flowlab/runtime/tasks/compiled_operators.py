@@ -31,7 +31,7 @@ from flowlab.runtime.state.heap_backend import HeapKeyedStateBackend
 from flowlab.runtime.tasks.chain_codegen import LoopWriter
 from flowlab.runtime.tasks.compiled_keys import write_key_scope
 from flowlab.runtime.tasks.compiled_network import write_network
-from flowlab.runtime.tasks.compiled_window import window_closure
+from flowlab.runtime.tasks.compiled_window import window_closure, write_window
 from flowlab.runtime.tasks.outputs import (
     ChainedOutput,
     CopyingChainedOutput,
@@ -239,17 +239,16 @@ def _write_charge(w: LoopWriter, carry: str, ns: int) -> None:
 
 
 def _write_window(w: LoopWriter, op: WindowOperator, value: str, ts: str, dry: bool) -> bool:
-    """The window operator's element path is a closure (``compiled_window.py``), called here."""
-    process = window_closure(op)
-    if process is None:
+    """``WindowOperator.process_element``: the key, then the element path (``compiled_window.py``)."""
+    if window_closure(op) is None:
         return False
     if dry:
         return True
     name = w.const(op, "op")
+    backend = w.const(op.backend, "backend")
     w.line(f"{w.counter(name, 'records_in')} += 1")
     w.line(f"cost += {op.cost}")
-    ident = write_key_scope(w, op, w.const(op.backend, "backend"), value)
-    w.ordinary(f"cost += {w.const(process, 'window')}({ident}, {value}, {ts})")
+    write_window(w, op, backend, write_key_scope(w, op, backend, value), value, ts)
     return True
 
 

@@ -1,5 +1,7 @@
 """The compiled form of ``WindowOperator.process_element`` for event-time tumbling and sliding windows with the
-default trigger: a closure the task's compiled loop calls once the key is set (``compiled_operators.py``).
+default trigger, once the key is set (``compiled_operators.py``): ``write_window`` writes the common case of a
+tumbling window into the task's loop (an element for a window that is still open and not late); every other
+element goes through ``window_closure``, which does the whole of it.
 
 Per element, as the operator does it: assign the windows; skip a window already past its cleanup time; add
 the element to the window's contents (heap state: reducing, aggregating, or the list of a process / apply
@@ -23,7 +25,9 @@ from flowlab.datastream.window import SlidingEventTimeWindows, TimeWindow, Tumbl
 from flowlab.runtime.elements import LONG_MAX, LONG_MIN
 from flowlab.runtime.operators.timer_service import InternalTimerService
 from flowlab.runtime.operators.window import WindowOperator
+from flowlab.runtime.operators.window_history import WindowMeta
 from flowlab.runtime.state.heap_backend import HeapKeyedStateBackend
+from flowlab.runtime.tasks.chain_codegen import LoopWriter
 
 _INTERNED = 64          # tumbling windows kept per operator (elements mostly fall into the newest few)
 
@@ -86,6 +90,75 @@ def window_closure(op: WindowOperator) -> Callable[[Any, Any, int | None], int] 
             op._late(value, ts, windows)
         return spent
     return process
+
+
+def write_window(w: LoopWriter, op: WindowOperator, backend: str, ident: str, value: str, ts: str) -> None:
+    """Write the element path of ``op`` for the record ``(value, ts)`` whose key's identity is ``ident``."""
+    general = w.const(window_closure(op), "window")
+    if type(op.assigner) is not TumblingEventTimeWindows or op.allowed_lateness < 0:
+        w.ordinary(f"cost += {general}({ident}, {value}, {ts})")
+        return
+    assigner = op.assigner
+    size, offset, lateness = assigner.size, assigner.offset % assigner.size, op.allowed_lateness
+    timers, hist, live = w.local("timers"), w.local("history"), w.local("timers_set")
+    w.prologue += [f"{timers} = {w.const(op, 'op')}.timer_service", f"{hist} = {w.const(op.history, 'history')}.open",
+                   f"{live} = {timers}._event_set"]
+    interned = w.const({}, "windows")
+    register = w.const(op.timer_service.register_event_time_timer, "register")
+    w.globals.update(LONG_MIN=LONG_MIN, LONG_MAX=LONG_MAX, WindowMeta=WindowMeta, TimeWindow=TimeWindow)
+    start, window, last, cleanup, wk, meta = (w.local(s) for s in ("start", "window", "last", "cleanup", "wk", "meta"))
+    with w.block(f"if {ts} is not None and {ts} != LONG_MIN:"):
+        w.line(f"{start} = {ts} - ({ts} - {offset}) % {size}")
+        w.line(f"{last} = {start} + {size - 1}")
+        with w.block(f"if {last} > {timers}.current_watermark:"):      # open, not late: the common case
+            w.line(f"{window} = {interned}.get({start})")
+            with w.block(f"if {window} is None:"):
+                with w.block(f"if len({interned}) >= {_INTERNED}:"):
+                    w.line(f"{interned}.clear()")
+                w.line(f"{window} = {interned}[{start}] = TimeWindow({start}, {start} + {size})")
+            w.line(f"{wk} = ({ident}, {window})")
+            _write_add(w, op, backend, wk, ident, window, value, ts)
+            w.line(f"{meta} = {hist}.get({wk})")                        # WindowHistory.added
+            with w.block(f"if {meta} is None:"):
+                w.line(f"{meta} = {hist}[{wk}] = WindowMeta(now / 1000)")
+            w.line(f"{meta}.elements += 1")
+            with w.block(f"if ({last}, {ident}, {window}) not in {live}:"):   # EventTimeTrigger.on_element
+                w.line(f"{register}({ident}, {window}, {last})")
+            if lateness:                                                  # the cleanup timer (else: the same)
+                w.line(f"{cleanup} = {last} + {lateness}")
+                with w.block(f"if {cleanup} < LONG_MAX and ({cleanup}, {ident}, {window}) not in {live}:"):
+                    w.line(f"{register}({ident}, {window}, {cleanup})")
+        with w.block("else:"):
+            w.ordinary(f"cost += {general}({ident}, {value}, {ts})")
+    with w.block("else:"):
+        w.ordinary(f"cost += {general}({ident}, {value}, {ts})")
+
+
+def _write_add(w: LoopWriter, op: WindowOperator, backend: str, wk: str, ident: str, window: str, value: str,
+               ts: str) -> None:
+    """The element into the window's contents: a reducing state inline (a read and a write, charged as
+    ``_HeapReducingState.add``); the other kinds through ``_contents_adder``."""
+    handle = op.window_state
+    if op.buffered or op.mode != "reduce":
+        w.line(f"cost += {w.const(_contents_adder(op), 'add')}({ident}, {window}, {value}, {ts})")
+        return
+    h = w.const(handle, "contents")
+    store, carry, acc = w.local("contents"), w.local("carry"), w.local("acc")
+    w.prologue += [f"{store} = {h}.store", f"{carry} = {backend}.cost_ns"]
+    w.on_sync.append(f"{backend}.cost_ns = {carry}")
+    w.after_ordinary.append(f"{carry} = {backend}.cost_ns")
+    with w.block(f"if {value} is None:"):                                 # add(None) clears
+        w.ordinary(f"{h}.namespace = {window}", f"{h}.add(None)")
+    with w.block("else:"):
+        w.line(f"{carry} += {2 * op.backend.costs.heap_access_ns}")
+        with w.block(f"if {carry} >= 1000:"):
+            w.line(f"cost += {carry} // 1000")
+            w.line(f"{carry} %= 1000")
+        w.line(f"{acc} = {store}.get({wk})")
+        w.line(f"{acc} = {value} if {acc} is None else {w.const(handle.meta.reduce, 'reduce')}({acc}, {value})")
+        if handle.meta.check is not None:
+            w.line(f"{h}._checked({acc})")
+        w.line(f"{store}[{wk}] = {acc}")
 
 
 def _contents_adder(op: WindowOperator) -> Any:
