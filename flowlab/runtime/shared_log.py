@@ -82,10 +82,7 @@ class OrderedLog:
                     del pending[:cut]
             if len(runs) == 1:
                 self.log.extend(entry for _, entry in runs[0])
-            elif runs:
-                self.log.extend(entry for _, entry in heapq.merge(*runs, key=_first))
+            elif runs:                        # keys differ across writers (a key names its task): no tie to break
+                self.log.extend(entry for _, entry in heapq.merge(*runs))
         return self.log
 
-
-def _first(pair: tuple[Any, Any]) -> Any:
-    return pair[0]

@@ -124,7 +124,7 @@ def write_source(w: LoopWriter, op: SourceOperator) -> list[str]:
     if emitter is not None:
         split = ", " + f"{name}.reader.last_split" if isinstance(emitter, SplitWatermarkEmitter) else ""
         call = f"{w.const(emitter.on_record, 'on_record')}(value, ts{split})"
-        if isinstance(emitter, SplitWatermarkEmitter) or not isinstance(emitter.generator, _QUIET_GENERATORS):
+        if isinstance(emitter, SplitWatermarkEmitter) or not type(emitter.generator) in _QUIET_GENERATORS:
             w.ordinary(call)
         else:
             w.line(call)
@@ -190,7 +190,7 @@ def _write_timestamps(w: LoopWriter, op: TimestampsAndWatermarksOperator, value:
     w.line(f"{new_ts} = {w.const(op.emitter.timestamp_of, 'timestamp_of')}({value}, {ts})")
     write_output(w, op, name, value, new_ts)
     call = f"{w.const(op.emitter.on_record, 'on_record')}({value}, {new_ts})"
-    if isinstance(op.emitter.generator, _QUIET_GENERATORS):
+    if type(op.emitter.generator) in _QUIET_GENERATORS:
         w.line(call)
     else:
         w.ordinary(call)
@@ -281,7 +281,7 @@ def _write_sink(w: LoopWriter, op: SinkOperator, value: str, ts: str, dry: bool)
     with w.block("else:"):
         w.line(f"{name}.results.append({task.index}, {value}, {ts}, {line}, now, key)")
     if op.mode == "print":
-        w.line(f"task.job.print_line({task.index}, {line}, key)")
+        w.line(f"task.job.print_line(actor, {line}, key)")
     w.line(f"{written} += 1")
     return True
 
