@@ -8,8 +8,10 @@ million sink rows, and a replay appends exactly the rows that were cut (the run 
 from __future__ import annotations
 
 import bisect
-import heapq
+from operator import itemgetter
 from typing import Any
+
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 class SharedLog(list):
@@ -73,16 +75,17 @@ class OrderedLog:
         """Merge the writers' entries (with a key below ``before``, or all) into the log, in key order."""
         keyed = self.keyed
         if keyed:
-            runs = []
+            merged: list[tuple[Any, Any]] = []
+            runs = 0
             for writer in sorted(keyed):
                 pending = keyed[writer]
                 cut = len(pending) if before is None else bisect.bisect_left(pending, (before,))
                 if cut:
-                    runs.append(pending[:cut])
+                    merged += pending[:cut]
                     del pending[:cut]
-            if len(runs) == 1:
-                self.log.extend(entry for _, entry in runs[0])
-            elif runs:                        # keys differ across writers (a key names its task): no tie to break
-                self.log.extend(entry for _, entry in heapq.merge(*runs))
+                    runs += 1
+            if runs > 1:     # a stable sort of sorted runs merges them; keys differ across writers (a key names
+                merged.sort(key=_first)                                       # its task), so no tie to break
+            self.log.extend(map(_second, merged))
         return self.log
 

@@ -110,7 +110,7 @@ def run(task, limit):
     prev = now
     n = counters[actor]
     key = kernel.current_key
-    units = busy = 0
+    units = emitted = busy = 0
     done_until = None
     version = kernel.version
     at = limit.refresh()
@@ -121,6 +121,7 @@ def run(task, limit):
             cost = 0
             rare = False
 {body}
+            emitted += 1                       # the SOURCE_EMIT event, once the record is out
             busy += cost
             t = done_until = now + cost
             if rare:
@@ -140,7 +141,7 @@ def run(task, limit):
 {next_key}
     finally:
 {sync_end}
-        task.recorder.count += units
+        task.recorder.count += emitted
 {flush}
         if done_until is not None:
             task.busy_until = done_until
