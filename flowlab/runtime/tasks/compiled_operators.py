@@ -124,7 +124,7 @@ def write_source(w: LoopWriter, op: SourceOperator) -> list[str]:
     if emitter is not None:
         split = ", " + f"{name}.reader.last_split" if isinstance(emitter, SplitWatermarkEmitter) else ""
         call = f"{w.const(emitter.on_record, 'on_record')}(value, ts{split})"
-        if isinstance(emitter, SplitWatermarkEmitter) or not type(emitter.generator) in _QUIET_GENERATORS:
+        if isinstance(emitter, SplitWatermarkEmitter) or type(emitter.generator) not in _QUIET_GENERATORS:
             w.ordinary(call)
         else:
             w.line(call)
