@@ -43,11 +43,11 @@ def run(task, limit):
     channel, buf, pos = cur
     elements = buf.elements
     last = len(elements) - 1
-    now = kernel.now
+    now = start = kernel.now
     prev = now
     n = counters[actor]
     key = kernel.current_key
-    units = busy = 0
+    units = 0
     done_until = None
     version = kernel.version
     at = limit.refresh()
@@ -57,7 +57,7 @@ def run(task, limit):
             value, ts = elements[pos]
             pos += 1
             units += 1
-            cost = 0
+            cost = {static_cost}
             rare = False
             if pos > last:                     # the buffer's last record: recycle it first, as _input_step
                 cur[2] = pos
@@ -66,7 +66,6 @@ def run(task, limit):
                 task._buffer_consumed(channel, buf)
                 n = counters[actor]
 {body}
-            busy += cost
             t = done_until = now + cost
             if pos > last:
                 return now if (available or mailbox) else None
@@ -93,9 +92,9 @@ def run(task, limit):
         task.records_in += units
         task.recorder.count += units
 {flush}
-        if done_until is not None:
+        if done_until is not None:             # units run back to back: their costs add up to this
             task.busy_until = done_until
-            task.busy_us += busy
+            task.busy_us += done_until - start
 '''
 
 SOURCE_LOOP = '''
@@ -106,11 +105,11 @@ def run(task, limit):
     actor = task.actor
     mailbox = task.mailbox
     partitions = task.partitions
-    now = kernel.now
+    now = start = kernel.now
     prev = now
     n = counters[actor]
     key = kernel.current_key
-    units = emitted = busy = 0
+    units = emitted = 0
     done_until = None
     version = kernel.version
     at = limit.refresh()
@@ -118,11 +117,10 @@ def run(task, limit):
     try:
         while True:
             units += 1
-            cost = 0
+            cost = {static_cost}
             rare = False
 {body}
             emitted += 1                       # the SOURCE_EMIT event, once the record is out
-            busy += cost
             t = done_until = now + cost
             if rare:
                 if mailbox or not outputs_available(partitions):
@@ -143,9 +141,9 @@ def run(task, limit):
 {sync_end}
         task.recorder.count += emitted
 {flush}
-        if done_until is not None:
+        if done_until is not None:             # units run back to back: their costs add up to this
             task.busy_until = done_until
-            task.busy_us += busy
+            task.busy_us += done_until - start
 '''
 
 KEY = "(now, PHASE_TASK, prev, actor, n)"      # the key of the unit running at ``now`` (after the first one)
@@ -208,6 +206,8 @@ class LoopWriter:
         self.on_sync: list[str] = []         # lines that publish what the operators keep in locals
         self.after_ordinary: list[str] = []  # lines that read back what ordinary code may have changed
         self.depth = 3                       # indentation of the body (inside def, try, while)
+        self.branches = 0                    # conditional blocks the body is in (if, for, else, except)
+        self.static_cost = 0                 # µs every record costs, whatever path it takes: charged up front
         self.rows = False                    # a sink writes rows: the key is built for every unit
         self.compiled: list[str] = []        # names of the compiled operators
         self._seq = 0
@@ -235,12 +235,25 @@ class LoopWriter:
 
     @contextmanager
     def block(self, header: str) -> Iterator[None]:
+        conditional = not header.startswith("try")
         self.line(header)
         self.depth += 1
+        self.branches += conditional
         try:
             yield
         finally:
             self.depth -= 1
+            self.branches -= conditional
+
+    def charge(self, us: int) -> None:
+        """The record costs ``us`` more (virtual µs): up front if every record gets here, else where it does.
+        (Only the sum matters: a unit's cost is used once it is done.)"""
+        if not us:
+            return
+        if self.branches:
+            self.line(f"cost += {us}")
+        else:
+            self.static_cost += us
 
     def ordinary(self, *statements: str) -> None:
         """Statements that run ordinary code: publish the clock (and whatever the operators keep in locals)
@@ -290,6 +303,7 @@ class LoopWriter:
             else:
                 body.append(text)
         parts = {
+            "static_cost": self.static_cost,
             "name": name.replace('"', "'"),
             "prologue": indent(self.prologue, 1),
             "body": "\n".join(body),

@@ -116,7 +116,7 @@ def write_source(w: LoopWriter, op: SourceOperator) -> list[str]:
     w.line("if type(value) not in IMMUTABLE and not is_immutable(value):")
     w.line("    value = deep_copy(value)")
     w.line(f"{w.counter(name, 'records_in')} += 1")
-    w.line(f"cost += {op.cost}")
+    w.charge(op.cost)
     emitter = op.emitter
     if emitter is not None:
         w.line(f"ts = {w.const(emitter.timestamp_of, 'timestamp_of')}(value, ts)")
@@ -137,7 +137,7 @@ def _write_map(w: LoopWriter, op: MapOperator, value: str, ts: str, dry: bool) -
     name = w.const(op, "op")
     result = w.local("mapped")
     w.line(f"{w.counter(name, 'records_in')} += 1")
-    w.line(f"cost += {op.cost}")
+    w.charge(op.cost)
     w.line(f"{result} = {w.const(op.call, 'map')}({value})")
     write_output(w, op, name, result, ts)
     return True
@@ -148,7 +148,7 @@ def _write_filter(w: LoopWriter, op: FilterOperator, value: str, ts: str, dry: b
         return True
     name = w.const(op, "op")
     w.line(f"{w.counter(name, 'records_in')} += 1")
-    w.line(f"cost += {op.cost}")
+    w.charge(op.cost)
     with w.block(f"if {w.const(op.call, 'filter')}({value}):"):
         write_output(w, op, name, value, ts)
     return True
@@ -163,7 +163,7 @@ def _write_flat_map(w: LoopWriter, op: FlatMapOperator, value: str, ts: str, dry
     results, item = w.local("results"), w.local("item")
     w.globals.update(OutputTag=OutputTag, flat_map_returned_none=flat_map_returned_none)
     w.line(f"{w.counter(name, 'records_in')} += 1")
-    w.line(f"cost += {op.cost}")
+    w.charge(op.cost)
     w.line(f"{results} = {w.const(op.call, 'flat_map')}({value})")
     with w.block(f"if {results} is None:"):
         w.line(f"raise flat_map_returned_none({name}.name)")
@@ -186,7 +186,7 @@ def _write_timestamps(w: LoopWriter, op: TimestampsAndWatermarksOperator, value:
     name = w.const(op, "op")
     new_ts = w.local("ts")
     w.line(f"{w.counter(name, 'records_in')} += 1")
-    w.line(f"cost += {op.cost}")
+    w.charge(op.cost)
     w.line(f"{new_ts} = {w.const(op.emitter.timestamp_of, 'timestamp_of')}({value}, {ts})")
     write_output(w, op, name, value, new_ts)
     call = f"{w.const(op.emitter.on_record, 'on_record')}({value}, {new_ts})"
@@ -214,7 +214,7 @@ def _write_rolling_reduce(w: LoopWriter, op: RollingReduceOperator, value: str, 
     w.on_sync.append(f"{b}.cost_ns = {carry}")
     w.after_ordinary.append(f"{carry} = {b}.cost_ns")
     w.line(f"{w.counter(name, 'records_in')} += 1")
-    w.line(f"cost += {op.cost}")
+    w.charge(op.cost)
     ident = write_key_scope(w, op, b, value)
     w.line(f"{k} = ({ident}, None)")
     _write_charge(w, carry, access)                                  # ValueState.value()
@@ -247,7 +247,7 @@ def _write_window(w: LoopWriter, op: WindowOperator, value: str, ts: str, dry: b
     name = w.const(op, "op")
     backend = w.const(op.backend, "backend")
     w.line(f"{w.counter(name, 'records_in')} += 1")
-    w.line(f"cost += {op.cost}")
+    w.charge(op.cost)
     write_window(w, op, backend, write_key_scope(w, op, backend, value), value, ts)
     return True
 
@@ -266,7 +266,7 @@ def _write_sink(w: LoopWriter, op: SinkOperator, value: str, ts: str, dry: bool)
     w.prologue.append(f"{written} = 0")
     w.flush.append(f"task.recorder.count += {written}")
     w.line(f"{w.counter(name, 'records_in')} += 1")
-    w.line(f"cost += {op.cost}")
+    w.charge(op.cost)
     line = "None"
     if op.mode == "print":
         line = w.local("line")
