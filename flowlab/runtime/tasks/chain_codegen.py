@@ -6,9 +6,9 @@ them together into one function per task, ``run(task, limit)``, that runs a batc
 record costs the work itself and little else. ``CompiledChain.source`` holds the text (print it to see what a
 task runs); tests run every compiled operator against the ordinary path.
 
-Per unit the loop keeps the task's clock in locals: ``now`` (published to ``kernel.now`` at once), the call
-counter ``n`` and the call key (``key``; built per unit only when a sink needs it for its rows). The kernel's
-counter and ``current_key`` are published (``sync``) before any ordinary code runs (which could schedule a
+Per unit the loop keeps the task's clock in locals: the time ``now``, the call counter ``n`` and the call key
+(``key``; built per unit only when a sink needs it for its rows). They are published to the kernel (``now``,
+``counters``, ``current_key``: ``sync``) before any ordinary code runs (which could read the clock, schedule a
 call or write a row) and when the batch ends. Ordinary code is anything not written here: a rare case of a
 compiled operator (a new network buffer, a full one, a late record...) or an operator that does not compile.
 After it, the loop re-reads the counter, takes what it charged to ``task.cost`` and sets ``rare``: only then
@@ -82,7 +82,7 @@ def run(task, limit):
                 if not limit.allows(t, now):
                     return now
             prev = now
-            now = kernel.now = t               # Kernel.go_on(t, PHASE_TASK)
+            now = t                            # Kernel.go_on(t, PHASE_TASK)
             n += 1
 {next_key}
     finally:
@@ -134,7 +134,7 @@ def run(task, limit):
                 if not limit.allows(t, now):
                     return now
             prev = now
-            now = kernel.now = t               # Kernel.go_on(t, PHASE_TASK)
+            now = t                            # Kernel.go_on(t, PHASE_TASK)
             n += 1
 {next_key}
     finally:
@@ -285,9 +285,9 @@ class LoopWriter:
 
     # -- the clock ----------------------------------------------------------------------------------------
     def sync_lines(self) -> list[str]:
-        """Publish the call counter and key (``kernel.now`` is always current) and the operators' locals."""
+        """Publish the clock, the call counter and key, and what the operators keep in locals."""
         key = "key" if self.rows else f"key if units == 1 else {KEY}"
-        return ["counters[actor] = n", f"kernel.current_key = {key}", *self.on_sync]
+        return ["kernel.now = now", "counters[actor] = n", f"kernel.current_key = {key}", *self.on_sync]
 
     def source(self, loop: str, name: str, arrived: list[str] | None = None) -> str:
         """The whole function's text."""

@@ -44,7 +44,12 @@ def write_network(w: LoopWriter, out: NetworkOutput, value: str, ts: str) -> Non
             _write_append(w, part, f"{part}.subpartitions[{ch}]", ch, element, out.record_size)
         return
     w.line(f"{element} = ({value} if {immutable} else deep_copy({value}), {ts})")
-    sub = w.const(subs[0], "subpartition") if len(subs) == 1 else f"{part}.subpartitions[{ch}]"
+    if len(subs) == 1:
+        sub = w.const(subs[0], "subpartition")
+    else:
+        channels = w.local("subpartitions")
+        w.prologue.append(f"{channels} = {part}.subpartitions")
+        sub = f"{channels}[{ch}]"
     _write_append(w, part, sub, ch, element, out.record_size)
 
 

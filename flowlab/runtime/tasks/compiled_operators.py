@@ -39,6 +39,7 @@ from flowlab.runtime.tasks.outputs import (
     TypedOperatorOutput,
     converted_output,
 )
+from flowlab.sources.collection import CollectionReader
 
 # Watermark generators whose ``on_event`` only looks at the record (emits nothing): called without the care
 # that ordinary code needs.
@@ -100,7 +101,7 @@ def write_source(w: LoopWriter, op: SourceOperator) -> list[str]:
     reader = op.reader
     w.compiled.append(op.name)
     w.line(f"# -- {op.name} (source) --")
-    if type(reader).__name__ == "CollectionReader":       # the list itself, its position in a local
+    if type(reader) is CollectionReader:                  # the list itself, its position in a local
         elements = w.const(reader.source.elements, "collection")
         w.prologue += [f"position = {name}.reader.position", f"end = len({elements})"]
         w.on_sync.append(f"{name}.reader.position = position")
@@ -111,6 +112,7 @@ def write_source(w: LoopWriter, op: SourceOperator) -> list[str]:
     else:
         poll = w.const(reader.poll, "poll")
         w.prologue.append(f"next_arrival = {name}.reader.next_arrival_us")
+        w.line("kernel.now = now")                        # a rate-limited reader reads the clock
         w.line(f"value, ts = {poll}()")
         arrived = ["arrival = next_arrival()", "if arrival is None or arrival > t:", "    return now"]
     w.line("if type(value) not in IMMUTABLE and not is_immutable(value):")
