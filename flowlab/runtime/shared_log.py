@@ -11,7 +11,7 @@ import bisect
 from operator import itemgetter
 from typing import Any
 
-_first, _second = itemgetter(0), itemgetter(1)
+_key, _entry = itemgetter(0, 1, 2, 3, 4), itemgetter(5)   # a pending entry: (*key, entry)
 
 
 class SharedLog(list):
@@ -43,12 +43,13 @@ class OrderedLog:
     While stepping, calls run one at a time in key order, so entries are appended in order. In fast-forward
     a task runs ahead of the others (see ``Kernel.may_continue``): each writer then keeps its entries with
     the key of the call that wrote them, and ``settle`` merges them into the log in key order, exactly as
-    stepping would have appended them.
+    stepping would have appended them. A pending entry is the key's five parts followed by the entry, one
+    flat tuple (a writer per record saves building the key and a pair).
     """
 
     def __init__(self) -> None:
         self.log = SharedLog()
-        self.keyed: dict[int, list[tuple[Any, Any]]] | None = None   # writer -> [(key, entry)] in fast-forward
+        self.keyed: dict[int, list[tuple]] | None = None   # writer -> [(*key, entry)] in fast-forward
 
     def add(self, writer: int, entry: Any, key: Any) -> None:
         keyed = self.keyed
@@ -58,10 +59,10 @@ class OrderedLog:
             pending = keyed.get(writer)
             if pending is None:
                 pending = keyed[writer] = []
-            pending.append((key, entry))
+            pending.append((*key, entry))
 
-    def pending(self, writer: int) -> list[tuple[Any, Any]] | None:
-        """The list ``writer``'s entries go to while tasks run ahead, for a writer that appends ``(key, entry)``
+    def pending(self, writer: int) -> list[tuple] | None:
+        """The list ``writer``'s entries go to while tasks run ahead, for a writer that appends ``(*key, entry)``
         itself (the compiled sinks, ``flowlab.runtime.tasks.compiled_operators``); None while stepping."""
         keyed = self.keyed
         if keyed is None:
@@ -75,17 +76,17 @@ class OrderedLog:
         """Merge the writers' entries (with a key below ``before``, or all) into the log, in key order."""
         keyed = self.keyed
         if keyed:
-            merged: list[tuple[Any, Any]] = []
+            merged: list[tuple] = []
             runs = 0
             for writer in sorted(keyed):
                 pending = keyed[writer]
-                cut = len(pending) if before is None else bisect.bisect_left(pending, (before,))
+                cut = len(pending) if before is None else bisect.bisect_left(pending, before)
                 if cut:
                     merged += pending[:cut]
                     del pending[:cut]
                     runs += 1
             if runs > 1:     # a stable sort of sorted runs merges them; keys differ across writers (a key names
-                merged.sort(key=_first)                                       # its task), so no tie to break
-            self.log.extend(map(_second, merged))
+                merged.sort(key=_key)                                         # its task), so no tie to break
+            self.log.extend(map(_entry, merged))
         return self.log
 

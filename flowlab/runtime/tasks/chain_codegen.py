@@ -6,8 +6,9 @@ them together into one function per task, ``run(task, limit)``, that runs a batc
 record costs the work itself and little else. ``CompiledChain.source`` holds the text (print it to see what a
 task runs); tests run every compiled operator against the ordinary path.
 
-Per unit the loop keeps the task's clock in locals: the time ``now``, the call counter ``n`` and the call key
-(``key``; built per unit only when a sink needs it for its rows). They are published to the kernel (``now``,
+Per unit the loop keeps the task's clock in locals: the time ``now``, the call counter ``n``, the time of the
+unit before (``prev``), from which the call key follows (``KEY``; the batch's first unit runs under the key it
+was called with, ``key``). They are published to the kernel (``now``,
 ``counters``, ``current_key``: ``sync``) before any ordinary code runs (which could read the clock, schedule a
 call or write a row) and when the batch ends. Ordinary code is anything not written here: a rare case of a
 compiled operator (a new network buffer, a full one, a late record...) or an operator that does not compile.
@@ -84,7 +85,6 @@ def run(task, limit):
             prev = now
             now = t                            # Kernel.go_on(t, PHASE_TASK)
             n += 1
-{next_key}
     finally:
 {sync_end}
         if task.current is cur:
@@ -136,7 +136,6 @@ def run(task, limit):
             prev = now
             now = t                            # Kernel.go_on(t, PHASE_TASK)
             n += 1
-{next_key}
     finally:
 {sync_end}
         task.recorder.count += emitted
@@ -147,6 +146,7 @@ def run(task, limit):
 '''
 
 KEY = "(now, PHASE_TASK, prev, actor, n)"      # the key of the unit running at ``now`` (after the first one)
+CURRENT_KEY = f"(key if units == 1 else {KEY})"   # the key of the unit running now (``Kernel.current_key``)
 _SYNC, _READ_BACK = "#sync", "#read back"      # placeholders in the body, filled in by ``LoopWriter.source``
 
 
@@ -208,7 +208,6 @@ class LoopWriter:
         self.depth = 3                       # indentation of the body (inside def, try, while)
         self.branches = 0                    # conditional blocks the body is in (if, for, else, except)
         self.static_cost = 0                 # µs every record costs, whatever path it takes: charged up front
-        self.rows = False                    # a sink writes rows: the key is built for every unit
         self.compiled: list[str] = []        # names of the compiled operators
         self._seq = 0
 
@@ -286,8 +285,7 @@ class LoopWriter:
     # -- the clock ----------------------------------------------------------------------------------------
     def sync_lines(self) -> list[str]:
         """Publish the clock, the call counter and key, and what the operators keep in locals."""
-        key = "key" if self.rows else f"key if units == 1 else {KEY}"
-        return ["kernel.now = now", "counters[actor] = n", f"kernel.current_key = {key}", *self.on_sync]
+        return ["kernel.now = now", "counters[actor] = n", f"kernel.current_key = {CURRENT_KEY}", *self.on_sync]
 
     def source(self, loop: str, name: str, arrived: list[str] | None = None) -> str:
         """The whole function's text."""
@@ -311,7 +309,6 @@ class LoopWriter:
             "sync_limit": indent(["counters[actor] = n"], 4),
             "sync_end": indent(sync, 2),
             "flush": indent(self.flush, 2),
-            "next_key": indent([f"key = {KEY}"], 3) if self.rows else "",
             "arrived": indent(arrived or [], 3),
         }
         return loop.format(**parts)

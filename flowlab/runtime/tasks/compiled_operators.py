@@ -28,7 +28,7 @@ from flowlab.runtime.operators.split_watermarks import SplitWatermarkEmitter
 from flowlab.runtime.operators.timestamps import TimestampsAndWatermarksOperator
 from flowlab.runtime.operators.window import WindowOperator
 from flowlab.runtime.state.heap_backend import HeapKeyedStateBackend
-from flowlab.runtime.tasks.chain_codegen import LoopWriter
+from flowlab.runtime.tasks.chain_codegen import CURRENT_KEY, LoopWriter
 from flowlab.runtime.tasks.compiled_keys import write_key_scope
 from flowlab.runtime.tasks.compiled_network import write_network
 from flowlab.runtime.tasks.compiled_window import window_closure, write_window
@@ -262,7 +262,6 @@ def _write_sink(w: LoopWriter, op: SinkOperator, value: str, ts: str, dry: bool)
     name = w.const(op, "op")
     task = op.task
     pending = w.local("pending")
-    w.rows = True
     w.prologue.append(f"{pending} = {name}.results.log.pending({task.index})")
     written = w.local("written")
     w.prologue.append(f"{written} = 0")
@@ -278,12 +277,14 @@ def _write_sink(w: LoopWriter, op: SinkOperator, value: str, ts: str, dry: bool)
         context = ", None" if op.with_context else ""
         w.line(f"{w.const(op.invoke, 'invoke')}({value}{context})")
     row = f"({task.index}, {value}, {ts}, {line}, now)"
-    with w.block(f"if {pending} is not None:"):
-        w.line(f"{pending}.append((key, {row}))")
-    with w.block("else:"):
-        w.line(f"{name}.results.append({task.index}, {value}, {ts}, {line}, now, key)")
+    with w.block(f"if {pending} is None:"):                 # (stepping: never in a compiled loop)
+        w.line(f"{name}.results.append({task.index}, {value}, {ts}, {line}, now, {CURRENT_KEY})")
+    with w.block("elif units == 1:"):                       # the batch's first unit: the key it was called with
+        w.line(f"{pending}.append((*key, {row}))")
+    with w.block("else:"):                                  # the units it went on to: (*KEY, row)
+        w.line(f"{pending}.append((now, PHASE_TASK, prev, actor, n, {row}))")
     if op.mode == "print":
-        w.line(f"task.job.print_line(actor, {line}, key)")
+        w.line(f"task.job.print_line(actor, {line}, {CURRENT_KEY})")
     w.line(f"{written} += 1")
     return True
 
