@@ -278,9 +278,17 @@ class LoopWriter:
     def copy_of(self, value: str) -> str:
         """A receiver's own copy of ``value`` where the hand-over serialises (``records.copy_record``)."""
         copied = self.local("copied")
-        self.line(f"{copied} = {value} if type({value}) in IMMUTABLE or is_immutable({value}) "
-                  f"else deep_copy({value})")
+        self.line(f"{copied} = {value} if {self.immutable(value)} else deep_copy({value})")
         return copied
+
+    def immutable(self, value: str) -> str:
+        """An expression: ``records.is_immutable(value)``, with the common records (a scalar, a pair or a triple
+        of scalars) decided inline and anything else asked of ``is_immutable``."""
+        kind, size = self.local("kind"), self.local("size")
+        scalars = [f"type({value}[{i}]) in IMMUTABLE" for i in range(3)]
+        return (f"(({kind} := type({value})) in IMMUTABLE or ({kind} is tuple and "
+                f"(({size} := len({value})) == 2 and {' and '.join(scalars[:2])} or "
+                f"{size} == 3 and {' and '.join(scalars)})) or is_immutable({value}))")
 
     # -- the clock ----------------------------------------------------------------------------------------
     def sync_lines(self) -> list[str]:

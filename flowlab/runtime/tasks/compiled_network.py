@@ -26,7 +26,7 @@ def write_network(w: LoopWriter, out: NetworkOutput, value: str, ts: str) -> Non
     subs = out.partition.subpartitions
     immutable, ch, element = w.local("immutable"), w.local("channel"), w.local("element")
     w.line(f"{w.counter('task', 'records_out')} += 1")
-    w.line(f"{immutable} = type({value}) in IMMUTABLE or is_immutable({value})")
+    w.line(f"{immutable} = {w.immutable(value)}")
     selector = out.selector
     kind = type(selector)
     if kind is ForwardSelector or kind is GlobalSelector:

@@ -116,7 +116,7 @@ def write_source(w: LoopWriter, op: SourceOperator) -> list[str]:
         w.line("kernel.now = now")                        # a rate-limited reader reads the clock
         w.line(f"value, ts = {poll}()")
         arrived = ["arrival = next_arrival()", "if arrival is None or arrival > t:", "    return now"]
-    w.line("if type(value) not in IMMUTABLE and not is_immutable(value):")
+    w.line(f"if not {w.immutable('value')}:")
     w.line("    value = deep_copy(value)")
     w.line(f"{w.counter(name, 'records_in')} += 1")
     w.charge(op.cost)
