@@ -267,6 +267,8 @@ def test_sources_routing_sinks(net: dict, source: str, timestamps: str | None, r
             ds = ds.partition_custom(lambda k, num: k % num, lambda v: v[0]).map(lambda v: v)
         elif route == "global":
             ds = ds.global_().map(lambda v: v)
+        elif route == "forward":
+            ds = ds.forward().map(lambda v: v).set_parallelism(ds.get_parallelism())
         else:
             ds = getattr(ds, route)().map(lambda v: v)
         if sink == "print":
