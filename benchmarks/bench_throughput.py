@@ -7,9 +7,10 @@ Prints figures; it is not a test. Jobs:
             tumbling 1 000 ms windows, bounded out-of-orderness 100 ms, count per key and window);
             runs only once ``flowlab.datastream.window`` exists.
 
-Each figure is the median of ``--repeat`` runs (default 3), each timing the bare loop and flowlab right after
+Times are CPU time of this process (``time.process_time``), so other programs on a shared machine count less;
+each figure is the median of ``--repeat`` runs (default 3), each timing the bare loop and flowlab right after
 each other; every job runs once on a small input first, so imports and first calls are not timed. The load
-average is printed before and after (the machine may be shared).
+average is printed before and after.
 
 Usage: python benchmarks/bench_throughput.py [--records N] [--quick N] [--parallelism 1 4] [--repeat 3]
 """
@@ -47,10 +48,11 @@ def _store(key: object, value: object) -> None:
 
 
 def _timed(fn):
+    """CPU time of ``fn()`` (this process only: other programs on a shared machine do not count) and its result."""
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     result = fn()
-    return time.perf_counter() - t0, result
+    return time.process_time() - t0, result
 
 
 # -- rolling keyed reduce ---------------------------------------------------------------------------------
@@ -177,8 +179,8 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [args.quick] + ([args.records] if args.records != args.quick else [])
 
-    print(f"Python {sys.version.split()[0]}; execute() with the trace off; {KEYS} keys; median of {args.repeat}; "
-          f"load average {_load()}")
+    print(f"Python {sys.version.split()[0]}; execute() with the trace off; {KEYS} keys; CPU time, median of "
+          f"{args.repeat}; load average {_load()}")
     jobs = {"rolling": (flowlab_rolling, bare_rolling), "collect": (flowlab_rolling_collect, bare_rolling),
             "windows": (flowlab_windows, bare_windows)}
     for job in args.jobs:
