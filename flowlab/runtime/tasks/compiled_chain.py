@@ -5,9 +5,9 @@ Why: in fast-forward (``execute()``, ``execute_and_collect()``: the trace is off
 record through the operator objects (``process_element``), their outputs (``tasks/outputs.py``) and the task's
 per-unit bookkeeping in ``fast_loop.run_fast`` (counters, trace ticks, busy time, the clock, the look-ahead
 limit). A compiled chain does the same work for a whole run of records in one Python function written for the
-task: the operators' per-record code one after the other (``compiled_operators.py``), the unit bookkeeping
-around it (``chain_codegen.py``), counts kept in local variables and added to the operators when the batch
-ends. The common case runs inline; the rare one calls the ordinary code: a key seen for the first time, a
+task: the operators' per-record code one after the other (``compiled_operators.py``, written by
+``chain_codegen.py``) inside a loop that does the unit bookkeeping (``compiled_loops.py``), counts kept in local
+variables and added to the operators when the batch ends. The common case runs inline; the rare one calls the ordinary code: a key seen for the first time, a
 late record, a window that fires on an element, a new or a full network buffer, an operator that does not
 compile (from it on, the chain is the ordinary one).
 
@@ -28,7 +28,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flowlab.runtime.operators.source import SourceOperator
-from flowlab.runtime.tasks.chain_codegen import RECORDS_LOOP, SOURCE_LOOP, Limit, LoopWriter
+from flowlab.runtime.tasks.chain_codegen import LoopWriter
+from flowlab.runtime.tasks.compiled_loops import RECORDS_LOOP, SOURCE_LOOP, Limit
 
 if TYPE_CHECKING:
     from flowlab.runtime.tasks.stream_task import StreamTask

@@ -12,13 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowlab.common.watermark_strategy import (
-    BoundedOutOfOrdernessWatermarks,
-    NoWatermarksGenerator,
-    _CallableAssigner,
-)
 from flowlab.datastream.output_tag import OutputTag
-from flowlab.runtime.elements import LONG_MAX, LONG_MIN
 from flowlab.runtime.operators.java_strings import print_text
 from flowlab.runtime.operators.rolling import RollingReduceOperator, reduce_returned_none
 from flowlab.runtime.operators.simple import (
@@ -30,12 +24,13 @@ from flowlab.runtime.operators.simple import (
 from flowlab.runtime.operators.sink import SinkOperator
 from flowlab.runtime.operators.source import SourceOperator
 from flowlab.runtime.operators.split_watermarks import SplitWatermarkEmitter
-from flowlab.runtime.operators.timestamps import TimestampsAndWatermarksOperator, WatermarkEmitter
+from flowlab.runtime.operators.timestamps import TimestampsAndWatermarksOperator
 from flowlab.runtime.operators.window import WindowOperator
 from flowlab.runtime.state.heap_backend import HeapKeyedStateBackend
 from flowlab.runtime.tasks.chain_codegen import CURRENT_KEY, LoopWriter
 from flowlab.runtime.tasks.compiled_keys import write_key_scope
 from flowlab.runtime.tasks.compiled_network import write_network
+from flowlab.runtime.tasks.compiled_timestamps import write_on_record, write_timestamp
 from flowlab.runtime.tasks.compiled_window import window_closure, write_window
 from flowlab.runtime.tasks.outputs import (
     ChainedOutput,
@@ -124,42 +119,13 @@ def write_source(w: LoopWriter, op: SourceOperator) -> list[str]:
     if emitter is None:
         write_output(w, op, name, "value", "ts")
         return arrived
-    new_ts = _write_timestamp(w, emitter, "value", "ts")
+    new_ts = write_timestamp(w, emitter, "value", "ts")
     write_output(w, op, name, "value", new_ts)
     if isinstance(emitter, SplitWatermarkEmitter):                 # one generator per split, then the minimum
         w.ordinary(f"{w.const(emitter.on_record, 'on_record')}(value, {new_ts}, {name}.reader.last_split)")
     else:
-        _write_on_record(w, emitter, "value", new_ts)
+        write_on_record(w, emitter, "value", new_ts)
     return arrived
-
-
-def _write_timestamp(w: LoopWriter, emitter: WatermarkEmitter, value: str, ts: str) -> str:
-    """``WatermarkEmitter.timestamp_of``: the assigner's event time for the record, checked; returns its variable."""
-    new_ts = w.local("ts")
-    assigner = emitter.assigner
-    w.globals.update(LONG_MIN=LONG_MIN, LONG_MAX=LONG_MAX)
-    if assigner is None:
-        w.line(f"{new_ts} = LONG_MIN if {ts} is None else {ts}")
-        return new_ts
-    extract = assigner.fn if type(assigner) is _CallableAssigner else assigner.extract_timestamp
-    w.line(f"{new_ts} = {w.const(extract, 'extract_timestamp')}({value}, LONG_MIN if {ts} is None else {ts})")
-    with w.block(f"if type({new_ts}) is not int or not LONG_MIN <= {new_ts} <= LONG_MAX:"):
-        w.line(f"{new_ts} = {w.const(emitter.checked, 'checked_timestamp')}({value}, {new_ts})")
-    return new_ts
-
-
-def _write_on_record(w: LoopWriter, emitter: WatermarkEmitter, value: str, ts: str) -> None:
-    """``WatermarkEmitter.on_record``: the generator sees the record. A bounded-out-of-orderness generator only
-    remembers the largest timestamp (here, inline); one that may emit runs as ordinary code."""
-    generator = emitter.generator
-    if type(generator) is NoWatermarksGenerator:
-        return
-    if type(generator) is BoundedOutOfOrdernessWatermarks:
-        gen = w.const(generator, "generator")
-        with w.block(f"if {ts} > {gen}.max_timestamp:"):
-            w.line(f"{gen}.max_timestamp = {ts}")
-        return
-    w.ordinary(f"{w.const(emitter.on_record, 'on_record')}({value}, {ts})")
 
 
 def _write_map(w: LoopWriter, op: MapOperator, value: str, ts: str, dry: bool) -> bool:
@@ -217,9 +183,9 @@ def _write_timestamps(w: LoopWriter, op: TimestampsAndWatermarksOperator, value:
     name = w.const(op, "op")
     w.line(f"{w.counter(name, 'records_in')} += 1")
     w.charge(op.cost)
-    new_ts = _write_timestamp(w, op.emitter, value, ts)
+    new_ts = write_timestamp(w, op.emitter, value, ts)
     write_output(w, op, name, value, new_ts)
-    _write_on_record(w, op.emitter, value, new_ts)
+    write_on_record(w, op.emitter, value, new_ts)
     return True
 
 

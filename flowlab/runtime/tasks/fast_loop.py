@@ -15,8 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flowlab.runtime.phases import PHASE_TASK
-from flowlab.runtime.tasks.chain_codegen import Limit
 from flowlab.runtime.tasks.compiled_chain import chain_of
+from flowlab.runtime.tasks.compiled_loops import Limit
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
 
 if TYPE_CHECKING:
