@@ -2,19 +2,20 @@
 
 ``compiled_operators.py`` says what each operator does to a record, as a few lines of code; this module puts
 them together, inside one of the loops of ``compiled_loops.py``, into one function per task,
-``run(task, limit)``, that runs a batch of record units (see ``compiled_chain.py``). Everything the loop touches per record is a local variable of that function, so a
-record costs the work itself and little else. ``CompiledChain.source`` holds the text (print it to see what a
-task runs); tests run every compiled operator against the ordinary path.
+``run(task, limit)``, that runs a batch of record units (see ``compiled_chain.py``). Everything the loop
+touches per record is a local variable of that function, so a record costs the work itself and little else.
+``CompiledChain.source`` holds the text (print it to see what a task runs); tests run every compiled operator
+against the ordinary path.
 
 Per unit the loop keeps the task's clock in locals: the time ``now``, the call counter ``n``, the time of the
 unit before (``prev``), from which the call key follows (``KEY``; the batch's first unit runs under the key it
-was called with, ``key``). They are published to the kernel (``now``,
-``counters``, ``current_key``: ``sync``) before any ordinary code runs (which could read the clock, schedule a
-call or write a row) and when the batch ends. Ordinary code is anything not written here: a rare case of a
-compiled operator (a new network buffer, a full one, a late record...) or an operator that does not compile.
-After it, the loop re-reads the counter, takes what it charged to ``task.cost`` and sets ``rare``: only then
-can a mail have arrived, an output buffer have run out or a new call have been scheduled, so only then does
-the loop check those before the next unit.
+was called with, ``key``). They are published to the kernel (``now``, ``counters``, ``current_key``: ``sync``)
+before any ordinary code runs (which could read the clock, schedule a call or write a row) and when the
+batch ends. Ordinary code is anything not written here: a rare case of a compiled operator (a new network
+buffer, a full one, a late record...) or an operator that does not compile. After it, the loop re-reads the
+counter, takes what it charged to ``task.cost`` and sets ``rare``: only then can a mail have arrived, an
+output buffer have run out or a new call have been scheduled, so only then does the loop check those before
+the next unit.
 """
 from __future__ import annotations
 
