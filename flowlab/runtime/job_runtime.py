@@ -17,8 +17,15 @@ from flowlab.graph.stream_graph import StreamEdge
 from flowlab.kernel import Kernel, RandomStreams
 from flowlab.runtime.batch import BatchExecution, BatchStateBackends
 from flowlab.runtime.checkpointing import checkpoint_settings
+from flowlab.runtime.checkpointing.config import local_path, savepoint_directory
+from flowlab.runtime.checkpointing.restore import StateAssignment
+from flowlab.runtime.checkpointing.restore_source import RestoreSource
+from flowlab.runtime.checkpointing.savepoint_coordinator import savepoint_coordinator
+from flowlab.runtime.checkpointing.savepoints import SavepointError, SavepointRequest, no_directory_error
 from flowlab.runtime.cluster.job_master import JobMaster
 from flowlab.runtime.cluster.resource_manager import ResourceManager
+from flowlab.runtime.cluster.restore_plan import RestorePlan
+from flowlab.runtime.elements import EndOfData
 from flowlab.runtime.network.debloater import DebloatSettings
 from flowlab.runtime.network.input_gate import InputGate
 from flowlab.runtime.network.partitioning import ChannelSelector, make_selector
@@ -41,6 +48,13 @@ class SinkResults:
         self.node_id = node_id
         self.name = name
         self.log = ordered                    # rows (subtask, value, timestamp, printed line, arrival µs)
+        # the collect sink of execute_and_collect: what its client needs across restarts, in order — ("open",
+        # subtask, attempt, offset), ("row", subtask, offset, value), ("commit", subtask, offset checkpointed)
+        self.offsets = OrderedLog()
+        if ordered.keyed is not None:
+            self.offsets.keyed = {}
+        self.attempts: dict[int, int] = {}       # collect sink subtask -> the attempt running now
+        self.offset_at: dict[tuple[int, int], int] = {}   # (subtask, checkpoint id) -> results sent by then
 
     def append(self, subtask: int, value: Any, ts: int | None, line: str | None, now_us: int, key: Any) -> None:
         self.log.add(subtask, (subtask, value, ts, line, now_us), key)
@@ -57,7 +71,7 @@ class SinkResults:
 class JobRuntime:
     """One job on one simulated MiniCluster."""
 
-    def __init__(self, job_graph: JobGraph, seed: int, trace: Trace) -> None:
+    def __init__(self, job_graph: JobGraph, seed: int, trace: Trace, restore_from: RestoreSource | None = None) -> None:
         self.job_graph = job_graph
         self.job_name = job_graph.job_name
         self.settings = job_graph.settings
@@ -97,9 +111,29 @@ class JobRuntime:
         self.operator_coordinators: dict[str, Any] = {}
         if self.jobmaster.checkpoints is not None:
             self.jobmaster.checkpoints.operator_coordinators = self.operator_coordinators
+            self.jobmaster.checkpoints.connector = self.connector
+        if self.jobmaster.recovery is not None:
+            self.jobmaster.recovery.restore = RestorePlan(self.jobmaster, self.operator_coordinators)
         self._create_tasks()
         if self.jobmaster.stages is not None:
             self.jobmaster.stages.make_blocking()
+        # the checkpoint or savepoint this run starts from (execution.state-recovery.path), mapped onto its subtasks
+        self.restore_source = restore_from
+        self.state_assignment: StateAssignment | None = None
+        if restore_from is not None and self.batch is None:
+            self._assign_restored_state(restore_from)
+        elif restore_from is not None:
+            self.notes.append(f"execution.state-recovery.path is ignored in BATCH mode: the job starts without the "
+                              f"state of {restore_from.kind} {restore_from.checkpoint_id} (BATCH keeps no state "
+                              "between stages and takes no checkpoints).")
+
+    def _assign_restored_state(self, source: RestoreSource) -> None:
+        assignment = self.state_assignment = source.assign(self.job_graph)
+        for task in self.all_tasks():
+            task.restore = assignment.for_subtask(task.vertex_id, task.index)
+        if self.jobmaster.checkpoints is not None:      # Flink resets the checkpoint id counter past the restored one
+            self.jobmaster.checkpoints.next_id = assignment.checkpoint_id + 1
+        self.jobmaster.restored_from = (source, assignment)
 
     # -- construction -----------------------------------------------------------------------------------
     def _create_tasks(self) -> None:
@@ -132,12 +166,18 @@ class JobRuntime:
                 assert [g.edge_index for g in t.gates] == [je.index for je in v.in_edges]
 
     def new_attempt(self, old: StreamTask) -> StreamTask:
-        """A fresh execution attempt of ``old``'s subtask (BATCH region failover), wired as the first one was: new
-        output partitions towards the consumers' channels, new input gates (their readers are opened when it
-        runs)."""
+        """A fresh execution attempt of ``old``'s subtask, wired as the first one was: new output partitions towards
+        the consumers' channels, new input gates. BATCH: their readers are opened when it runs. STREAMING: the whole
+        region gets new attempts, consumers first, so every new partition is wired to a new gate and nothing the
+        old attempts had in flight reaches the new ones; an iteration's in-memory feedback queue is emptied (Flink
+        loses the records in a loop on a restart)."""
         v = old.vertex
         task = StreamTask(self, v, old.index, attempt=old.attempt + 1)
         self.tasks[v.id][old.index] = task
+        if self.batch is None:
+            for node in v.operators:
+                if "iteration" in node.params:
+                    self.feedback_queue(node.params["iteration"], old.index).clear()
         settings = self.network.settings
         for w in self.exec_graph.wirings:
             e = w.edge
@@ -176,6 +216,7 @@ class JobRuntime:
         self.printed.keyed = {}
         for res in self.sinks.values():
             res.log.keyed = {}
+            res.offsets.keyed = {}
 
     # -- services for tasks -----------------------------------------------------------------------------
     def make_selector(self, edge: StreamEdge, task: StreamTask, n_channels: int) -> ChannelSelector:
@@ -224,6 +265,7 @@ class JobRuntime:
         self.printed.settle(before)
         for res in self.sinks.values():
             res.log.settle(before)
+            res.offsets.settle(before)
 
     def feedback_queue(self, loop_id: int, subtask: int) -> deque[tuple[Any, int | None]]:
         """The queue iteration tail subtask i fills and head subtask i empties (Flink's ``BlockingQueueBroker``)."""
@@ -275,14 +317,35 @@ class JobRuntime:
     def cancel(self) -> None:
         self.jobmaster.cancel()
 
-    def taskmanager_lost(self, tm_id: str, exc: BaseException, user_traceback: str) -> bool:
-        """BATCH: a lost TaskManager takes the results it kept with it; the stage scheduler handles it all (True).
-        STREAMING: False (its running subtasks fail one by one)."""
+    def taskmanager_lost(self, tm_id: str, exc: BaseException, user_traceback: str) -> None:
+        """A TaskManager died with its slots: BATCH: the stage scheduler fails and re-runs what it held (its results
+        too); STREAMING: its subtasks fail, as one failure, and a replacement registers later (``cluster.recovery``)."""
         stages = self.jobmaster.stages
         if stages is None:
-            return False
-        stages.taskmanager_lost(tm_id, exc, user_traceback)
-        return True
+            self.jobmaster.recovery.taskmanager_lost(tm_id, exc, user_traceback)
+        else:
+            stages.taskmanager_lost(tm_id, exc, user_traceback)
+
+    # -- savepoints -------------------------------------------------------------------------------------------
+    def trigger_savepoint(self, directory: str | None, stop: EndOfData | None = None) -> int:
+        """Trigger a savepoint (``stop``: a stop-with-savepoint; what the sources send); its checkpoint id, whose
+        outcome lands in ``jobmaster.checkpoints.savepoints``. With checkpointing off, the CheckpointCoordinator is
+        created now (Flink always has one; it only takes savepoints then)."""
+        if self.batch is not None:
+            raise SavepointError("Savepoints are not supported in BATCH execution mode (a bounded job re-runs "
+                                 "failed stages instead): run it in STREAMING mode to take one.")
+        if self.terminal:
+            raise SavepointError(
+                f"Job {self.job_id} is {self.status}: a savepoint can only be taken of a running job (Flink: "
+                "\"Could not find Flink job\" / \"is not in state RUNNING\"). Take it before the job ends, e.g. "
+                "stop_with_savepoint(...) while it runs.")
+        directory = directory if directory is not None else savepoint_directory(self.conf)
+        if directory is None:
+            raise no_directory_error()
+        cc = self.jobmaster.checkpoints
+        if cc is None:
+            cc = savepoint_coordinator(self)
+        return cc.trigger_savepoint(SavepointRequest(local_path(str(directory)), stop))
 
     # -- checkpoints: the subtasks' RPCs to the CheckpointCoordinator -------------------------------------------
     def acknowledge_checkpoint(self, task: StreamTask, ack: Any) -> None:

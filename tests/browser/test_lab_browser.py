@@ -430,6 +430,33 @@ def test_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[s
     assert not missing, f"{lesson}: no element matches {missing} after run-all (counts: {counts})"
 
 
+# Lesson 10: the key groups of the counting operator before (p=2) and after (p=3) the restore, the two runs of key
+# groups that move (43–63 from subtask 0 to 1, 86–127 from 1 to 2) and the three pages that move with them; the
+# exercise's check.
+KG_SUBTASK = "svg.flowlab-key-groups g.flowlab-kg-subtask"
+KG_MOVED = "svg.flowlab-key-groups g.flowlab-kg-segment.flowlab-kg-moved"
+KG_MOVED_KEY = '.flowlab-kg-keys tr.flowlab-kg-key-row[data-moved="1"]'
+
+
+def test_lesson10_draws_the_key_groups_that_move_on_a_rescale(tmp_path: Path) -> None:
+    """Lesson 10 in a real browser: 2 + 3 subtask boxes with Flink's ranges, exactly the moved runs 43–63 (0 → 1)
+    and 86–127 (1 → 2), the moved pages shop, help and checkout, the summary's 63 of 128, and the exercise's
+    check rendered as not yet passed."""
+    _require_browser()
+    notebook = ROOT / "notebooks" / "10_savepoints_and_rescaling.ipynb"
+    ranges = [f'{KG_SUBTASK}[data-first="{a}"][data-last="{b}"]'
+              for a, b in ((0, 63), (64, 127), (0, 42), (43, 85), (86, 127))]
+    moved = [f'{KG_MOVED}[data-first="43"][data-last="63"][data-from="0"][data-to="1"]',
+             f'{KG_MOVED}[data-first="86"][data-last="127"][data-from="1"][data-to="2"]']
+    counts = run_all_and_find(notebook, tmp_path, "10", [KG_SUBTASK, KG_MOVED, KG_MOVED_KEY, *ranges, *moved,
+                                                         ".flowlab-check"],
+                              {".flowlab-kg-moves": "63 of 128", ".flowlab-check": "Not yet"})
+    assert (counts[KG_SUBTASK], counts[KG_MOVED], counts[KG_MOVED_KEY]) == (5, 2, 3), counts
+    assert all(counts[sel] == 1 for sel in ranges + moved), counts
+    assert counts[".flowlab-kg-moves containing '63 of 128'"] == 1, counts
+    assert counts[".flowlab-check containing 'Not yet'"] == 2, counts
+
+
 ENDLESS = """\
 import flowlab
 from flowlab.common import WatermarkStrategy
@@ -529,6 +556,72 @@ def test_checkpoint_and_state_views_in_the_browser(tmp_path: Path) -> None:
             page.screenshot(path=str(ARTIFACTS / "checkpoint-views-page.png"), full_page=True)
         except BaseException:
             shutil.copy(log_path, ARTIFACTS / "checkpoint-views-jupyterlab.log")
+            raise
+        finally:
+            browser.close()
+
+
+END_TO_END_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "end_to_end_views.ipynb"
+# What a student must see of each end-to-end view, not only that it is there:
+OPEN_RECORD = '.flowlab-kafka-partition[data-topic="out"] .flowlab-kafka-record[data-kind="ONGOING"]'
+LSO_MARK = '.flowlab-kafka-partition[data-topic="out"] .flowlab-kafka-mark[data-marks~="lso"]'
+COMMITTED_READS = '.flowlab-kafka-partition[data-topic="out"] .flowlab-kafka-reads[data-isolation="read_committed"]'
+MOVED_KEY_GROUPS = "svg.flowlab-key-groups g.flowlab-kg-segment.flowlab-kg-moved"
+MOVED_KEY = '.flowlab-kg-keys tr.flowlab-kg-key-row[data-moved="1"]'
+FINISHED_PART = '.flowlab-file-sinks tr.flowlab-part-file[data-state="finished"]'
+PENDING_PART = '.flowlab-file-sinks tr.flowlab-part-file[data-state="pending"]'
+FAILURE_MARK = 'svg.flowlab-recovery-timeline g.flowlab-rt-lane[data-vertex="v1"][data-subtask="1"] g.flowlab-rt-failure'
+RESTORE_ARC = "svg.flowlab-recovery-timeline g.flowlab-rt-restore"
+
+
+def test_end_to_end_views_in_the_browser(tmp_path: Path) -> None:
+    """The Kafka topic with its open transaction (three records, the last stable offset, what read_committed
+    reads), the key groups of a 2 -> 3 rescale (two runs of moving key groups), a FileSink's finished and pending
+    part files, and on the recovery timeline a task failure and a lost TaskManager with the checkpoints their
+    restarts restored are drawn on the page."""
+    _require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    root_dir, work = tmp_path / "lab_root", tmp_path / "lab_work"
+    root_dir.mkdir()
+    work.mkdir()
+    _copy_notebook(END_TO_END_FIXTURE, root_dir / END_TO_END_FIXTURE.name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with jupyterlab(root_dir, work) as (base, token, log_path), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                    timeout=60_000)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_and_run_all(page, base, token, END_TO_END_FIXTURE.name)
+            assert not page.evaluate(JS_ERRORS)
+            expect(page.locator(OPEN_RECORD)).to_have_count(3, timeout=WIDGET_TIMEOUT_MS)
+            lso = page.locator(LSO_MARK)
+            expect(lso).to_have_count(1)
+            lso.scroll_into_view_if_needed()
+            expect(lso).to_be_visible()
+            expect(lso).to_contain_text("LSO 3")
+            expect(page.locator(COMMITTED_READS)).to_contain_text("reads 3 record(s): V0, V1, V2")
+            page.locator(".flowlab-kafka").screenshot(path=str(ARTIFACTS / "kafka-topic-view.png"))
+            moved = page.locator(MOVED_KEY_GROUPS)
+            expect(moved).to_have_count(2)
+            assert [moved.nth(i).get_attribute("data-first") for i in range(2)] == ["43", "86"]
+            expect(page.locator(MOVED_KEY).first).to_be_visible()
+            page.locator("svg.flowlab-key-groups").screenshot(path=str(ARTIFACTS / "key-group-view.png"))
+            expect(page.locator(FINISHED_PART)).to_have_count(1)
+            expect(page.locator(PENDING_PART)).to_have_count(1)
+            expect(page.locator(".flowlab-file-readers")).to_contain_text("A reader sees 1 finished file(s), 3 line(s).")
+            failure = page.locator(FAILURE_MARK)
+            expect(failure).to_have_count(2)             # the task failure, then the lost TaskManager
+            failure.first.scroll_into_view_if_needed()
+            expect(failure.first).to_be_visible()
+            assert [failure.nth(i).get_attribute("data-at") for i in range(2)] == ["50", "120"]
+            restores = page.locator(RESTORE_ARC)
+            expect(restores).to_have_count(2)
+            assert [restores.nth(i).get_attribute("data-checkpoint") for i in range(2)] == ["2", "4"]
+            page.locator("svg.flowlab-recovery-timeline").screenshot(path=str(ARTIFACTS / "recovery-timeline.png"))
+            page.screenshot(path=str(ARTIFACTS / "end-to-end-views-page.png"), full_page=True)
+        except BaseException:
+            shutil.copy(log_path, ARTIFACTS / "end-to-end-views-jupyterlab.log")
             raise
         finally:
             browser.close()

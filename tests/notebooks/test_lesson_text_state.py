@@ -353,9 +353,10 @@ def test_lesson08_retention_decides_what_survives_cancel() -> None:
                      "c0373846…/taskowned/"]
 
 
-def test_lesson08_savepoints_are_said_to_be_not_simulated() -> None:
-    """Savepoints are explained as concepts and said to be not simulated yet."""
-    _says("08", "Savepoints (not simulated yet) are taken by the same barrier mechanism.")
+def test_lesson08_points_to_the_lessons_on_restore_and_savepoints() -> None:
+    """Lesson 08 takes checkpoints only; it sends the reader to lesson 09 (restore) and 10 (savepoints)."""
+    _says("08", "Savepoints (lesson 10) are taken by the same barrier mechanism.")
+    _says("08", "lesson 09 fails a job and restores it, and lesson 10 takes savepoints.")
 
 
 @pytest.mark.parametrize("number", ["07", "08"])

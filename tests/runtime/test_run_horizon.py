@@ -79,3 +79,17 @@ def test_unbounded_names_the_reason():
     env = StreamExecutionEnvironment.get_execution_environment()
     env.from_collection([1]).print()
     assert flowlab.Simulation(env).unbounded is None
+
+
+def test_run_to_result_on_a_job_with_nothing_left_to_happen_raises(monkeypatch):
+    """A job that is still RUNNING when nothing is left to happen would hang in Flink: execute() says so."""
+    import pytest
+
+    from flowlab.runtime.cluster.job_master import JobMaster
+    from flowlab.runtime.simulation.errors import JobNotBoundedError
+    monkeypatch.setattr(JobMaster, "_job_finished", lambda self: None)     # the job never notices its end
+    env = StreamExecutionEnvironment.get_execution_environment()
+    env.from_collection([1, 2, 3]).print()
+    with pytest.raises(JobNotBoundedError, match=r"^The job is still RUNNING at 100 virtual ms but nothing is "
+                       r"left to happen: a real Flink job would wait here forever"):
+        flowlab.Simulation(env).run_to_result()

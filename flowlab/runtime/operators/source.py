@@ -19,10 +19,16 @@ from flowlab.runtime.records import IMMUTABLE, deep_copy, is_immutable
 class SourceOperator(StreamOperator):
     """Head of a source task. ``next_arrival_us()`` tells the task when to come back."""
 
+    replaying = False           # the record just emitted was emitted before, by an earlier attempt (a replay)
+    replayed = 0                # how many such records this attempt emitted
+    replay_until = 0
+
     def open(self) -> None:
         params = self.node.params
         source = params["source"]
         task = self.task
+        # a restarted subtask: its earlier attempts read up to this position; records up to it are replays
+        self.replay_until = getattr(task, "replay_until", 0)
         self.reader = source.create_reader(task.index, task.vertex.parallelism,
                                            task.rng(f"source/{self.id}[{task.index}]"))
         bind = getattr(self.reader, "bind", None)
@@ -65,12 +71,24 @@ class SourceOperator(StreamOperator):
         coordinator.register_reader(task.index, task, self)
         self.reader.start(coordinator, task)
 
+    stopped = False                       # stop-with-savepoint: it reads nothing more
+
     def next_arrival_us(self) -> int | None:
-        return self.reader.next_arrival_us()
+        return None if self.stopped else self.reader.next_arrival_us()
+
+    def stop(self) -> None:
+        """A stop-with-savepoint: no more records (its position stays where the savepoint records it)."""
+        self.stopped = True
 
     def emit_next(self) -> Any:
         """Emit one element (it has arrived); returns the element's value for the trace."""
         value, ts = self.reader.poll()
+        if self.replay_until:
+            self.replaying = self.reader.position <= self.replay_until
+            if self.replaying:
+                self.replayed += 1
+            else:
+                self.replay_until = 0
         if type(value) not in IMMUTABLE and not is_immutable(value):   # the job gets its own copy: it
             value = deep_copy(value)                                      # never changes the source's data
         self.records_in += 1
@@ -119,6 +137,9 @@ class SourceOperator(StreamOperator):
         return snap() if snap is not None else {"position": self.reader.position}
 
     def restore_position(self, position: Any) -> None:
+        if isinstance(position, dict) and position.get("finished"):
+            self.stopped = True                    # it had finished when the checkpoint was taken: nothing more
+            return
         self.restored_position = position          # applied in open(), once the reader exists
 
     def restore_coordinator(self, state: Any) -> None:

@@ -9,6 +9,8 @@ from flowlab.runtime.snapshots.batch import batch_snapshot
 from flowlab.runtime.snapshots.checkpoints import checkpoint_snapshot
 from flowlab.runtime.snapshots.connectors import file_sinks_snapshot, kafka_snapshot
 from flowlab.runtime.snapshots.event_time import event_time_snapshot
+from flowlab.runtime.snapshots.key_groups import key_groups_snapshot
+from flowlab.runtime.snapshots.recovery import recovery_snapshot
 from flowlab.runtime.snapshots.state import state_snapshot
 
 
@@ -28,7 +30,8 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
                 subs.append({"index": t.index, "records_in": received,
                              "records_out": op.records_out if op else 0})
             operators.append({"id": node.operator_id, "name": node.name, "kind": node.kind, "vertex": v.id,
-                              "parallelism": node.parallelism, "subtasks": subs})
+                              "parallelism": node.parallelism, "subtasks": subs, "uid": node.uid,
+                              "operator_hash": node.operator_hash})
     operator_edges = [{"source": e.source.operator_id, "target": e.target.operator_id,
                        "partitioner": e.partitioner.name, "chained": e.chained,
                        "side_output": e.side_output_tag.tag_id if e.side_output_tag is not None else None}
@@ -79,8 +82,10 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
         "event_time": event_time_snapshot(rt),
         "backpressure": backpressure_snapshot(rt),
         "state": state_snapshot(rt),
+        "key_groups": key_groups_snapshot(rt),
         "checkpoints": checkpoint_snapshot(rt),
         "kafka": kafka_snapshot(rt),
         "file_sinks": file_sinks_snapshot(rt),
         "batch": batch_snapshot(rt),
+        "recovery": recovery_snapshot(rt),
     }

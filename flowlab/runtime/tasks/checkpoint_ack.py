@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flowlab.runtime.state.snapshot_codec import to_plain
+from flowlab.runtime.state.snapshot_codec import dumps, to_plain
 
 
 @dataclass
@@ -45,11 +45,20 @@ def to_plain_snapshot(snap: dict[str, Any]) -> dict[str, Any]:
                 "processing_timers": [[ts, to_plain(k), to_plain(ns)] for ts, k, ns in g.get("processing_timers", [])],
             }])
         out["key_groups"] = groups
+    if snap.get("keyed_meta"):
+        out["keyed_meta"] = snap["keyed_meta"]
     if snap.get("operator_state") is not None:
         out["operator_state"] = to_plain(snap["operator_state"])
     if snap.get("operator") is not None:
         out["operator"] = to_plain(snap["operator"])
     return out
+
+
+def meta_bytes(snap: dict[str, Any]) -> int:
+    """Bytes the states' names and types (``keyed_meta``) take in the encoded snapshot: not counted in the modelled
+    state size, which is the size of the state itself."""
+    meta = snap.get("keyed_meta")
+    return len(b'"keyed_meta":') + len(dumps(meta)) + 1 if meta else 0
 
 
 def channel_plain(state: list[Any]) -> list[Any]:
