@@ -252,9 +252,10 @@ class JobRuntime:
             coordinator = self.operator_coordinators[operator_id] = factory(self)
         return coordinator
 
-    def print_line(self, subtask: int, line: str, key: Any) -> None:
-        """A print sink subtask wrote ``line`` (the TaskManager's stdout)."""
-        self.printed.add(subtask, line, key)
+    def print_line(self, writer: int, line: str, key: Any) -> None:
+        """A print sink wrote ``line`` (the TaskManager's stdout) in the call with key ``key``; ``writer`` is its
+        task's actor id (each task writes its lines in key order; the tasks' lines are merged on read)."""
+        self.printed.add(writer, line, key)
 
     def printed_lines(self) -> list[str]:
         return list(self.printed.settle())

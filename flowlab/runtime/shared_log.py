@@ -8,8 +8,10 @@ million sink rows, and a replay appends exactly the rows that were cut (the run 
 from __future__ import annotations
 
 import bisect
-import heapq
+from operator import itemgetter
 from typing import Any
+
+_key, _entry = itemgetter(0, 1, 2, 3, 4), itemgetter(5)   # a pending entry: (*key, entry)
 
 
 class SharedLog(list):
@@ -41,12 +43,13 @@ class OrderedLog:
     While stepping, calls run one at a time in key order, so entries are appended in order. In fast-forward
     a task runs ahead of the others (see ``Kernel.may_continue``): each writer then keeps its entries with
     the key of the call that wrote them, and ``settle`` merges them into the log in key order, exactly as
-    stepping would have appended them.
+    stepping would have appended them. A pending entry is the key's five parts followed by the entry, one
+    flat tuple (a writer per record saves building the key and a pair).
     """
 
     def __init__(self) -> None:
         self.log = SharedLog()
-        self.keyed: dict[int, list[tuple[Any, Any]]] | None = None   # writer -> [(key, entry)] in fast-forward
+        self.keyed: dict[int, list[tuple]] | None = None   # writer -> [(*key, entry)] in fast-forward
 
     def add(self, writer: int, entry: Any, key: Any) -> None:
         keyed = self.keyed
@@ -56,25 +59,34 @@ class OrderedLog:
             pending = keyed.get(writer)
             if pending is None:
                 pending = keyed[writer] = []
-            pending.append((key, entry))
+            pending.append((*key, entry))
+
+    def pending(self, writer: int) -> list[tuple] | None:
+        """The list ``writer``'s entries go to while tasks run ahead, for a writer that appends ``(*key, entry)``
+        itself (the compiled sinks, ``flowlab.runtime.tasks.compiled_operators``); None while stepping."""
+        keyed = self.keyed
+        if keyed is None:
+            return None
+        pending = keyed.get(writer)
+        if pending is None:
+            pending = keyed[writer] = []
+        return pending
 
     def settle(self, before: Any = None) -> SharedLog:
         """Merge the writers' entries (with a key below ``before``, or all) into the log, in key order."""
         keyed = self.keyed
         if keyed:
-            runs = []
+            merged: list[tuple] = []
+            runs = 0
             for writer in sorted(keyed):
                 pending = keyed[writer]
-                cut = len(pending) if before is None else bisect.bisect_left(pending, (before,))
+                cut = len(pending) if before is None else bisect.bisect_left(pending, before)
                 if cut:
-                    runs.append(pending[:cut])
+                    merged += pending[:cut]
                     del pending[:cut]
-            if len(runs) == 1:
-                self.log.extend(entry for _, entry in runs[0])
-            elif runs:
-                self.log.extend(entry for _, entry in heapq.merge(*runs, key=_first))
+                    runs += 1
+            if runs > 1:     # a stable sort of sorted runs merges them; keys differ across writers (a key names
+                merged.sort(key=_key)                                         # its task), so no tie to break
+            self.log.extend(map(_entry, merged))
         return self.log
 
-
-def _first(pair: tuple[Any, Any]) -> Any:
-    return pair[0]

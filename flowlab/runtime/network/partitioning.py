@@ -82,14 +82,21 @@ class KeyGroupSelector(ChannelSelector):
         try:
             return self.cache[ck]
         except KeyError:
-            target = (assign_key_to_parallel_operator(key, self.max_parallelism, self.parallelism,
-                                                      self.key_type),)
-            if len(self.cache) < 100_000:
-                self.cache[ck] = target
-            return target
+            return self.target_of_new_key(key, ck)
         except TypeError:
-            raise TypeError(f"key_by: the key {key!r} of {value!r} is not hashable ({type(key).__name__}); "
-                            "return an immutable key such as a str, int or tuple") from None
+            raise unhashable_key(key, value) from None
+
+    def target_of_new_key(self, key: Any, ck: Any) -> tuple[int, ...]:
+        """The target of a key not in the cache (``ck``: its ``state_key``), computed and remembered."""
+        target = (assign_key_to_parallel_operator(key, self.max_parallelism, self.parallelism, self.key_type),)
+        if len(self.cache) < 100_000:
+            self.cache[ck] = target
+        return target
+
+
+def unhashable_key(key: Any, value: Any) -> TypeError:
+    return TypeError(f"key_by: the key {key!r} of {value!r} is not hashable ({type(key).__name__}); "
+                     "return an immutable key such as a str, int or tuple")
 
 
 class CustomSelector(ChannelSelector):

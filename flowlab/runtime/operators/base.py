@@ -275,7 +275,10 @@ class KeyedUdfOperator(UdfOperator):
                               if create_timers is None else create_timers(self))
 
     def set_key_of(self, value: Any) -> None:
-        key = self.key_selector(value)
+        self.set_key(self.key_selector(value))
+
+    def set_key(self, key: Any) -> None:
+        """Scope state and timers to ``key``, the key selector's result for the record being processed."""
         try:
             self.backend.set_current_key(key)
         except TypeError:

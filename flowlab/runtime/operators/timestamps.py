@@ -39,7 +39,10 @@ class WatermarkEmitter(WatermarkOutput):
     def timestamp_of(self, value: Any, ts: int | None) -> int:
         if self.assigner is None:
             return LONG_MIN if ts is None else ts
-        out = self.assigner.extract_timestamp(value, LONG_MIN if ts is None else ts)
+        return self.checked(value, self.assigner.extract_timestamp(value, LONG_MIN if ts is None else ts))
+
+    def checked(self, value: Any, out: Any) -> int:
+        """What the assigner returned for ``value`` as an event time: an int within Java's long, or a clear error."""
         if type(out) is not int:
             if isinstance(out, float) and out.is_integer():
                 out = int(out)

@@ -66,7 +66,7 @@ class WindowHistory:
 
     def __init__(self) -> None:
         self.open: dict[tuple[Any, Any], WindowMeta] = {}
-        self.closed: deque[dict[str, Any]] = deque(maxlen=CLOSED_KEEP)
+        self.closed: deque[tuple[Any, Any, WindowMeta, float, int]] = deque(maxlen=CLOSED_KEEP)   # cleaned up
         self.late: deque[dict[str, Any]] = deque(maxlen=LATE_KEEP)
 
     def added(self, k: tuple[Any, Any], window: Any, watermark: int, event_time: bool, now_ms: float) -> None:
@@ -101,9 +101,14 @@ class WindowHistory:
         meta = self.open.pop(k, None)
         if meta is None:
             return
-        self.closed.append({"key": plain_key(k[0]), **window_fields(window), "elements": meta.elements,
-                            "late_accepted": meta.late_accepted, "fires": list(meta.fires),
-                            "opened_ms": meta.opened_ms, "cleaned_ms": now_ms, "cleaned_watermark": watermark})
+        self.closed.append((k[0], window, meta, now_ms, watermark))   # described when read (closed_windows)
+
+    def closed_windows(self) -> list[dict[str, Any]]:
+        """The closed windows remembered, oldest first, as plain data."""
+        return [{"key": plain_key(key), **window_fields(window), "elements": meta.elements,
+                 "late_accepted": meta.late_accepted, "fires": list(meta.fires), "opened_ms": meta.opened_ms,
+                 "cleaned_ms": now_ms, "cleaned_watermark": watermark}
+                for key, window, meta, now_ms, watermark in self.closed]
 
     def late_record(self, key: Any, value: Any, ts: int | None, windows: list[Any], watermark: int,
                     lateness: int, side_output: str | None, now_ms: float) -> dict[str, Any]:
@@ -167,5 +172,5 @@ def describe(op: Any) -> dict[str, Any]:
         "allowed_lateness": op.allowed_lateness,
         "late_side_output": op.late_tag.tag_id if op.late_tag is not None else None,
         "watermark": wm, "fires": op.num_fires, "late_records_dropped": op.num_late_records_dropped,
-        "windows": windows, "closed": list(history.closed), "late": list(history.late),
+        "windows": windows, "closed": history.closed_windows(), "late": list(history.late),
     }

@@ -45,7 +45,8 @@ class TaskEnvironment(Protocol):
 
     def sink_results(self, node: Any) -> Any: ...
 
-    def print_line(self, subtask: int, line: str, key: Any) -> None: ...
+    def print_line(self, writer: int, line: str, key: Any) -> None:
+        """A print sink of the task with actor id ``writer`` wrote ``line`` in the call with key ``key``."""
 
     def feedback_queue(self, loop_id: int, subtask: int) -> deque[tuple[Any, int | None]]: ...
 

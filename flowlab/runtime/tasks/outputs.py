@@ -130,7 +130,7 @@ class OperatorOutput:
             for out in self.main:
                 out.collect(value, ts)
         except RecordNotSerializableError as exc:
-            raise _named(exc, self.owner) from exc.__cause__
+            raise named_error(exc, self.owner) from exc.__cause__
 
     def collect_side(self, tag: Any, value: Any, ts: int | None) -> None:
         outs = self.side.get(tag.tag_id)
@@ -138,12 +138,12 @@ class OperatorOutput:
             self.owner.records_out += 1
             convert = self.side_converters.get(tag.tag_id)
             if convert is not None:
-                value = _converted(convert, value, self.owner, f"side output '{tag.tag_id}'")
+                value = converted_output(convert, value, self.owner, f"side output '{tag.tag_id}'")
             try:
                 for out in outs:
                     out.collect(value, ts)
             except RecordNotSerializableError as exc:
-                raise _named(exc, self.owner) from exc.__cause__
+                raise named_error(exc, self.owner) from exc.__cause__
 
     def emit_watermark(self, wm: int) -> None:
         for out in self.main:
@@ -171,10 +171,10 @@ class TypedOperatorOutput(OperatorOutput):
         self.convert = convert
 
     def collect(self, value: Any, ts: int | None) -> None:
-        OperatorOutput.collect(self, _converted(self.convert, value, self.owner, "output"), ts)
+        OperatorOutput.collect(self, converted_output(self.convert, value, self.owner, "output"), ts)
 
 
-def _converted(convert: Any, value: Any, op: Any, where: str) -> Any:
+def converted_output(convert: Any, value: Any, op: Any, where: str) -> Any:
     try:
         return convert(value)
     except OutputTypeError as exc:
@@ -185,7 +185,7 @@ def _converted(convert: Any, value: Any, op: Any, where: str) -> Any:
                               "(leave output_type out for any Python object).") from None
 
 
-def _named(exc: RecordNotSerializableError, op: Any) -> RecordNotSerializableError:
+def named_error(exc: RecordNotSerializableError, op: Any) -> RecordNotSerializableError:
     """The error, saying which operator emitted the record (once: the innermost output names it)."""
     if getattr(exc, "operator", None) is not None:
         return exc
@@ -213,7 +213,7 @@ class ChainedOnlyOutput(OperatorOutput):
             op.task.cost += op.cost
             op.process_element(value, ts)
         except RecordNotSerializableError as exc:
-            raise _named(exc, self.owner) from exc.__cause__
+            raise named_error(exc, self.owner) from exc.__cause__
 
 
 class ForwardOnlyOutput(OperatorOutput):
@@ -231,7 +231,7 @@ class ForwardOnlyOutput(OperatorOutput):
             try:
                 element = (deep_copy(value), ts)
             except RecordNotSerializableError as exc:
-                raise _named(exc, self.owner) from exc.__cause__
+                raise named_error(exc, self.owner) from exc.__cause__
         sub = self.sub
         current = sub.current
         if current is None:

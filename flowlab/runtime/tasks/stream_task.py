@@ -223,7 +223,7 @@ class StreamTask(DeferredCopy):
 
     def print_line(self, line: str) -> None:
         """A print sink wrote ``line`` to the TaskManager's stdout."""
-        self.job.print_line(self.index, line, self.kernel.current_key)
+        self.job.print_line(self.actor, line, self.kernel.current_key)
 
     def feedback_queue(self, loop_id: int) -> deque[tuple[Any, int | None]]:
         return self.job.feedback_queue(loop_id, self.index)
