@@ -16,6 +16,7 @@ from flowlab.viz.follow import Follower
 from flowlab.viz.job_graph_view import JobGraphView
 from flowlab.viz.long_run import LongRun
 from flowlab.viz.playback import Playback
+from flowlab.viz.recovery_panel import RecoveryPanel
 from flowlab.viz.render.events_html import event_dict, operator_names, render_event_log
 from flowlab.viz.render.status_html import records_emitted, render_progress, render_status
 from flowlab.viz.stages_view import StagesView
@@ -32,8 +33,10 @@ class Dashboard(Displayable):
     of a BATCH job, then the event-time tabs — watermarks, event-time plot, windows and late data — shown
     when the job has watermarks or windows (a BATCH job has none: no watermark tab), the BackpressureView,
     shown once something is back-pressured, whose levels then tint the one job graph, and the checkpoint and
-    state tabs — ``CheckpointView``, ``ConsistentCutView`` when checkpointing is enabled, ``StateView`` when an
-    operator keeps state); all of them redraw from one ``sim.snapshot()`` after every move of the
+    state tabs — ``CheckpointView``, ``ConsistentCutView`` when checkpointing is enabled, ``StateView`` and
+    ``KeyGroupView`` when an operator keeps (keyed) state — and the end-to-end tabs — ``RecoveryTimelineView`` once
+    something failed, ``KafkaTopicView`` when the job uses the simulated Kafka, ``FileSinkView`` with a FileSink);
+    all of them redraw from one ``sim.snapshot()`` after every move of the
     simulation, also one made from a code cell (``sim.run(...)``). "Run to end" and "Run to … ms" run in
     chunks (``LongRun``) and can be stopped. "Recent events" is read from the trace: the events of the
     last ``log_steps`` steps, at most ``log_size`` rows.
@@ -48,7 +51,7 @@ class Dashboard(Displayable):
             self.graph_view = JobGraphView(sim, follow=False)
             self.backpressure_view = BackpressureView(sim, auto_hide=True, show_graph=False, follow=False)
             views = [self.graph_view, StagesView(sim, follow=False), EventTimePanel(sim), self.backpressure_view,
-                     CheckpointPanel(sim)]
+                     CheckpointPanel(sim), RecoveryPanel(sim)]
         self.views: list[View] = list(views)
         self.log_size = log_size
         self.log_steps = log_steps

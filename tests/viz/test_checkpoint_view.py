@@ -107,7 +107,7 @@ def test_a_stateless_job_without_checkpoints_has_no_such_tabs():
     assert panel.shown == [] and panel.widget.layout.display == "none"
 
 
-def test_state_without_checkpointing_shows_only_the_state_tab():
+def test_state_without_checkpointing_shows_only_the_state_and_key_group_tabs():
     env = StreamExecutionEnvironment.get_execution_environment()
     env.from_collection([("a", 1), ("a", 2)]).key_by(lambda t: t[0]).sum(1).print()
     sim = flowlab.Simulation(env)
@@ -115,4 +115,4 @@ def test_state_without_checkpointing_shows_only_the_state_tab():
     panel = next(v for v in dash.views if isinstance(v, CheckpointPanel))
     assert panel.shown == []
     sim.run()
-    assert [t for t, _ in panel.shown] == ["State"] and panel.widget.layout.display == "flex"
+    assert [t for t, _ in panel.shown] == ["State", "Key groups"] and panel.widget.layout.display == "flex"

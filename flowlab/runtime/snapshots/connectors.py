@@ -3,7 +3,9 @@
 ``kafka``: per simulated cluster of the run, each topic's partitions with their records (offset, key, value,
 timestamp, the transaction that wrote it and that transaction's state, or the control marker), log end and
 last stable offset; every transaction (open, committed, aborted, and why); the consumer groups' committed
-offsets. ``file_sinks``: per FileSink subtask its part files — in-progress, pending (closed, waiting for a
+offsets; the job's ``KafkaSource`` readers (``readers``: per source subtask its group id, isolation level and
+the offset it reads next in each of its partitions — ahead of the group's committed offset, which moves only
+when a checkpoint completes). ``file_sinks``: per FileSink subtask its part files — in-progress, pending (closed, waiting for a
 checkpoint) or finished — with their size and number of lines.
 """
 from __future__ import annotations
@@ -26,8 +28,9 @@ def _text(data: bytes | None) -> Any:
 
 
 def kafka_snapshot(rt: JobRuntime) -> dict[str, Any]:
-    """``snapshot["kafka"]``: ``{bootstrap servers: {"topics", "transactions", "consumer_groups"}}``."""
+    """``snapshot["kafka"]``: ``{bootstrap servers: {"topics", "transactions", "consumer_groups", "readers"}}``."""
     out = {}
+    readers = _kafka_readers(rt)
     for key in sorted(k for k in rt.connectors.objects if k.startswith("kafka/")):
         broker = rt.connectors[key]
         if rt.terminal:
@@ -57,7 +60,23 @@ def kafka_snapshot(rt: JobRuntime) -> dict[str, Any]:
             "transactions": [t.row() for t in broker.transactions],
             "consumer_groups": {g: {f"{t}-{p}": o for (t, p), o in sorted(offs.items())}
                                 for g, offs in sorted(broker.groups.items())},
+            "readers": readers.get(broker.servers, []),
         }
+    return out
+
+
+def _kafka_readers(rt: JobRuntime) -> dict[str, list[dict[str, Any]]]:
+    """Bootstrap servers -> the job's Kafka source readers there, in task order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for task in rt.all_tasks():
+        for op in task.operators:
+            reader = op.__dict__.get("reader")
+            if not hasattr(reader, "committed_only") or getattr(reader, "broker", None) is None:
+                continue                          # not a KafkaSourceReader, or not opened yet
+            out.setdefault(reader.broker.servers, []).append({
+                "vertex": task.vertex_id, "subtask": task.index, "operator": op.id, "name": op.name,
+                "group_id": reader.source.group_id, "isolation_level": reader.source.isolation_level,
+                "positions": {f"{t}-{p}": o for t, p, o, _ in reader.splits}})
     return out
 
 
