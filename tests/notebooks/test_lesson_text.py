@@ -163,7 +163,7 @@ print("NON_PYFLINK", json.dumps(sorted(set(names))))
 TOKENS = {"DataStream.join": "join", "DataStream.co_group": "co_group", "KeyedStream.interval_join": "interval_join",
           "WindowedStream.evictor": "evictor", "DataStream.set_processing_cost": "set_processing_cost",
           "DataStream.add_sink": "add_sink", "StreamExecutionEnvironment.get_job_graph": "get_job_graph",
-          "ScriptedSource": "ScriptedSource", "GeneratorSource": "GeneratorSource"}
+          "ScriptedSource": "ScriptedSource", "GeneratorSource": "GeneratorSource", "UpsertSink": "UpsertSink"}
 SAYS_NOT_PYFLINK = ("not in PyFlink", "flowlab extension", "PyFlink 2.3 has none", "PyFlink lacks", "Java API only")
 
 
@@ -194,6 +194,7 @@ def test_lessons_use_exactly_these_non_pyflink_calls(calls_per_lesson: dict[str,
         "06": ["DataStream.add_sink", "DataStream.set_processing_cost", "GeneratorSource"],
         "07": ["GeneratorSource", "ScriptedSource"],
         "08": ["DataStream.add_sink", "DataStream.set_processing_cost", "GeneratorSource", "ScriptedSource"],
+        "09": ["DataStream.set_processing_cost", "ScriptedSource", "UpsertSink"],
         "11": ["GeneratorSource", "ScriptedSource"],
     }
 
