@@ -19,6 +19,7 @@ from flowlab.runtime.batch import BatchExecution, BatchStateBackends
 from flowlab.runtime.checkpointing import checkpoint_settings
 from flowlab.runtime.cluster.job_master import JobMaster
 from flowlab.runtime.cluster.resource_manager import ResourceManager
+from flowlab.runtime.cluster.restore_plan import RestorePlan
 from flowlab.runtime.network.debloater import DebloatSettings
 from flowlab.runtime.network.input_gate import InputGate
 from flowlab.runtime.network.partitioning import ChannelSelector, make_selector
@@ -97,6 +98,8 @@ class JobRuntime:
         self.operator_coordinators: dict[str, Any] = {}
         if self.jobmaster.checkpoints is not None:
             self.jobmaster.checkpoints.operator_coordinators = self.operator_coordinators
+        if self.jobmaster.recovery is not None:
+            self.jobmaster.recovery.restore = RestorePlan(self.jobmaster, self.operator_coordinators)
         self._create_tasks()
         if self.jobmaster.stages is not None:
             self.jobmaster.stages.make_blocking()
@@ -132,12 +135,18 @@ class JobRuntime:
                 assert [g.edge_index for g in t.gates] == [je.index for je in v.in_edges]
 
     def new_attempt(self, old: StreamTask) -> StreamTask:
-        """A fresh execution attempt of ``old``'s subtask (BATCH region failover), wired as the first one was: new
-        output partitions towards the consumers' channels, new input gates (their readers are opened when it
-        runs)."""
+        """A fresh execution attempt of ``old``'s subtask, wired as the first one was: new output partitions towards
+        the consumers' channels, new input gates. BATCH: their readers are opened when it runs. STREAMING: the whole
+        region gets new attempts, consumers first, so every new partition is wired to a new gate and nothing the
+        old attempts had in flight reaches the new ones; an iteration's in-memory feedback queue is emptied (Flink
+        loses the records in a loop on a restart)."""
         v = old.vertex
         task = StreamTask(self, v, old.index, attempt=old.attempt + 1)
         self.tasks[v.id][old.index] = task
+        if self.batch is None:
+            for node in v.operators:
+                if "iteration" in node.params:
+                    self.feedback_queue(node.params["iteration"], old.index).clear()
         settings = self.network.settings
         for w in self.exec_graph.wirings:
             e = w.edge
@@ -274,14 +283,14 @@ class JobRuntime:
     def cancel(self) -> None:
         self.jobmaster.cancel()
 
-    def taskmanager_lost(self, tm_id: str, exc: BaseException, user_traceback: str) -> bool:
-        """BATCH: a lost TaskManager takes the results it kept with it; the stage scheduler handles it all (True).
-        STREAMING: False (its running subtasks fail one by one)."""
+    def taskmanager_lost(self, tm_id: str, exc: BaseException, user_traceback: str) -> None:
+        """A TaskManager died with its slots: BATCH: the stage scheduler fails and re-runs what it held (its results
+        too); STREAMING: its subtasks fail, as one failure, and a replacement registers later (``cluster.recovery``)."""
         stages = self.jobmaster.stages
         if stages is None:
-            return False
-        stages.taskmanager_lost(tm_id, exc, user_traceback)
-        return True
+            self.jobmaster.recovery.taskmanager_lost(tm_id, exc, user_traceback)
+        else:
+            stages.taskmanager_lost(tm_id, exc, user_traceback)
 
     # -- checkpoints: the subtasks' RPCs to the CheckpointCoordinator -------------------------------------------
     def acknowledge_checkpoint(self, task: StreamTask, ack: Any) -> None:

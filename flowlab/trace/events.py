@@ -61,10 +61,13 @@ class EventKind:
     STAGE = "stage"
     SLOT_RELEASED = "slot_released"
     REGION_RESTART = "region_restart"
+    # recovery of a STREAMING job (restart strategies, failover regions; see docs/recovery.md): data["phase"] is
+    # failure / restarting / canceling / restoring / running / gave_up
+    RECOVERY = "recovery"
 
     CLUSTER = frozenset({JOB_SUBMITTED, JOB_STATUS, JOBMASTER_STARTED, TASKMANAGER_REGISTERED,
                          SLOT_REQUESTED, SLOT_ALLOCATED, TASK_STATE, TASK_FAILED, STAGE, SLOT_RELEASED,
-                         REGION_RESTART})
+                         REGION_RESTART, RECOVERY})
     CHECKPOINTS = frozenset({CHECKPOINT_TRIGGERED, BARRIER, CHANNEL_BLOCKED, CHANNEL_UNBLOCKED, SNAPSHOT,
                              CHECKPOINT_ACK, CHECKPOINT_COMPLETED, CHECKPOINT_NOTIFIED, CHECKPOINT_ABORTED})
     CONNECTORS = frozenset({SPLIT_ASSIGNED, PART_FILE, KAFKA_TRANSACTION})

@@ -6,9 +6,7 @@ from typing import Any
 import pytest
 
 import flowlab
-from flowlab.common.config_values import IllegalConfigurationException
 from flowlab.datastream.functions import KeyedProcessFunction
-from flowlab.runtime.batch import RestartTracker, restart_strategy
 from flowlab.runtime.simulation.errors import JobExecutionException
 from tests.batch.jobs import env_in, kinds
 
@@ -158,25 +156,3 @@ def test_failover_is_the_same_in_fast_forward(build: str) -> None:
     assert (stepped.printed_lines(), stepped.now_us, stepped.runtime.recorder.count) == \
         (fast.printed_lines(), fast.now_us, fast.runtime.recorder.count)
     assert stepped.snapshot()["batch"]["restarts"] == 1
-
-
-def test_restart_strategies_follow_flink() -> None:
-    """fixed-delay n: n restarts; failure-rate: the n-th failure within the interval gives up; exponential-delay:
-    the backoff grows by the multiplier up to the maximum and is reset after a quiet threshold."""
-    fixed = RestartTracker(restart_strategy({"restart-strategy.type": "fixed-delay",
-                                             "restart-strategy.fixed-delay.attempts": "2"}))
-    assert [fixed.on_failure(t) for t in (0, 1, 2)] == [1000, 1000, None]
-    rate = RestartTracker(restart_strategy({"restart-strategy.type": "failure-rate",
-                                            "restart-strategy.failure-rate.max-failures-per-interval": "2",
-                                            "restart-strategy.failure-rate.failure-rate-interval": "10 s"}))
-    assert [rate.on_failure(t) for t in (0, 20_000, 25_000)] == [1000, 1000, None]
-    expo = RestartTracker(restart_strategy({"restart-strategy.type": "exponential-delay",
-                                            "restart-strategy.exponential-delay.max-backoff": "3 s"}))
-    assert [expo.on_failure(t) for t in (0, 10, 20, 30, 10_000_000)] == [1000, 1500, 2250, 3000, 1000]
-
-
-def test_an_unknown_restart_strategy_is_refused() -> None:
-    """The valid names are listed."""
-    with pytest.raises(IllegalConfigurationException, match="Unknown restart strategy 'sometimes' in "
-                       "restart-strategy.type: use none"):
-        restart_strategy({"restart-strategy.type": "sometimes"})

@@ -60,7 +60,8 @@ def test_min_pause_delays_the_next_trigger_after_a_completion() -> None:
 
 
 def _expiring(tolerable: int):
-    env = keyed_sum(env_with(2, interval=20), count=3000, rate=20000, cost=0.3)
+    # no restart strategy: the job fails when the threshold is exceeded (with one, it restarts)
+    env = keyed_sum(env_with(2, interval=20, restart___strategy__type="none"), count=3000, rate=20000, cost=0.3)
     env.get_checkpoint_config().set_checkpoint_timeout(10).set_tolerable_checkpoint_failure_number(tolerable)
     return env
 
@@ -71,7 +72,10 @@ def test_an_expired_checkpoint_fails_the_job_when_no_failure_is_tolerated() -> N
     frame = sim.checkpoints()
     assert frame[["id", "status", "failure"]].values.tolist() == [[1, "FAILED", "Checkpoint expired before completing."]]
     assert sim.job_status == "FAILED"
-    assert sim.failure.startswith("FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold. The latest "
+    assert sim.failure.startswith("JobException: Recovery is suppressed by NoRestartBackoffTimeStrategy (restart-"
+                                  "strategy.type is none, Flink's default without checkpointing: set it, e.g. to "
+                                  "fixed-delay, or enable checkpointing to let the job restart)\n"
+                                  "FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold. The latest "
                                   "checkpoint failed due to Checkpoint expired before completing. (1 failed in a row; "
                                   "execution.checkpointing.tolerable-failed-checkpoints is 0)")
 

@@ -115,7 +115,7 @@ def test_cancel_keeps_or_deletes_per_retention(tmp_path, retention, retained: in
 ])
 def test_a_failed_job_keeps_its_externalized_checkpoints(tmp_path, retention, kept: list[str]) -> None:
     """A job that FAILED keeps its checkpoint unless checkpoints are not externalized."""
-    sim = _sim(tmp_path, count=20000,
+    sim = _sim(tmp_path, count=20000, restart___strategy__type="none",
                execution__checkpointing__externalized___checkpoint___retention=retention.name)
     sim.fail("count", 0, at_ms=250)
     sim.run()

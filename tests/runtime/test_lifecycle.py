@@ -113,7 +113,8 @@ def test_execute_raises_job_execution_exception_with_traceback():
     text = str(info.value)
     assert "Job execution failed" in text
     assert "Traceback" in text and "_explode_on_three" in text and "three is not allowed here" in text
-    assert isinstance(info.value.__cause__, ValueError)
+    assert type(info.value.__cause__).__name__ == "JobException"        # Recovery is suppressed by ...
+    assert isinstance(info.value.__cause__.__cause__, ValueError)
 
 
 def test_not_enough_slots_fails_with_needed_and_available():

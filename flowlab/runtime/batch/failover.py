@@ -49,6 +49,8 @@ class SchedulerHost(Protocol):
 
     def fail_job(self, exc: BaseException, message: str) -> None: ...
 
+    def give_up(self, exc: BaseException, reason: str, message: str) -> None: ...
+
 
 class RegionFailover:
     """Mixin of ``StageScheduler``: the failures of a BATCH job and how its regions run again (it uses the
@@ -132,7 +134,7 @@ class RegionFailover:
             hint = ("" if strategy.kind != "none" else
                     " (restart-strategy.type is none, Flink's default without checkpoints: set it to fixed-delay "
                     "to let a BATCH job re-run the failed region)")
-            host.fail_job(exc, f"JobException: Recovery is suppressed by {strategy.describe()}{hint}\n{message}")
+            host.give_up(exc, f"Recovery is suppressed by {self.tracker.describe()}{hint}", message)
             return
         region = self.region_of(roots)
         for key in region:
@@ -162,7 +164,7 @@ class RegionFailover:
         first = roots[0]
         host.rec.emit(EventKind.REGION_RESTART, first.vertex_id, first.index, None,
                       f"restart {self.restarts}: region {', '.join(names)} runs again in {wait_us / 1000:g} ms "
-                      f"({strategy.describe()}){reread}",
+                      f"({self.tracker.describe()}){reread}",
                       {"region": names, "delay_ms": wait_us / 1000, "reads": producers, "restart": self.restarts})
         attempts = [(key, host.tasks[key[0]][key[1]].attempt) for key in region]
         host.kernel.schedule(host.kernel.now + wait_us, self._restart, attempts, phase=PHASE_CONTROL)

@@ -22,8 +22,6 @@ from typing import Any
 
 from flowlab.runtime.batch.exchanges import make_blocking, materialised, open_reader
 from flowlab.runtime.batch.failover import RegionFailover, SchedulerHost
-from flowlab.runtime.batch.restart_strategy import RestartTracker
-from flowlab.runtime.batch.settings import BatchSettings
 from flowlab.runtime.phases import PHASE_CONTROL
 from flowlab.trace import EventKind
 
@@ -39,11 +37,11 @@ def stage_numbers(job_graph: Any) -> dict[str, int]:
 class StageScheduler(RegionFailover):
     """Schedules the subtasks of one BATCH job stage by stage and re-runs failed regions."""
 
-    def __init__(self, host: SchedulerHost, settings: BatchSettings, new_attempt: Callable[[Any], Any]) -> None:
+    def __init__(self, host: SchedulerHost, new_attempt: Callable[[Any], Any], tracker: Any) -> None:
         self.host = host
         self.new_attempt = new_attempt            # the job runtime's: a fresh attempt of a subtask, wired
         self.stage = stage_numbers(host.job_graph)
-        self.tracker = RestartTracker(settings.restart)
+        self.tracker = tracker                    # the JobMaster's RestartTracker (cluster.restart_strategies)
         self.finished: set[tuple[str, int]] = set()        # subtasks whose result is materialised
         self.results: dict[tuple[str, int], list[list[Any]]] = {}   # per partition, per subpartition: buffers
         self.ran_on: dict[tuple[str, int], str] = {}        # the TaskManager that keeps a subtask's result

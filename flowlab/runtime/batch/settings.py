@@ -5,7 +5,8 @@
 * ``execution.sorted-inputs.enabled`` and ``execution.batch-state-backend.enabled`` (both default true): keyed
   inputs are sorted and state is kept for one key at a time; flowlab simulates only the defaults.
 
-The restart strategy (how a failed region is re-run) is read by ``restart_strategy``.
+The restart strategy (whether a failed region runs again) is read by the JobMaster
+(``flowlab.runtime.cluster.restart_strategies``), which hands the stage scheduler its tracker.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from typing import Any
 from flowlab.common.config_values import IllegalConfigurationException, read_bool
 from flowlab.common.configuration import parse_duration_ms
 from flowlab.datastream.checkpoint_config import CHECKPOINT_OPTIONS
-from flowlab.runtime.batch.restart_strategy import RestartStrategy, restart_strategy
 
 SHUFFLE_MODE_KEY = "execution.batch-shuffle-mode"
 SORT_INPUTS_KEY = "execution.sorted-inputs.enabled"
@@ -41,7 +41,6 @@ class BatchSettings:
     """What the BATCH runtime needs to know of the configuration."""
 
     shuffle_mode: str
-    restart: RestartStrategy
     checkpointing_requested: bool        # the job enabled checkpointing, which BATCH ignores
 
     @staticmethod
@@ -62,7 +61,7 @@ class BatchSettings:
                 raise BatchModeError(
                     f"{key}: false is valid in Flink, but flowlab simulates BATCH jobs with sorted keyed inputs and "
                     "one key's state at a time only (Flink's default, true). Remove the setting.")
-        return BatchSettings(mode, restart_strategy(conf), checkpointing_requested(conf))
+        return BatchSettings(mode, checkpointing_requested(conf))
 
 
 def checkpointing_requested(conf: dict[str, Any]) -> bool:

@@ -14,8 +14,8 @@ is COMPLETED: its ``_metadata`` is written, older pending ones are subsumed, the
 
 Simplifications: the first checkpoint comes exactly one interval after the start (Flink waits a random time
 between ``min-pause`` and ``interval``); at most one periodic request waits for a free slot (Flink queues
-them); a job that fails here stays FAILED (restart strategies are not simulated yet); RPCs take
-``flowlab.network.latency-ms``.
+them); RPCs take ``flowlab.network.latency-ms``. Too many failed checkpoints fail the job as a whole: the
+restart strategy decides whether it restarts (``cluster.recovery``).
 """
 from __future__ import annotations
 
@@ -298,10 +298,23 @@ class CheckpointCoordinator:
                     f"({self.consecutive_failures} failed in a row; execution.checkpointing."
                     f"tolerable-failed-checkpoints is {self.settings.tolerable_failures}). sim.checkpoints() shows "
                     "why each one failed.")
+            self.consecutive_failures = 0             # Flink clears the count when it fails the job
             self.fail_job(CheckpointFailureError(text), f"FlinkRuntimeException: {text}")
             return
         if retry and self.queued and self.running:
             self._request()
+
+    def suspend(self) -> None:
+        """The job is RESTARTING: no more triggers, pending checkpoints aborted (Flink's ``stopCheckpointScheduler``,
+        reason ``CHECKPOINT_COORDINATOR_SUSPEND``, not counted as a failure); ``start()`` resumes when it runs."""
+        self.running = False
+        self.queued = False
+        if self.periodic is not None:
+            self.periodic.cancel()
+            self.periodic = None
+        for n in sorted(self.pending):
+            self._abort(self.pending[n], "CHECKPOINT_COORDINATOR_SUSPEND", "Checkpoint Coordinator is suspending.",
+                        retry=False)
 
     # -- the end of the job ---------------------------------------------------------------------------------
     def shutdown(self, job_status: str) -> None:

@@ -14,8 +14,12 @@ from typing import TYPE_CHECKING, Any
 from flowlab.kernel import Kernel
 from flowlab.runtime.batch import BatchExecution, StageScheduler
 from flowlab.runtime.checkpointing import CheckpointCoordinator, CheckpointSettings
+from flowlab.runtime.cluster.failover import failover_strategy
+from flowlab.runtime.cluster.recovery import StreamingRecovery
 from flowlab.runtime.cluster.resource_manager import NoResourceAvailableError, ResourceManager
-from flowlab.runtime.cluster.task_manager import TaskManager, cluster_shape
+from flowlab.runtime.cluster.restart_strategies import JobException, RestartTracker, restart_strategy
+from flowlab.runtime.cluster.slots import SlotPool
+from flowlab.runtime.cluster.task_manager import TaskManager, cluster_shape, replacement_delay_us
 from flowlab.runtime.phases import PHASE_CONTROL
 from flowlab.runtime.recorder import Recorder
 from flowlab.runtime.tasks.stream_task import StreamTask
@@ -54,16 +58,28 @@ class JobMaster:
         self.failure_exception: BaseException | None = None
         # the cluster's shape is read (and its settings checked) before anything runs, as a MiniCluster does
         self.shape = cluster_shape(conf, job_graph.slots_needed)
+        # the restart strategy is read at submission (a bad value fails it); Flink 2.x's default depends on
+        # whether checkpointing is on (exponential-delay) or off (none); BATCH never checkpoints
+        self.restart_strategy = restart_strategy(conf, checkpointing=checkpoint_settings is not None)
+        self.restart_tracker = RestartTracker(self.restart_strategy)
+        self.failover_strategy = failover_strategy(conf)
+        self.replacement_delay_us = replacement_delay_us(conf)
+        self.slot_pool = SlotPool(self)
+        self.tm_count = self.shape[0]             # TaskManagers started so far (replacements get the next ids)
         # the CheckpointCoordinator (None: checkpointing is off); its storage is created now, so a checkpoint
         # directory that cannot be written fails the submission, as in Flink
         self.checkpoints: CheckpointCoordinator | None = None
         if checkpoint_settings is not None:
             self.checkpoints = CheckpointCoordinator(kernel, recorder, checkpoint_settings, job_graph, tasks, job_id,
-                                                     rpc_latency_us, self.fail_job)
-        # BATCH: subtasks are scheduled stage by stage over blocking exchanges (flowlab.runtime.batch)
+                                                     rpc_latency_us, self.global_failure)
+        # BATCH: subtasks are scheduled stage by stage over blocking exchanges (flowlab.runtime.batch); STREAMING
+        # restarts failed regions (cluster.recovery)
         self.stages: StageScheduler | None = None
+        self.recovery: StreamingRecovery | None = None
         if batch is not None:
-            self.stages = StageScheduler(self, batch.settings, new_attempt)
+            self.stages = StageScheduler(self, new_attempt, self.restart_tracker)
+        else:
+            self.recovery = StreamingRecovery(self, self.restart_tracker, self.failover_strategy, new_attempt)
 
     def _next(self, fn: Any, *args: Any) -> None:
         self.kernel.schedule(self.kernel.now, fn, *args, phase=PHASE_CONTROL)
@@ -75,10 +91,25 @@ class JobMaster:
             self._next(self._register_tm, f"tm-{i + 1}", slots)
         self._next(self._submit)
 
-    def _register_tm(self, tm_id: str, slots: int) -> None:
+    def _register_tm(self, tm_id: str, slots: int, replaces: str | None = None) -> None:
+        if self.terminal and replaces is not None:
+            return
         self.rm.taskmanagers.append(TaskManager(tm_id, slots))
+        instead = f" (replacing the lost {replaces})" if replaces else ""
         self.rec.emit(EventKind.TASKMANAGER_REGISTERED, detail=f"TaskManager {tm_id} registered {slots} slot(s) "
-                      "with the ResourceManager", data={"taskmanager": tm_id, "slots": slots})
+                      f"with the ResourceManager{instead}", data={"taskmanager": tm_id, "slots": slots})
+        if replaces is not None:
+            self.slot_pool.taskmanager_registered()
+
+    def schedule_replacement(self, lost: str, slots: int) -> None:
+        """A lost TaskManager is replaced (its process restarted by the deployment) after
+        ``flowlab.cluster.taskmanager-replacement-delay``; the new one has a new id."""
+        if self.replacement_delay_us is None:
+            return
+        self.tm_count += 1
+        tm_id = f"tm-{self.tm_count}"
+        self.kernel.schedule(self.kernel.now + self.replacement_delay_us, self._register_tm, tm_id, slots, lost,
+                             phase=PHASE_CONTROL)
 
     def _submit(self) -> None:
         self.rec.emit(EventKind.JOB_SUBMITTED, detail=f"Dispatcher accepted job '{self.job_name}' ({self.job_id}): "
@@ -118,6 +149,7 @@ class JobMaster:
             if new == "INITIALIZING":
                 try:
                     task.build_chain()
+                    task.restore_state()         # a restarted subtask: its state from the checkpoint, first
                     task.open_operators()
                 except Exception as exc:  # noqa: BLE001 - open() of a user function failed
                     self.task_failed(task, exc, format_user_traceback(exc))
@@ -156,6 +188,7 @@ class JobMaster:
                 k += 1
                 tm.allocated[s] = f"{g}#{i}"
                 slot_of[(g, i)] = (tm, s)
+                self.slot_pool.slot_of[(g, i)] = (tm.id, s)
                 self.rec.emit(EventKind.SLOT_ALLOCATED, detail=f"ResourceManager gave {tm.id} slot {s} to the job "
                               f"(slot sharing group '{g}', instance {i})",
                               data={"taskmanager": tm.id, "slot": s, "group": g})
@@ -202,6 +235,8 @@ class JobMaster:
         if self.checkpoints is not None:
             if new == "RUNNING":
                 self.checkpoints.start()
+            elif new == "RESTARTING":
+                self.checkpoints.suspend()
             elif new in TERMINAL:
                 self.checkpoints.shutdown(new)
 
@@ -209,15 +244,30 @@ class JobMaster:
         return [t for v in self.job_graph.vertices for t in self.tasks[v.id]]
 
     def task_failed(self, task: StreamTask, exc: BaseException, user_traceback: str) -> None:
-        """A task failed: in STREAMING there is no restart strategy yet, so the job fails (Flink:
-        ``restart-strategy: none``); in BATCH the stage scheduler decides (it may re-run the failed region)."""
+        """A task failed: the restart strategy decides whether its region restarts (STREAMING: ``recovery``;
+        BATCH: the stage scheduler re-runs the region) or the job fails."""
         msg = self.mark_failed(task, exc, user_traceback)
         # the failure reaches the JobMaster by RPC, which takes the network latency (see __init__)
         if self.stages is not None:           # BATCH: the failed region may run again
             self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.stages.on_failed, task, exc, msg,
                                  phase=PHASE_CONTROL)
             return
-        self.kernel.schedule(self.kernel.now + self.rpc_latency_us, self.fail_job, exc, msg, phase=PHASE_CONTROL)
+        self.recovery.task_failed(task, exc, msg)       # STREAMING: its region restarts, or the job fails
+
+    def global_failure(self, exc: BaseException, message: str) -> None:
+        """A failure of the whole job, not of one task (too many failed checkpoints): every task restarts, if
+        the restart strategy allows (Flink's ``handleGlobalFailure``)."""
+        if self.recovery is None:
+            self.fail_job(exc, message)
+        else:
+            self.recovery.global_failure(exc, message)
+
+    def give_up(self, exc: BaseException, reason: str, message: str) -> None:
+        """The restart strategy gives up: the job FAILS with Flink's ``JobException`` (the failure that caused it,
+        with the user's traceback, follows in the message and as the exception's cause)."""
+        error = JobException(reason)
+        error.__cause__ = exc
+        self.fail_job(error, f"JobException: {reason}\n{message}")
 
     def mark_failed(self, task: StreamTask, exc: BaseException, user_traceback: str) -> str:
         """The subtask is FAILED (a ``task_failed`` event); returns the failure message for the job."""

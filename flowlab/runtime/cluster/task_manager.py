@@ -4,7 +4,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flowlab.common.config_values import read_int
+from flowlab.common.config_values import read_duration_ms, read_int
+
+REPLACEMENT_KEY = "flowlab.cluster.taskmanager-replacement-delay"
 
 
 class TaskManager:
@@ -24,3 +26,14 @@ def cluster_shape(conf: dict[str, Any], slots_needed: int) -> tuple[int, int]:
     else:
         slots = max(1, math.ceil(slots_needed / n_tms))
     return n_tms, slots
+
+
+def replacement_delay_us(conf: dict[str, Any]) -> int | None:
+    """How long after a TaskManager is lost its replacement registers (flowlab extension: the deployment — a
+    Kubernetes operator, YARN, a supervisor — starts a new TaskManager process; a MiniCluster has none). Default
+    2 s; ``none`` (or ``never``/``off``): no replacement, so a job whose slots are gone waits for them until
+    ``slot.request.timeout``."""
+    raw = conf.get(REPLACEMENT_KEY, "2 s")
+    if str(raw).strip().lower() in ("none", "never", "off"):
+        return None
+    return round(read_duration_ms(conf, REPLACEMENT_KEY, "2 s", minimum=0) * 1000)

@@ -68,6 +68,7 @@ class InputGate(DeferredCopy):
         self.floating_free = settings.floating_per_gate
         self.waiting: deque[InputChannel] = deque()
         self.consumed_bytes = 0                 # data bytes fully consumed (buffer debloating measures it)
+        self.released = False                   # its task's attempt ended (a restart): deliveries are dropped
 
     @property
     def finished(self) -> bool:
@@ -88,6 +89,12 @@ class InputGate(DeferredCopy):
                 "Flink fails the task the same way when it sets up the gate: give each gate at least 1 floating "
                 "buffer (the default is 8).")
 
+    def release(self) -> int:
+        """Its task's attempt ended (a STREAMING restart): buffers still arriving are dropped. Returns the buffers
+        it discards (received, not yet processed)."""
+        self.released = True
+        return sum(len(c.received) for c in self.channels)
+
     def on_buffer(self, channel: InputChannel, buf: Buffer, backlog: int) -> None:
         if not buf.is_event:
             channel.announced -= 1
@@ -99,6 +106,8 @@ class InputGate(DeferredCopy):
 
     def on_backlog(self, channel: InputChannel, backlog: int) -> None:
         """The sender announced ``backlog`` buffers waiting for credit: assign floating buffers to them."""
+        if self.released:
+            return
         channel.backlog = backlog
         self._request_floating(channel)
 

@@ -87,6 +87,7 @@ class ResultPartition(DeferredCopy):
         self.buffers_in_use = 0
         self.cap = settings.max_buffers_per_channel
         self.at_cap = 0                   # subpartitions holding ``cap`` buffers (kept as they change)
+        self.released = False             # its task's attempt ended (a restart): what still arrives is dropped
 
     def is_available(self) -> bool:
         """A free buffer exists and no subpartition is at its cap (``LocalBufferPool`` availability)."""
@@ -130,6 +131,12 @@ class ResultPartition(DeferredCopy):
             if isinstance(event, EndOfPartition):
                 sub.finished = True
             self.try_send(sub)
+
+    def release(self) -> int:
+        """Its task's attempt ended (a STREAMING restart): nothing more is sent, and what arrives for it later
+        (credit, a resume) is dropped. Returns the buffers it discards: queued, filling or still in flight."""
+        self.released = True
+        return sum(len(s.queue) + (s.current is not None) + s.in_flight for s in self.subpartitions)
 
     def flush_all(self) -> None:
         for sub in self.subpartitions:
@@ -187,20 +194,22 @@ class ResultPartition(DeferredCopy):
     def on_data_processed(self, index: int) -> None:
         """The consumer has processed everything up to EndOfData on this channel (FLIP-147's "all data processed":
         a finishing task waits for it, so no record it sent is left outside a checkpoint when it is gone)."""
+        if self.released:
+            return
         self.subpartitions[index].data_processed = True
         self.task.downstream_processed_all_data()
 
     def resume(self, index: int) -> None:
         """The consumer finished aligning: the channel carries data again (Flink's ``resumeConsumption``)."""
         sub = self.subpartitions[index]
-        if sub.blocked:
+        if sub.blocked and not self.released:
             sub.blocked = False
             self.try_send(sub)
 
     # -- sending ------------------------------------------------------------------------------------
     def try_send(self, sub: Subpartition) -> None:
         """Send queued buffers while credit allows (events need none) and no aligned barrier blocks the channel."""
-        if sub.held:
+        if sub.held or self.released:
             return
         network = self.network
         queue = sub.queue
@@ -243,6 +252,8 @@ class ResultPartition(DeferredCopy):
             self.network.announce_backlog(sub, backlog)
 
     def on_credit(self, index: int, credit: int) -> None:
+        if self.released:
+            return
         sub = self.subpartitions[index]
         sub.credit += credit
         sub.backlog_announced = False

@@ -41,6 +41,8 @@ class NetworkService:
         sub.in_flight -= 1
         sub.in_flight_records -= buf.records
         sub.in_flight_buffers.popleft()
+        if channel.gate.released:
+            return                        # its consumer's attempt ended (a restart): the buffer is discarded
         task = channel.gate.task
         rec = self.recorder
         if rec.enabled:

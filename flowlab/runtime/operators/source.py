@@ -19,10 +19,16 @@ from flowlab.runtime.records import IMMUTABLE, deep_copy, is_immutable
 class SourceOperator(StreamOperator):
     """Head of a source task. ``next_arrival_us()`` tells the task when to come back."""
 
+    replaying = False           # the record just emitted was emitted before, by an earlier attempt (a replay)
+    replayed = 0                # how many such records this attempt emitted
+    replay_until = 0
+
     def open(self) -> None:
         params = self.node.params
         source = params["source"]
         task = self.task
+        # a restarted subtask: its earlier attempts read up to this position; records up to it are replays
+        self.replay_until = getattr(task, "replay_until", 0)
         self.reader = source.create_reader(task.index, task.vertex.parallelism,
                                            task.rng(f"source/{self.id}[{task.index}]"))
         bind = getattr(self.reader, "bind", None)
@@ -71,6 +77,12 @@ class SourceOperator(StreamOperator):
     def emit_next(self) -> Any:
         """Emit one element (it has arrived); returns the element's value for the trace."""
         value, ts = self.reader.poll()
+        if self.replay_until:
+            self.replaying = self.reader.position <= self.replay_until
+            if self.replaying:
+                self.replayed += 1
+            else:
+                self.replay_until = 0
         if type(value) not in IMMUTABLE and not is_immutable(value):   # the job gets its own copy: it
             value = deep_copy(value)                                      # never changes the source's data
         self.records_in += 1

@@ -21,9 +21,13 @@ class FaultPlan:
         self.stalls: list[tuple[str, int, float, float]] = []
 
     def add_fault(self, rt: JobRuntime, kind: str, target: str, subtask: int, at_ms: float, message: str) -> None:
-        validate_fault(rt, kind, target, subtask)          # raises before the plan changes
+        validate_fault(rt, kind, target, subtask, self._lost(len(self.faults)))   # raises before the plan changes
         self.faults.append((kind, target, subtask, at_ms, message))
         self.apply(rt)
+
+    def _lost(self, before: int) -> int:
+        """TaskManager losses planned before fault ``before``: a later fault may name their replacements."""
+        return sum(1 for f in self.faults[:before] if f[0] == "taskmanager")
 
     def add_stall(self, rt: JobRuntime, vertex: str, subtask: int, at_ms: float, duration_ms: float) -> None:
         validate_stall(rt, vertex, subtask)
@@ -33,6 +37,6 @@ class FaultPlan:
     def apply(self, rt: JobRuntime) -> None:
         """Schedule every planned fault and stall that ``rt`` lacks (after a reset or a restored snapshot)."""
         for number, (kind, target, subtask, at_ms, message) in enumerate(self.faults):
-            schedule_fault(rt, number, kind, target, subtask, at_ms, message)
+            schedule_fault(rt, number, kind, target, subtask, at_ms, message, self._lost(number))
         for number, (vertex, subtask, at_ms, duration_ms) in enumerate(self.stalls):
             schedule_stall(rt, number, vertex, subtask, at_ms, duration_ms)

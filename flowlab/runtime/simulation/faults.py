@@ -1,9 +1,11 @@
 """Injected faults (``sim.fail``, ``sim.kill_taskmanager``): a subtask or a whole TaskManager fails at a
 given virtual time, deterministically, so a lesson can script "what happens when this breaks here".
 
-Without a restart strategy (checkpointing is off: Flink's ``restart-strategy: none``) the failed task
-fails the job, every other task is canceled and the job ends FAILED — exactly what the trace shows.
-The fault is a ``fault`` trace event followed by ``task_failed``.
+The fault is a ``fault`` trace event followed by ``task_failed``; then the restart strategy decides: without
+one (checkpointing off: Flink's default ``none``) the job fails, every other task is canceled and the job ends
+FAILED; with one, the failed region restarts (``flowlab.runtime.cluster.recovery``, ``recovery`` trace events).
+A lost TaskManager is replaced by a new one (``tm-<n+1>``, ...) after ``flowlab.cluster.taskmanager-replacement-delay``;
+a fault may name such a replacement too: it is lost as soon as it has registered.
 """
 from __future__ import annotations
 
@@ -30,25 +32,35 @@ def taskmanager_ids(rt: JobRuntime) -> list[str]:
     return [f"tm-{i + 1}" for i in range(n_tms)]
 
 
-def validate_fault(rt: JobRuntime, kind: str, target: str, subtask: int) -> None:
-    """Raise (KeyError/IndexError with the choices) when the fault names nothing that exists."""
+def validate_fault(rt: JobRuntime, kind: str, target: str, subtask: int, replacements: int = 0) -> None:
+    """Raise (KeyError/IndexError with the choices) when the fault names nothing that exists (or may exist: the
+    replacements of the ``replacements`` TaskManagers lost before)."""
     if kind == "task":
         vid = rt.find_vertex(target)
         if not 0 <= subtask < len(rt.tasks[vid]):
             raise IndexError(f"{vid} has {len(rt.tasks[vid])} subtask(s) (0 to {len(rt.tasks[vid]) - 1}); "
                              f"no subtask {subtask}")
-    elif target not in taskmanager_ids(rt):
+    elif target not in taskmanager_ids(rt) and not _replacement_id(rt, target, replacements):
+        later = (f", and the replacements of the TaskManagers lost before this fault up to tm-"
+                 f"{len(taskmanager_ids(rt)) + replacements}" if replacements else "")
         raise KeyError(f"no TaskManager {target!r}; this MiniCluster has {taskmanager_ids(rt)} "
-                       "(minicluster.number-of-taskmanagers)")
+                       f"(minicluster.number-of-taskmanagers){later}")
+
+
+def _replacement_id(rt: JobRuntime, target: str, replacements: int) -> bool:
+    """``tm-<n>`` beyond the MiniCluster's own: the replacement of one of the ``replacements`` lost before."""
+    prefix, _, number = target.partition("-")
+    n = len(taskmanager_ids(rt))
+    return prefix == "tm" and number.isdigit() and n < int(number) <= n + replacements
 
 
 def schedule_fault(rt: JobRuntime, number: int, kind: str, target: str, subtask: int, at_ms: float,
-                   message: str) -> None:
+                   message: str, replacements: int = 0) -> None:
     """Schedule fault ``number`` (its index in the Simulation's plan) unless this runtime already has it."""
     applied: set[int] = rt.__dict__.setdefault("faults_applied", set())
     if number in applied:
         return
-    validate_fault(rt, kind, target, subtask)
+    validate_fault(rt, kind, target, subtask, replacements)
     applied.add(number)
     at_us = round(at_ms * 1000)
     if kind == "task":
@@ -89,10 +101,5 @@ def _kill_taskmanager(rt: JobRuntime, tm_id: str, message: str) -> None:
         return
     rt.recorder.emit(EventKind.FAULT, None, None, None, f"TaskManager {tm_id} lost: {message}",
                      {"taskmanager": tm_id, "subtasks": list(names)})
-    if rt.taskmanager_lost(tm_id, InjectedFailure(f"TaskManager {tm_id} lost: {message}"),
-                           f"InjectedFailure: TaskManager {tm_id} lost ({message})\n"):
-        return                   # BATCH: the stage scheduler fails and re-runs what the TaskManager held
-    for task in rt.all_tasks():
-        if task.name in names and task.state in ALIVE:
-            rt.task_failed(task, InjectedFailure(f"TaskManager {tm_id} lost: {message}"),
-                           f"InjectedFailure: TaskManager {tm_id} lost ({message})\n")
+    rt.taskmanager_lost(tm_id, InjectedFailure(f"TaskManager {tm_id} lost: {message}"),
+                        f"InjectedFailure: TaskManager {tm_id} lost ({message})\n")

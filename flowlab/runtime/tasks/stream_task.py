@@ -110,6 +110,8 @@ class StreamTask(DeferredCopy):
         self.checkpointer: SubtaskCheckpointCoordinator | None = None
         self.input_ended = False
         self.sorted_input: SortingInput | None = None     # BATCH: the keyed input, sorted before it is processed
+        self.replay_until = 0            # a restarted source: how far its earlier attempts read (replays up to it)
+        self.restore: Any = None         # a restarted subtask: what it restores (installed before its operators open)
         # time accounting (virtual µs), read by flowlab.runtime.metrics
         self.started_us: int | None = None
         self.ended_us: int | None = None
@@ -167,6 +169,12 @@ class StreamTask(DeferredCopy):
             self.sorted_input = batch.prepare_task(self, self._finish)
             if self.sorted_input is not None:
                 self.head = self.sorted_input
+
+    def restore_state(self) -> None:
+        """A restarted subtask (INITIALIZING, after ``build_chain``): its operators get their state from the checkpoint
+        before they open, as Flink's ``initializeState`` runs before ``open``."""
+        if self.restore is not None:
+            self.restore.install(self)
 
     def open_operators(self) -> None:
         for op in reversed(self.operators):      # Flink opens tail first
@@ -268,6 +276,13 @@ class StreamTask(DeferredCopy):
         if self.wake_call is not None:
             self.wake_call.cancel()
             self.wake_call = None
+
+    def discard_network(self) -> int:
+        """This attempt ends for a restart: its partitions and gates are released, so nothing it had in flight or
+        queued reaches anyone (a new attempt gets new ones). Returns the number of buffers discarded."""
+        self.available.clear()
+        self.current = None
+        return sum(p.release() for p in self.partitions) + sum(g.release() for g in self.gates)
 
     # -- scheduling -----------------------------------------------------------------------------------
     def wake(self, at: int | None = None) -> None:
@@ -432,8 +447,11 @@ class StreamTask(DeferredCopy):
         value, ts = src.emit_next()       # a source task receives nothing: Flink counts it as records out
         rec = self.recorder
         if rec.enabled:
+            data = {"position": src.position(), "timestamp": ts}
+            if src.replaying:             # emitted before by an earlier attempt: a replay after a restore
+                data["replay"] = True
             rec.emit(EventKind.SOURCE_EMIT, self.vertex.id, self.index, src.id,
-                     describe((value, ts)), {"position": src.position(), "timestamp": ts})
+                     describe((value, ts)) + (" (replay)" if src.replaying else ""), data)
         else:
             rec.tick()
         return now
