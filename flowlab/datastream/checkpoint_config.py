@@ -59,6 +59,7 @@ CHECKPOINT_OPTIONS: dict[str, ConfigOption] = {o.key.removeprefix("execution.che
     _opt("checkpoints-after-tasks-finish", "true", "execution.checkpointing.checkpoints-after-tasks-finish.enabled"),
     _opt("data-inline-threshold", "20 kb", "state.storage.fs.memory-threshold", "state.backend.fs.memory-threshold"),
     _opt("create-subdir", "true", "state.checkpoints.create-subdir"),
+    _opt("savepoint-dir", None, "state.savepoints.dir", "savepoints.state.backend.fs.dir"),
 )}
 
 

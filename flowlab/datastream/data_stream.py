@@ -55,11 +55,18 @@ class DataStream:
         return self
 
     def uid(self, uid: str) -> DataStream:
+        """Fix this operator's ID: Murmur3-128 of ``uid`` (what checkpoints and savepoints store its state under),
+        so the state still maps after the job is changed. Set it on every stateful operator."""
+        if not isinstance(uid, str):
+            raise TypeError(f"uid must be a str, got {uid!r}")
         self._physical("uid").uid = uid
         return self
 
     def set_uid_hash(self, uid_hash: str) -> DataStream:
-        self._physical("set_uid_hash").uid_hash = uid_hash
+        """Use ``uid_hash`` (32 hex digits) as this operator's ID as it is: to map the state of an operator whose
+        generated ID is known (e.g. from an error message) to this one."""
+        from flowlab.graph.operator_ids import check_uid_hash
+        self._physical("set_uid_hash").uid_hash = check_uid_hash(uid_hash)
         return self
 
     def set_description(self, description: str) -> DataStream:

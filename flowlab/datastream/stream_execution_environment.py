@@ -142,6 +142,19 @@ class StreamExecutionEnvironment:
     def get_checkpointing_consistency_mode(self) -> CheckpointingMode:
         return self.get_checkpoint_config().get_checkpointing_mode()
 
+    def set_default_savepoint_directory(self, directory: str) -> StreamExecutionEnvironment:
+        """Where savepoints go when none is named (``execution.checkpointing.savepoint-dir``)."""
+        self._configuration.set_string("execution.checkpointing.savepoint-dir", str(directory))
+        return self
+
+    def get_default_savepoint_directory(self) -> str | None:
+        """The default savepoint directory, or None."""
+        conf = self._configuration.to_dict()
+        for key in ("execution.checkpointing.savepoint-dir", "state.savepoints.dir", "savepoints.state.backend.fs.dir"):
+            if conf.get(key):
+                return conf[key]
+        return None
+
     def set_state_backend(self, state_backend: Any) -> StreamExecutionEnvironment:
         """PyFlink 1.x (removed in Flink 2.0; not in PyFlink 2.3): flowlab applies the backend's Flink 2.x
         configuration (``state.backend.type``, checkpoint storage keys) and warns, naming those keys."""

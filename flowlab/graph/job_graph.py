@@ -7,11 +7,13 @@ FORWARD, and parallelism (and max parallelism) are equal. One chain = one task =
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
+from flowlab.graph.operator_ids import assign_operator_ids
 from flowlab.graph.stream_graph import StreamEdge, StreamGraph, StreamNode
 from flowlab.graph.transformations import ALWAYS, HEAD_WITH_SOURCES, NEVER
 
@@ -196,7 +198,23 @@ def build_job_graph(stream_graph: StreamGraph) -> JobGraph:
         edges.append(je)
         src.out_edges.append(je)
         dst.in_edges.append(je)
+    assign_operator_ids(stream_graph.nodes, {n.id: [chaining_verdict(e, enabled) is None for e in n.out_edges]
+                                             for n in stream_graph.nodes})
     return JobGraph(stream_graph.job_name, stream_graph, vertices, edges, chained, stream_graph.settings)
+
+
+def with_max_parallelism(job_graph: JobGraph, overrides: dict[int, int]) -> JobGraph:
+    """The same job with the max parallelism of some operators (node id -> value) replaced: what Flink does when
+    it restores state into operators whose max parallelism was derived, not set (the stored one wins)."""
+    old = job_graph.stream_graph
+    nodes = {n.id: dataclasses.replace(n, max_parallelism=overrides.get(n.id, n.max_parallelism), in_edges=[],
+                                       out_edges=[], operator_hash="") for n in old.nodes}
+    edges = [dataclasses.replace(e, source=nodes[e.source.id], target=nodes[e.target.id], chained=False)
+             for e in old.edges]
+    for e in edges:
+        e.source.out_edges.append(e)
+        e.target.in_edges.append(e)
+    return build_job_graph(StreamGraph(old.job_name, [nodes[n.id] for n in old.nodes], edges, old.settings))
 
 
 def _chain_order(head: StreamNode, head_of: dict[int, StreamNode]) -> list[StreamNode]:

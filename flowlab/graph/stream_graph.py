@@ -48,6 +48,10 @@ class StreamNode:
     bounded: bool
     in_edges: list[StreamEdge] = field(default_factory=list)
     out_edges: list[StreamEdge] = field(default_factory=list)
+    uid_hash: str | None = None
+    # Flink's OperatorID (32 hex), set when the JobGraph is built (see ``operator_ids``): what checkpoints and
+    # savepoints key state by; ``operator_id`` (``n<id>``) stays the readable id the trace and views use
+    operator_hash: str = ""
 
     @property
     def is_source(self) -> bool:
@@ -135,7 +139,7 @@ def generate_stream_graph(transformations: list[Transformation], job_name: str |
             id=t.id, name=t.name, kind=t.kind, parallelism=t.parallelism, max_parallelism=max_p,
             max_parallelism_set=max_p_set, chaining_strategy=t.chaining_strategy,
             slot_sharing_group="", uid=t.uid, processing_cost_us=t.processing_cost_us,
-            output_type=t.output_type, params=t.params, bounded=t.bounded)
+            output_type=t.output_type, params=t.params, bounded=t.bounded, uid_hash=t.uid_hash)
     edges: list[StreamEdge] = []
     for t in physical:
         target = nodes[t.id]

@@ -47,13 +47,15 @@ class CheckpointBarrier:
     after which the checkpoint switches to unaligned.
     """
 
-    __slots__ = ("checkpoint_id", "timestamp", "alignment", "timeout_ms")
+    __slots__ = ("checkpoint_id", "timestamp", "alignment", "timeout_ms", "savepoint")
 
-    def __init__(self, checkpoint_id: int, timestamp: int, alignment: str = "ALIGNED", timeout_ms: int = 0) -> None:
+    def __init__(self, checkpoint_id: int, timestamp: int, alignment: str = "ALIGNED", timeout_ms: int = 0,
+                 savepoint: bool = False) -> None:
         self.checkpoint_id = checkpoint_id
         self.timestamp = timestamp
         self.alignment = alignment
         self.timeout_ms = timeout_ms
+        self.savepoint = savepoint            # Flink's CheckpointType: a savepoint's state goes to its own directory
 
     @property
     def unaligned(self) -> bool:
@@ -70,21 +72,30 @@ class CheckpointBarrier:
         return self.alignment in ("ALIGNED", "FORCED_ALIGNED")
 
     def with_alignment(self, alignment: str) -> CheckpointBarrier:
-        return CheckpointBarrier(self.checkpoint_id, self.timestamp, alignment, self.timeout_ms)
+        return CheckpointBarrier(self.checkpoint_id, self.timestamp, alignment, self.timeout_ms, self.savepoint)
 
     def __repr__(self) -> str:
         kind = {"ALIGNED": "", "AT_LEAST_ONCE": ", at-least-once", "UNALIGNED": ", unaligned",
                 "FORCED_ALIGNED": ", aligned"}[self.alignment]
-        return f"CheckpointBarrier({self.checkpoint_id}{kind})"
+        return f"CheckpointBarrier({self.checkpoint_id}{kind}{', savepoint' if self.savepoint else ''})"
 
 
 class EndOfData:
-    """The producer's input has ended (FLIP-147): no more records, but barriers still follow until it finishes."""
+    """The producer's input has ended (FLIP-147): no more records, but barriers still follow until it finishes.
 
-    __slots__ = ()
+    Flink's ``StopMode``: ``drain`` (the input really ended, or stop-with-savepoint with drain) finishes the
+    operators (they flush what they hold); without it (stop-with-savepoint, no drain) they keep their state for
+    the savepoint. ``stop``: sent by a stop-with-savepoint, the subtask waits for that savepoint before it
+    finishes even when checkpointing is off."""
+
+    __slots__ = ("drain", "stop")
+
+    def __init__(self, drain: bool = True, stop: bool = False) -> None:
+        self.drain = drain
+        self.stop = stop
 
     def __repr__(self) -> str:
-        return "EndOfData"
+        return "EndOfData" if not self.stop else f"EndOfData({'DRAIN' if self.drain else 'NO_DRAIN'})"
 
 
 END_OF_DATA = EndOfData()

@@ -16,10 +16,15 @@ from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.stream_graph import StreamEdge
 from flowlab.kernel import Kernel, RandomStreams
 from flowlab.runtime.batch import BatchExecution, BatchStateBackends
-from flowlab.runtime.checkpointing import checkpoint_settings
+from flowlab.runtime.checkpointing import CheckpointCoordinator, checkpoint_settings
+from flowlab.runtime.checkpointing.config import local_path, savepoint_directory
+from flowlab.runtime.checkpointing.restore import StateAssignment
+from flowlab.runtime.checkpointing.restore_source import RestoreSource
+from flowlab.runtime.checkpointing.savepoints import SavepointError, SavepointRequest, no_directory_error
 from flowlab.runtime.cluster.job_master import JobMaster
 from flowlab.runtime.cluster.resource_manager import ResourceManager
 from flowlab.runtime.cluster.restore_plan import RestorePlan
+from flowlab.runtime.elements import EndOfData
 from flowlab.runtime.network.debloater import DebloatSettings
 from flowlab.runtime.network.input_gate import InputGate
 from flowlab.runtime.network.partitioning import ChannelSelector, make_selector
@@ -32,6 +37,7 @@ from flowlab.runtime.recorder import Recorder
 from flowlab.runtime.shared_log import OrderedLog
 from flowlab.runtime.state import StateBackends
 from flowlab.runtime.tasks.stream_task import StreamTask
+from flowlab.runtime.tasks.subtask_checkpoints import SubtaskCheckpointCoordinator
 from flowlab.trace import Trace
 
 
@@ -58,7 +64,7 @@ class SinkResults:
 class JobRuntime:
     """One job on one simulated MiniCluster."""
 
-    def __init__(self, job_graph: JobGraph, seed: int, trace: Trace) -> None:
+    def __init__(self, job_graph: JobGraph, seed: int, trace: Trace, restore_from: RestoreSource | None = None) -> None:
         self.job_graph = job_graph
         self.job_name = job_graph.job_name
         self.settings = job_graph.settings
@@ -98,11 +104,25 @@ class JobRuntime:
         self.operator_coordinators: dict[str, Any] = {}
         if self.jobmaster.checkpoints is not None:
             self.jobmaster.checkpoints.operator_coordinators = self.operator_coordinators
+            self.jobmaster.checkpoints.connector = self.connector
         if self.jobmaster.recovery is not None:
             self.jobmaster.recovery.restore = RestorePlan(self.jobmaster, self.operator_coordinators)
         self._create_tasks()
         if self.jobmaster.stages is not None:
             self.jobmaster.stages.make_blocking()
+        # the checkpoint or savepoint this run starts from (execution.state-recovery.path), mapped onto its subtasks
+        self.restore_source = restore_from
+        self.state_assignment: StateAssignment | None = None
+        if restore_from is not None and self.batch is None:
+            self._assign_restored_state(restore_from)
+
+    def _assign_restored_state(self, source: RestoreSource) -> None:
+        assignment = self.state_assignment = source.assign(self.job_graph)
+        for task in self.all_tasks():
+            task.restore = assignment.for_subtask(task.vertex_id, task.index)
+        if self.jobmaster.checkpoints is not None:      # Flink resets the checkpoint id counter past the restored one
+            self.jobmaster.checkpoints.next_id = assignment.checkpoint_id + 1
+        self.jobmaster.restored_from = (source, assignment)
 
     # -- construction -----------------------------------------------------------------------------------
     def _create_tasks(self) -> None:
@@ -291,6 +311,40 @@ class JobRuntime:
             self.jobmaster.recovery.taskmanager_lost(tm_id, exc, user_traceback)
         else:
             stages.taskmanager_lost(tm_id, exc, user_traceback)
+
+    # -- savepoints -------------------------------------------------------------------------------------------
+    def trigger_savepoint(self, directory: str | None, stop: EndOfData | None = None) -> int:
+        """Trigger a savepoint (``stop``: a stop-with-savepoint; what the sources send); its checkpoint id, whose
+        outcome lands in ``jobmaster.checkpoints.savepoints``. With checkpointing off, the CheckpointCoordinator is
+        created now (Flink always has one; it only takes savepoints then)."""
+        if self.batch is not None:
+            raise SavepointError("Savepoints are not supported in BATCH execution mode (a bounded job re-runs "
+                                 "failed stages instead): run it in STREAMING mode to take one.")
+        if self.terminal:
+            raise SavepointError(
+                f"Job {self.job_id} is {self.status}: a savepoint can only be taken of a running job (Flink: "
+                "\"Could not find Flink job\" / \"is not in state RUNNING\"). Take it before the job ends, e.g. "
+                "stop_with_savepoint(...) while it runs.")
+        directory = directory if directory is not None else savepoint_directory(self.conf)
+        if directory is None:
+            raise no_directory_error()
+        cc = self.jobmaster.checkpoints
+        if cc is None:
+            cc = self._savepoint_coordinator()
+        return cc.trigger_savepoint(SavepointRequest(local_path(str(directory)), stop))
+
+    def _savepoint_coordinator(self) -> CheckpointCoordinator:
+        settings = self.checkpoint_settings = checkpoint_settings(self.conf, savepoints_only=True)
+        jm = self.jobmaster
+        cc = jm.checkpoints = CheckpointCoordinator(self.kernel, self.recorder, settings, self.job_graph, self.tasks,
+                                                    self.job_id, self.network.settings.latency_us, jm.fail_job)
+        cc.operator_coordinators = self.operator_coordinators
+        cc.connector = self.connector
+        cc.running = jm.status == "RUNNING"
+        for task in self.all_tasks():
+            if task.operators and task.checkpointer is None:
+                task.checkpointer = SubtaskCheckpointCoordinator(task, settings)
+        return cc
 
     # -- checkpoints: the subtasks' RPCs to the CheckpointCoordinator -------------------------------------------
     def acknowledge_checkpoint(self, task: StreamTask, ack: Any) -> None:

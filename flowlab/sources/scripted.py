@@ -66,6 +66,12 @@ class ScriptedSource:
     def is_bounded(self) -> bool:
         return True
 
+    def redistribute_positions(self, positions: list[dict], parallelism: int) -> list[dict]:
+        """A restore at another parallelism: every reader gets every split's offset and keeps those of the splits
+        it reads now (split ``i`` goes to subtask ``i % parallelism``)."""
+        offsets = sorted({sid: off for p in positions for sid, off in p["splits"]}.items())
+        return [{"position": 0, "splits": [list(o) for o in offsets]} for _ in range(parallelism)]
+
     def create_reader(self, subtask: int, parallelism: int, rng: Any) -> ScriptedReader:
         mine = [i for i in range(len(self.splits)) if i % parallelism == subtask]
         return ScriptedReader(self, mine)

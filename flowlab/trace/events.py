@@ -53,6 +53,7 @@ class EventKind:
     CHECKPOINT_COMPLETED = "checkpoint_completed"
     CHECKPOINT_NOTIFIED = "checkpoint_notified"
     CHECKPOINT_ABORTED = "checkpoint_aborted"
+    STATE_RESTORED = "state_restored"          # a job starts from a checkpoint/savepoint; a subtask takes its part
     # connectors (sources' split enumerators, two-phase-commit sinks)
     SPLIT_ASSIGNED = "split_assigned"
     PART_FILE = "part_file"
@@ -69,7 +70,8 @@ class EventKind:
                          SLOT_REQUESTED, SLOT_ALLOCATED, TASK_STATE, TASK_FAILED, STAGE, SLOT_RELEASED,
                          REGION_RESTART, RECOVERY})
     CHECKPOINTS = frozenset({CHECKPOINT_TRIGGERED, BARRIER, CHANNEL_BLOCKED, CHANNEL_UNBLOCKED, SNAPSHOT,
-                             CHECKPOINT_ACK, CHECKPOINT_COMPLETED, CHECKPOINT_NOTIFIED, CHECKPOINT_ABORTED})
+                             CHECKPOINT_ACK, CHECKPOINT_COMPLETED, CHECKPOINT_NOTIFIED, CHECKPOINT_ABORTED,
+                             STATE_RESTORED})
     CONNECTORS = frozenset({SPLIT_ASSIGNED, PART_FILE, KAFKA_TRANSACTION})
 
 

@@ -59,7 +59,7 @@ def restored_from(checkpoint: dict[str, Any]) -> Iterator[None]:
         if checkpoints is not None:
             checkpoints.next_id = max(checkpoints.next_id, n + 1)
         for op in task.operators:
-            entry = checkpoint["operators"].get(op.id)
+            entry = checkpoint["operators"].get(op.node.operator_hash)
             if entry is None:
                 continue
             op.restored_checkpoint_id = n

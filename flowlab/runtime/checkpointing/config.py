@@ -53,6 +53,7 @@ class CheckpointSettings:
     sync_us_per_kb: float
     upload_bytes_per_s: float
     unpickle_foreign: bool
+    periodic: bool = True              # False: checkpointing is off, the coordinator only takes savepoints
 
     @property
     def exactly_once(self) -> bool:
@@ -87,9 +88,10 @@ class CheckpointSettings:
         return f"{kind}, {self.mode}"
 
 
-def checkpoint_settings(conf: dict[str, Any], iterative: bool = False,
-                        custom_partitioner: bool = False) -> CheckpointSettings | None:
-    """The job's checkpoint settings, or None when checkpointing is off; raises ``CheckpointConfigError``."""
+def checkpoint_settings(conf: dict[str, Any], iterative: bool = False, custom_partitioner: bool = False,
+                        savepoints_only: bool = False) -> CheckpointSettings | None:
+    """The job's checkpoint settings, or None when checkpointing is off; raises ``CheckpointConfigError``.
+    ``savepoints_only``: when checkpointing is off, the settings of a coordinator that only takes savepoints."""
     def raw(name: str) -> Any:
         return CHECKPOINT_OPTIONS[name].raw(conf)
 
@@ -115,10 +117,10 @@ def checkpoint_settings(conf: dict[str, Any], iterative: bool = False,
         return text == "true"
 
     if raw("interval") is None:
-        return None
+        return None if not savepoints_only else _savepoint_settings(conf)
     interval = ms("interval")
-    if interval <= 0:
-        return None                  # Flink: a non-positive interval disables periodic checkpoints
+    if interval <= 0:                # Flink: a non-positive interval disables periodic checkpoints
+        return None if not savepoints_only else _savepoint_settings(conf)
     if interval < MINIMAL_CHECKPOINT_TIME_MS:
         raise CheckpointConfigError(f"Checkpoint interval must be larger than or equal to {MINIMAL_CHECKPOINT_TIME_MS} "
                                     f"ms, got {interval} ms ({key('interval')}).")
@@ -198,6 +200,30 @@ def checkpoint_settings(conf: dict[str, Any], iterative: bool = False,
         max_state_size=parse_memory_size(conf.get(MAX_STATE_SIZE_KEY, DEFAULT_MAX_STATE_SIZE), MAX_STATE_SIZE_KEY),
         sync_us_per_kb=sync_cost, upload_bytes_per_s=bandwidth,
         unpickle_foreign=str(conf.get(UNPICKLE_KEY, "false")).strip().lower() == "true")
+
+
+def _savepoint_settings(conf: dict[str, Any]) -> CheckpointSettings:
+    """Checkpointing is off, yet a savepoint is requested: Flink's CheckpointCoordinator exists anyway and takes
+    it (aligned, exactly-once); nothing is triggered periodically and finished subtasks do not wait."""
+    def raw(name: str) -> Any:
+        return CHECKPOINT_OPTIONS[name].raw(conf)
+    return CheckpointSettings(
+        interval_ms=0, mode="EXACTLY_ONCE", timeout_ms=parse_duration_ms(raw("timeout"), "timeout"), min_pause_ms=0,
+        max_concurrent=1, tolerable_failures=0, retention="NO_EXTERNALIZED_CHECKPOINTS", unaligned=False,
+        aligned_timeout_ms=0, unaligned_forced=False, after_tasks_finish=True, storage="jobmanager", directory=None,
+        num_retained=1, inline_threshold=parse_memory_size(raw("data-inline-threshold"), "data-inline-threshold"),
+        create_subdir=True,
+        max_state_size=parse_memory_size(conf.get(MAX_STATE_SIZE_KEY, DEFAULT_MAX_STATE_SIZE), MAX_STATE_SIZE_KEY),
+        sync_us_per_kb=float(conf.get("flowlab.checkpointing.sync-us-per-kb", 2)),
+        upload_bytes_per_s=parse_memory_size(conf.get("flowlab.checkpointing.upload-bandwidth", "100 mb"),
+                                             "flowlab.checkpointing.upload-bandwidth"),
+        unpickle_foreign=str(conf.get(UNPICKLE_KEY, "false")).strip().lower() == "true", periodic=False)
+
+
+def savepoint_directory(conf: dict[str, Any]) -> str | None:
+    """``execution.checkpointing.savepoint-dir`` (deprecated ``state.savepoints.dir``) as a local path, or None."""
+    raw = CHECKPOINT_OPTIONS["savepoint-dir"].raw(conf)
+    return None if raw is None or not str(raw).strip() else local_path(str(raw))
 
 
 def local_path(uri: str) -> str:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from flowlab.kernel import Kernel
 from flowlab.runtime.checkpointing.config import CheckpointSettings
 from flowlab.runtime.checkpointing.metadata import RawJSON
+from flowlab.runtime.checkpointing.savepoints import SavepointError, SavepointRequest, write_savepoint
 from flowlab.runtime.checkpointing.stats import CheckpointStats, SubtaskStats
 from flowlab.runtime.checkpointing.storage import CheckpointStorage, CompletedCheckpoint
 from flowlab.runtime.elements import CheckpointBarrier
@@ -52,9 +53,10 @@ class CheckpointFailureError(RuntimeError):
 
 
 class _Pending:
-    def __init__(self, stats: CheckpointStats, canceller: Any) -> None:
+    def __init__(self, stats: CheckpointStats, canceller: Any, savepoint: SavepointRequest | None = None) -> None:
         self.stats = stats
         self.canceller = canceller
+        self.savepoint = savepoint
         self.acks: dict[tuple[str, int], CheckpointAck] = {}
         self.coordinator_state: dict[str, bytes] = {}       # operator id -> its coordinator's snapshot
 
@@ -85,12 +87,18 @@ class CheckpointCoordinator:
         self.running = False
         # operator id -> the operator's coordinator (a source's split enumerator), set by the job runtime
         self.operator_coordinators: dict[str, Any] = {}
+        # savepoints: the run's connector registry (their folders, kept across time travel), set by the job
+        # runtime; the outcome of each savepoint by id (its folder, or why it failed); a stop-with-savepoint underway
+        self.connector: Callable[[str, Any], Any] | None = None
+        self.savepoints: dict[int, tuple[str, str]] = {}       # id -> ("COMPLETED", path) | ("FAILED", reason)
+        self.stopping = False
 
     # -- the periodic trigger -------------------------------------------------------------------------------
     def start(self) -> None:
-        """The job is RUNNING: the first checkpoint is due one interval from now."""
+        """The job is RUNNING: the first checkpoint is due one interval from now (with checkpointing on)."""
         self.running = True
-        self._schedule_periodic(self.settings.interval_ms * 1000)
+        if self.settings.periodic:
+            self._schedule_periodic(self.settings.interval_ms * 1000)
 
     def _schedule_periodic(self, delay_us: int) -> None:
         if self.periodic is not None:
@@ -99,7 +107,7 @@ class CheckpointCoordinator:
 
     def _periodic_trigger(self) -> None:
         self.periodic = None
-        if not self.running:
+        if not self.running or self.stopping:
             return
         self._schedule_periodic(self.settings.interval_ms * 1000)
         self._request()
@@ -137,20 +145,39 @@ class CheckpointCoordinator:
             out.extend(self.tasks[edge.source.id][c.producer] for c in gate.channels)
         return out
 
-    def _trigger(self) -> None:
+    def trigger_savepoint(self, request: SavepointRequest) -> int:
+        """Trigger a savepoint now (Flink's ``triggerSavepoint`` / ``stopWithSavepoint``); its id. The outcome
+        lands in ``savepoints[id]``. Raises ``SavepointError`` when it cannot be triggered."""
+        if self.stopping:
+            raise SavepointError("A stop-with-savepoint is already in progress for this job: wait for it to end.")
+        if self._plan() is None:
+            raise SavepointError(
+                "Checkpoint triggering task is not being executed at the moment. Aborting checkpoint. Failure "
+                "reason: Not all required tasks are currently running. (A savepoint needs every subtask RUNNING: "
+                "run the job a little first, e.g. sim.run(until_ms=...).)")
+        if request.stop is not None:
+            self.stopping = True                  # Flink stops the periodic checkpoint scheduler
+            if self.periodic is not None:
+                self.periodic.cancel()
+                self.periodic = None
+        return self._trigger(request)
+
+    def _trigger(self, savepoint: SavepointRequest | None = None) -> int | None:
         plan = self._plan()
         if plan is None:
-            return
+            return None
         trigger, waiting, finished = plan
         n = self.next_id
         self.next_id += 1
         now = self.kernel.now
         s = self.settings
-        stats = CheckpointStats(n, now, s.alignment, [(t.vertex_id, t.index) for t in waiting],
+        alignment = s.alignment if savepoint is None else ("ALIGNED" if s.exactly_once else "AT_LEAST_ONCE")
+        stats = CheckpointStats(n, now, alignment, [(t.vertex_id, t.index) for t in waiting],
                                 [(t.vertex_id, t.index) for t in finished])
+        stats.kind = "CHECKPOINT" if savepoint is None else savepoint.savepoint_type
         self.history.append(stats)
         canceller = self.kernel.schedule(now + s.timeout_ms * 1000, self._expire, n, phase=PHASE_CONTROL)
-        self.pending[n] = _Pending(stats, canceller)
+        self.pending[n] = _Pending(stats, canceller, savepoint)
         # Flink checkpoints the operator coordinators (split enumerators) first, then triggers the sources: splits
         # assigned after this moment are in neither the enumerator's nor (their RPC arrives after the trigger) the
         # readers' snapshot, so a restore hands them out again
@@ -159,14 +186,20 @@ class CheckpointCoordinator:
             self.pending[n].coordinator_state[op_id] = dumps(to_plain(state))
         names = ", ".join(t.name for t in trigger)
         done = f"; {len(finished)} subtask(s) already finished" if finished else ""
-        self.rec.emit(EventKind.CHECKPOINT_TRIGGERED, detail=f"CheckpointCoordinator triggers checkpoint {n} "
-                      f"({s.describe()}) at {names}; {len(waiting)} subtask(s) must acknowledge{done}",
-                      data={"checkpoint_id": n, "alignment": s.alignment, "trigger": [t.name for t in trigger],
-                            "waiting_for": len(waiting), "finished": len(finished)})
-        barrier = CheckpointBarrier(n, now // 1000, s.alignment, s.barrier_timeout_ms)
+        what = f"checkpoint {n} ({s.describe()})" if savepoint is None else describe_savepoint(n, savepoint)
+        self.rec.emit(EventKind.CHECKPOINT_TRIGGERED, detail=f"CheckpointCoordinator triggers {what} at {names}; "
+                      f"{len(waiting)} subtask(s) must acknowledge{done}",
+                      data={"checkpoint_id": n, "alignment": alignment, "trigger": [t.name for t in trigger],
+                            "waiting_for": len(waiting), "finished": len(finished), "type": stats.kind})
+        if savepoint is None:
+            barrier = CheckpointBarrier(n, now // 1000, s.alignment, s.barrier_timeout_ms)
+        else:
+            barrier = CheckpointBarrier(n, now // 1000, alignment, 0, savepoint=True)
+        stop = None if savepoint is None else savepoint.stop
         for t in trigger:
-            self.kernel.schedule(now + self.rpc_us, t.checkpointer.trigger, barrier, phase=PHASE_CONTROL,
+            self.kernel.schedule(now + self.rpc_us, t.checkpointer.trigger, barrier, stop, phase=PHASE_CONTROL,
                                  target=t.actor)
+        return n
 
     # -- acknowledgements -----------------------------------------------------------------------------------
     def send_ack(self, task: StreamTask, ack: CheckpointAck) -> None:
@@ -203,6 +236,9 @@ class CheckpointCoordinator:
 
     # -- completion -----------------------------------------------------------------------------------------
     def _complete(self, pending: _Pending) -> None:
+        if pending.savepoint is not None:
+            self._complete_savepoint(pending)
+            return
         stats = pending.stats
         n = stats.checkpoint_id
         try:
@@ -235,6 +271,39 @@ class CheckpointCoordinator:
         if self.queued:
             self._request()
 
+    def _complete_savepoint(self, pending: _Pending) -> None:
+        """A savepoint completed: its own folder, owned by the user (never retained or deleted by the job); only a
+        stop-with-savepoint notifies the subtasks (side effects are committed, then they finish)."""
+        stats, request = pending.stats, pending.savepoint
+        n = stats.checkpoint_id
+        try:
+            path, size = write_savepoint(self.connector, self.job_id, request, self._header(stats),
+                                         self._operators(pending), self.settings.inline_threshold)
+        except OSError as exc:
+            self._abort(pending, "IO_EXCEPTION", f"writing the savepoint to '{request.directory}' failed: "
+                        f"{type(exc).__name__}: {exc.strerror or exc}. Choose a directory this process may write.")
+            return
+        del self.pending[n]
+        pending.canceller.cancel()
+        now = self.kernel.now
+        stats.status, stats.end_us, stats.path = "COMPLETED", now, path
+        self.savepoints[n] = ("COMPLETED", path)
+        self.rec.emit(EventKind.CHECKPOINT_COMPLETED, detail=f"{describe_savepoint(n, request)} COMPLETED: "
+                      f"{len(stats.acks)} subtask(s), {size:,} bytes on disk, {(now - stats.trigger_us) / 1000:g} ms; "
+                      f"written to {path}" + ("; the subtasks finish" if request.stop is not None else ""),
+                      data={"checkpoint_id": n, "state_size": stats.state_size,
+                            "duration_ms": (now - stats.trigger_us) / 1000, "path": path, "type": stats.kind})
+        if request.stop is None:
+            if self.queued:
+                self._request()
+            return
+        for op_id in sorted(self.operator_coordinators):
+            self.operator_coordinators[op_id].notify_checkpoint_complete(n)
+        for t in self._all_tasks():
+            if t.state == "RUNNING":
+                self.kernel.schedule(now + self.rpc_us, t.checkpointer.notify_complete, n, phase=PHASE_CONTROL,
+                                     target=t.actor)
+
     def _header(self, stats: CheckpointStats) -> dict[str, Any]:
         return {"format": "flowlab checkpoint", "checkpoint_id": stats.checkpoint_id, "job_id": self.job_id,
                 "job_name": self.job_graph.job_name, "type": "CHECKPOINT", "mode": self.settings.mode,
@@ -251,8 +320,9 @@ class CheckpointCoordinator:
                     data = None if ack is None else ack.operators[k][1]
                     subs.append({"subtask": t.index, "finished": ack is None or ack.finished,
                                  "state": None if data is None else RawJSON(data)})
-                entry = {"operator_id": node.operator_id, "name": node.name, "vertex": v.id,
-                         "parallelism": v.parallelism, "max_parallelism": v.max_parallelism, "subtasks": subs}
+                entry = {"operator_id": node.operator_hash, "name": node.name, "node": node.operator_id,
+                         "uid": node.uid, "vertex": v.id, "parallelism": v.parallelism,
+                         "max_parallelism": v.max_parallelism, "subtasks": subs}
                 coordinator = pending.coordinator_state.get(node.operator_id)
                 if coordinator is not None:
                     entry["coordinator"] = RawJSON(coordinator)
@@ -281,7 +351,9 @@ class CheckpointCoordinator:
         pending.canceller.cancel()
         now = self.kernel.now
         stats.status, stats.end_us, stats.failure, stats.reason = "FAILED", now, message, reason
-        counted = reason in COUNTED
+        counted = reason in COUNTED and pending.savepoint is None      # failed savepoints are not counted
+        if pending.savepoint is not None:
+            self.savepoints[n] = ("FAILED", f"{reason}: {message}")
         if counted:
             self.consecutive_failures += 1
         waiting = [f"{v}[{i}]" for v, i in stats.waiting_for if (v, i) not in stats.acks]
@@ -293,6 +365,11 @@ class CheckpointCoordinator:
             if t.state == "RUNNING":
                 self.kernel.schedule(now + self.rpc_us, t.checkpointer.notify_aborted, n, phase=PHASE_CONTROL,
                                      target=t.actor)
+        if pending.savepoint is not None and pending.savepoint.stop is not None and self.running:
+            text = (f"Stop-with-savepoint failed: {describe_savepoint(n, pending.savepoint)} did not complete "
+                    f"({reason}: {message}) after the sources had stopped.")
+            self.fail_job(SavepointError(text), f"FlinkException: {text}")
+            return
         if counted and self.consecutive_failures > self.settings.tolerable_failures:
             text = (f"Exceeded checkpoint tolerable failure threshold. The latest checkpoint failed due to {message} "
                     f"({self.consecutive_failures} failed in a row; execution.checkpointing."
@@ -343,3 +420,9 @@ class CheckpointCoordinator:
         kept = [d.checkpoint_id for d in self.completed]
         raise KeyError(f"checkpoint {checkpoint_id} is not retained (retained: {kept or 'none'}; "
                        f"execution.checkpointing.num-retained is {self.settings.num_retained})")
+
+
+def describe_savepoint(n: int, request: SavepointRequest) -> str:
+    if request.stop is None:
+        return f"savepoint {n}"
+    return f"stop-with-savepoint {n} ({'drain' if request.stop.drain else 'no drain'})"

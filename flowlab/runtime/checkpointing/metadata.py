@@ -98,7 +98,8 @@ def read(metadata: bytes, path: str, load_file: Callable[[str], bytes],
         operators = {}
         for op in doc["operators"]:
             operators[op["operator_id"]] = {
-                "name": op["name"], "vertex": op["vertex"], "parallelism": op["parallelism"],
+                "name": op["name"], "node": op.get("node"), "uid": op.get("uid"), "vertex": op["vertex"],
+                "parallelism": op["parallelism"],
                 "max_parallelism": op["max_parallelism"],
                 "subtasks": {s["subtask"]: {"finished": s["finished"], "state": state(s["state"], _snapshot)}
                              for s in op["subtasks"]}}
@@ -129,7 +130,7 @@ def _snapshot(plain: dict[str, Any], allow_pickle: bool, source: str) -> dict[st
                            for name, entries in g["states"].items()},
                 "event_timers": [(ts, val(k), val(ns)) for ts, k, ns in g["event_timers"]],
                 "processing_timers": [(ts, val(k), val(ns)) for ts, k, ns in g["processing_timers"]]}
-    return {"keyed": keyed,
+    return {"keyed": keyed, "keyed_meta": plain.get("keyed_meta"),
             "operator_state": val(plain["operator_state"]) if "operator_state" in plain else None,
             "operator": val(plain["operator"]) if "operator" in plain else None}
 

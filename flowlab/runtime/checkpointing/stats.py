@@ -39,6 +39,7 @@ class CheckpointStats:
     reason: str | None = None
     path: str | None = None
     acks: dict[tuple[str, int], SubtaskStats] = field(default_factory=dict)
+    kind: str = "CHECKPOINT"                     # or a savepoint: Savepoint | Suspend Savepoint | Terminate Savepoint
 
     @property
     def state_size(self) -> int:
@@ -65,7 +66,7 @@ class CheckpointStats:
             "state_size": self.state_size, "in_flight_persisted": self.persisted_bytes,
             "alignment_ms": max((a.alignment_ms for a in acks), default=0.0),
             "unaligned": any(a.unaligned for a in acks),
-            "path": self.path, "failure": self.failure,
+            "path": self.path, "failure": self.failure, "type": self.kind,
         }
 
     def detail_rows(self, trigger_us: int) -> list[dict[str, Any]]:

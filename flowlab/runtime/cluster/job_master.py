@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from flowlab.kernel import Kernel
 from flowlab.runtime.batch import BatchExecution, StageScheduler
 from flowlab.runtime.checkpointing import CheckpointCoordinator, CheckpointSettings
+from flowlab.runtime.checkpointing.restore_source import announce_restore
 from flowlab.runtime.cluster.failover import failover_strategy
 from flowlab.runtime.cluster.recovery import StreamingRecovery
 from flowlab.runtime.cluster.resource_manager import NoResourceAvailableError, ResourceManager
@@ -80,6 +81,7 @@ class JobMaster:
             self.stages = StageScheduler(self, new_attempt, self.restart_tracker)
         else:
             self.recovery = StreamingRecovery(self, self.restart_tracker, self.failover_strategy, new_attempt)
+        self.restored_from: Any = None            # (RestoreSource, StateAssignment) when starting from a snapshot
 
     def _next(self, fn: Any, *args: Any) -> None:
         self.kernel.schedule(self.kernel.now, fn, *args, phase=PHASE_CONTROL)
@@ -121,6 +123,8 @@ class JobMaster:
         n = sum(v.parallelism for v in self.job_graph.vertices)
         self.rec.emit(EventKind.JOBMASTER_STARTED, detail=f"Dispatcher started a JobMaster; it built the "
                       f"ExecutionGraph: {n} subtasks, {self.channel_count()} channels")
+        if self.restored_from is not None:
+            announce_restore(self.rec, *self.restored_from)
         self.set_status("CREATED")
         self._next(self._start_scheduling)
 
@@ -149,7 +153,6 @@ class JobMaster:
             if new == "INITIALIZING":
                 try:
                     task.build_chain()
-                    task.restore_state()         # a restarted subtask: its state from the checkpoint, first
                     task.open_operators()
                 except Exception as exc:  # noqa: BLE001 - open() of a user function failed
                     self.task_failed(task, exc, format_user_traceback(exc))

@@ -209,8 +209,8 @@ class StreamingRecovery:
         record = self.restarts[number - 1]
         if not self.waiting and jm.status == "RESTARTING":
             jm.set_status("RUNNING")                 # Flink: before the new attempts are deployed
-        checkpoint = None if self.restore is None else self.restore.latest()
-        checkpoint_id = None if checkpoint is None else checkpoint["checkpoint_id"]
+        point = None if self.restore is None else self.restore.latest()
+        checkpoint_id = None if point is None else point.checkpoint_id
         record["restart_at_ms"] = jm.kernel.now / 1000
         record["restored_checkpoint"] = checkpoint_id
         names = [jm.tasks[v][i].name for v, i in keys]
@@ -226,7 +226,7 @@ class StreamingRecovery:
             jm.rec.emit(EventKind.TASK_STATE, k[0], k[1], None, f"{old[k].state} -> CREATED (attempt {task.attempt})",
                         {"from": old[k].state, "to": "CREATED", "attempt": task.attempt})
         if self.restore is not None:
-            self.restore.prepare(checkpoint, new, keys)
+            self.restore.prepare(point, new, keys)
         jm.transition_subtasks(new, "CREATED", "SCHEDULED")
         jm.slot_pool.acquire(new, lambda: self._deploy(number, new))
 

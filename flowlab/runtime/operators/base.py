@@ -6,6 +6,7 @@ Keyed operators get a state backend and a timer service scoped to the current ke
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from flowlab.runtime.operators.timer_service import InternalTimerService
 from flowlab.runtime.state import KeyedStateBackend
 from flowlab.runtime.state.key_group_snapshot import snapshot_key_groups
 from flowlab.runtime.state.operator_state import OperatorStateBackend
+from flowlab.runtime.state.task_restore import OperatorRestore
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
@@ -145,10 +147,11 @@ class StreamOperator:
         when it keeps no state: ``{"keyed": {key group: {"states": {name: [(key, namespace, stored)]},
         "event_timers": [...], "processing_timers": [...]}}, "operator_state": {"list": ..., "broadcast": ...},
         "operator": <a source's read position>}``."""
-        keyed = None
+        keyed = keyed_meta = None
         backend = getattr(self, "backend", None)
         if backend is not None:
             keyed = {kg: {"states": states} for kg, states in snapshot_key_groups(backend).items()}
+            keyed_meta = backend.state_meta() or None
             if self.timer_service is not None:
                 for kg, timers in self.timer_service.snapshot_key_groups(backend.key_group_of).items():
                     keyed.setdefault(kg, {"states": {}}).update(timers)
@@ -164,7 +167,34 @@ class StreamOperator:
         position = self.snapshot_position()
         if keyed is None and op_state is None and position is None:
             return None
-        return {"keyed": keyed, "operator_state": op_state, "operator": position}
+        return {"keyed": keyed, "keyed_meta": keyed_meta, "operator_state": op_state, "operator": position}
+
+    def restore_state(self, restore: OperatorRestore, checkpoint_id: int) -> None:
+        """Before ``open()``: this operator's part of checkpoint/savepoint ``checkpoint_id`` (Flink's
+        ``initializeState`` with a restored context). Keyed state and timers of the key groups it owns now,
+        operator state, a source's split state or a sink's writer state, a source enumerator's state."""
+        self.restored_checkpoint_id = checkpoint_id
+        if restore.keyed:
+            backend = getattr(self, "backend", None)
+            if backend is None or not hasattr(backend, "restore_key_groups"):
+                raise RuntimeError(
+                    f"The state stored for operator {restore.operator_id} is keyed state, but the operator it maps "
+                    f"to now ('{self.name}') is not on a keyed stream. Map the state to a keyed operator (move the "
+                    "uid), or drop it (execution.state-recovery.ignore-unclaimed-state and another uid).")
+            groups = copy.deepcopy(restore.keyed)
+            backend.restore_key_groups(groups, restore.keyed_meta)
+            if self.timer_service is not None:
+                self.timer_service.restore_key_groups(groups)
+        if restore.operator_state is not None:
+            self.operator_state().restore(copy.deepcopy(restore.operator_state))
+        if restore.position is not None:
+            restore_position = getattr(self, "restore_position", None)
+            if restore_position is not None:
+                restore_position(copy.deepcopy(restore.position))
+        if restore.coordinator is not None:
+            restore_coordinator = getattr(self, "restore_coordinator", None)
+            if restore_coordinator is not None:
+                restore_coordinator(copy.deepcopy(restore.coordinator))
 
     def snapshot_position(self) -> Any:
         """A source's read position for a checkpoint (FLIP-27 split state); None for other operators."""
@@ -197,7 +227,7 @@ class UdfOperator(StreamOperator):
 
     def open(self) -> None:
         if isinstance(self.function, CheckpointedFunction):     # flowlab extension: before open(), as in Flink
-            self.function.initialize_state(FunctionInitContext(self, restored_checkpoint=None))
+            self.function.initialize_state(FunctionInitContext(self, self.__dict__.get("restored_checkpoint_id")))
         if isinstance(self.function, Function):
             self.function.open(StreamingRuntimeContext(self))
 

@@ -47,7 +47,8 @@ class SinkContext:
 
     @property
     def checkpointing(self) -> bool:
-        return self._op.task.checkpointer is not None
+        cp = self._op.task.checkpointer
+        return cp is not None and cp.settings.periodic     # not a coordinator that only takes savepoints
 
     def now_ms(self) -> int:
         return self._op.task.now_ms()

@@ -71,8 +71,14 @@ class SourceOperator(StreamOperator):
         coordinator.register_reader(task.index, task, self)
         self.reader.start(coordinator, task)
 
+    stopped = False                       # stop-with-savepoint: it reads nothing more
+
     def next_arrival_us(self) -> int | None:
-        return self.reader.next_arrival_us()
+        return None if self.stopped else self.reader.next_arrival_us()
+
+    def stop(self) -> None:
+        """A stop-with-savepoint: no more records (its position stays where the savepoint records it)."""
+        self.stopped = True
 
     def emit_next(self) -> Any:
         """Emit one element (it has arrived); returns the element's value for the trace."""

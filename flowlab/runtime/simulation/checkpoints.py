@@ -6,7 +6,7 @@ from typing import Any
 from flowlab.runtime.job_runtime import JobRuntime
 
 HISTORY_COLUMNS = ("id", "status", "trigger_time_ms", "latest_ack_ms", "duration_ms", "acknowledged", "subtasks",
-                   "state_size", "in_flight_persisted", "alignment_ms", "unaligned", "path", "failure")
+                   "state_size", "in_flight_persisted", "alignment_ms", "unaligned", "path", "failure", "type")
 DETAIL_COLUMNS = ("vertex", "subtask", "acknowledged", "ack_time_ms", "end_to_end_ms", "state_size", "sync_ms",
                   "async_ms", "alignment_ms", "start_delay_ms", "in_flight_persisted", "unaligned", "crossed_records")
 

@@ -13,11 +13,13 @@ from typing import Any
 
 from flowlab.graph.job_graph import JobGraph
 from flowlab.runtime.batch import CheckpointingIgnoredWarning
+from flowlab.runtime.checkpointing.restore_source import restore_source
 from flowlab.runtime.job_runtime import JobRuntime
 from flowlab.runtime.simulation import arguments as check
 from flowlab.runtime.simulation import backpressure as bp
 from flowlab.runtime.simulation import checkpoints as cp
 from flowlab.runtime.simulation import explain, unfired
+from flowlab.runtime.simulation import savepoints as sp
 from flowlab.runtime.simulation.breakpoints import Breakpoint, WatermarkBreakpoint
 from flowlab.runtime.simulation.errors import JobExecutionException, JobNotBoundedError
 from flowlab.runtime.simulation.fast_forward import fast_forward
@@ -60,6 +62,10 @@ class Simulation:
                  horizon_ms: float | None = DEFAULT_HORIZON_MS) -> None:
         self.seed = check.seed(seed)
         self._job_graph: JobGraph = env.get_job_graph(job_name) if not isinstance(env, JobGraph) else env
+        # execution.state-recovery.path: the checkpoint or savepoint to start from, read (and checked) once
+        self._restore_source = restore_source(self._job_graph.settings.get("configuration", {}))
+        if self._restore_source is not None:
+            self._job_graph = self._restore_source.prepare(self._job_graph)
         self._record = record_trace
         self._time_travel = record_trace if time_travel is None else time_travel
         self._travel = TimeTravel(check.count("snapshot_interval", snapshot_interval))
@@ -68,6 +74,8 @@ class Simulation:
         self.stopped_by: Breakpoint | Horizon | None = None
         self.notes: list[str] = []
         self._plan = FaultPlan()
+        # savepoints requested after step n (a user's action between steps): time travel repeats them there
+        self._requests: dict[int, list[tuple[int, str | None, bool, bool]]] = {}
         self._listeners = Listeners()
         self._replay = ReplayCheck()
         self._trace: Trace | None = None
@@ -107,7 +115,7 @@ class Simulation:
             if self._trace is not None:
                 self._replay.remember(self._trace)      # a replay from step 0 must redo its events
             self._trace = Trace(enabled=self._record)
-            self._rt = JobRuntime(self._job_graph, self.seed, self._trace)
+            self._rt = JobRuntime(self._job_graph, self.seed, self._trace, self._restore_source)
             self._rt.start()
             bp.install_metrics(self._rt)
             self._plan.apply(self._rt)
@@ -175,6 +183,8 @@ class Simulation:
         rec.step = self.step_count + 1
         quiet = 0
         first = len(self._trace)
+        if self._requests and self.step_count in self._requests:
+            self._repeat_requests(self.step_count)
         while True:
             if limit_us is not None:
                 nxt = kernel.peek_time()
@@ -521,6 +531,55 @@ class Simulation:
         """Cancel the job (CANCELLING -> CANCELED); retained checkpoints are kept or deleted per
         ``execution.checkpointing.externalized-checkpoint-retention``."""
         self._rt.cancel()
+
+    # -- savepoints (see docs/savepoints.md) ----------------------------------------------------------------
+    def trigger_savepoint(self, savepoint_directory: str | None = None) -> str:
+        """Take a savepoint now and return its folder (``<dir>/savepoint-<6 hex>-<12 hex>``); the job goes on.
+        Virtual time runs until the savepoint is complete. ``savepoint_directory`` defaults to
+        ``execution.checkpointing.savepoint-dir``. Works with checkpointing off too.
+
+        flowlab extension: PyFlink has ``trigger_savepoint`` on the ``JobClient`` (returning a future)."""
+        n = self._savepoint_request(savepoint_directory, False, False)
+        return self._savepoint_result(n, False)
+
+    def stop_with_savepoint(self, advance_to_end_of_event_time: bool = False,
+                            savepoint_directory: str | None = None) -> str:
+        """Stop the job with a savepoint and return its folder; the job ends FINISHED. With
+        ``advance_to_end_of_event_time`` (Flink's ``--drain``) the sources first emit the MAX watermark, so every
+        event-time window and timer fires before the savepoint; without it, open windows and timers are in the
+        savepoint and fire after a restore.
+
+        flowlab extension: PyFlink has ``stop_with_savepoint`` on the ``JobClient`` (returning a future)."""
+        n = self._savepoint_request(savepoint_directory, True, advance_to_end_of_event_time)
+        return self._savepoint_result(n, True)
+
+    def _savepoint_request(self, directory: str | None, stop: bool, drain: bool) -> int:
+        with self._listeners.moving(self):
+            self._rt.recorder.step = self.step_count + 1       # its events belong to the next step
+            n = sp.request(self._rt, directory, stop, drain)
+            self._requests.setdefault(self.step_count, []).append((self._rt.kernel.now, directory, stop, drain))
+            self._rt.__dict__.setdefault("requests_applied", set()).add(self.step_count)
+            return n
+
+    def _repeat_requests(self, step: int) -> None:
+        """Replaying step ``step`` (after ``back``/``goto``/``reset``): the savepoints requested after it go out
+        again, at the same point of the run, so their folders are written again byte for byte."""
+        applied = self._rt.__dict__.setdefault("requests_applied", set())
+        if step in applied:
+            return
+        applied.add(step)
+        kernel = self._rt.kernel
+        self._rt.recorder.step = step + 1
+        for now_us, directory, stop, drain in self._requests[step]:
+            kernel.now = max(kernel.now, now_us)    # run(until_ms=...) had let the clock move on to there
+            sp.request(self._rt, directory, stop, drain)
+
+    def _savepoint_result(self, n: int, stop: bool) -> str:
+        with self._listeners.moving(self):
+            return sp.result(self._rt, n, stop, self._advance)
+
+    def _savepoint_done(self, n: int) -> bool:
+        return sp.done(self._rt, n)
 
     # -- checkpoints (see docs/checkpoints.md) ------------------------------------------------------------
     def checkpoints(self) -> Any:

@@ -28,7 +28,8 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
                 subs.append({"index": t.index, "records_in": received,
                              "records_out": op.records_out if op else 0})
             operators.append({"id": node.operator_id, "name": node.name, "kind": node.kind, "vertex": v.id,
-                              "parallelism": node.parallelism, "subtasks": subs})
+                              "parallelism": node.parallelism, "subtasks": subs, "uid": node.uid,
+                              "operator_hash": node.operator_hash})
     operator_edges = [{"source": e.source.operator_id, "target": e.target.operator_id,
                        "partitioner": e.partitioner.name, "chained": e.chained,
                        "side_output": e.side_output_tag.tag_id if e.side_output_tag is not None else None}

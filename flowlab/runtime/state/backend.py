@@ -32,6 +32,11 @@ class StateNameError(RuntimeError):
     """Two state descriptors with one name but a different kind or type."""
 
 
+class StateMigrationError(RuntimeError):
+    """A restored state is registered with another kind or type than it was stored with (Flink's
+    ``StateMigrationException``)."""
+
+
 NO_KEY_MESSAGE = ("No key set. This method should not be called outside of a keyed context. Keyed state and "
                   "timers belong to the key of the element being processed: use them in process_element, "
                   "on_timer or a window function — not in open(), close() or process_broadcast_element, where "
@@ -83,6 +88,10 @@ class KeyedStateBackend:
         self.key_listeners: list[StateMeta] = []   # TTL states cleaned up on every record
         self.costs = costs
         self.cost_ns = 0                      # virtual time spent on state, not yet charged (< 1 µs)
+        # restored from a checkpoint/savepoint: entries of states not registered yet, and what every stored state
+        # was (kind, type), checked when it is registered (see ``restore_key_groups``)
+        self.restored: dict[str, list[tuple[Any, Any, Any]]] = {}
+        self.restored_meta: dict[str, dict[str, Any]] = {}
 
     # -- key context ------------------------------------------------------------------------------------
     def set_current_key(self, key: Any) -> None:
@@ -149,10 +158,15 @@ class KeyedStateBackend:
                             f"{descriptor!r}")
         meta = self.metas.get(descriptor.name)
         if meta is None:
+            if self.restored_meta:
+                self._check_restored(descriptor)
             meta = self.metas[descriptor.name] = self._register(descriptor)
             ttl = meta.ttl
             if ttl is not None:
                 self._setup_ttl(meta)
+            entries = self.restored.pop(descriptor.name, None)
+            if entries:
+                self._load(meta, entries)
         elif meta.descriptor is not descriptor:
             self._check_same(meta, descriptor)
         return meta
@@ -174,6 +188,66 @@ class KeyedStateBackend:
 
     def _register(self, descriptor: S.StateDescriptor) -> StateMeta:
         raise NotImplementedError
+
+    # -- restore ----------------------------------------------------------------------------------------
+    def restore_key_groups(self, groups: dict[int, dict[str, Any]], meta: dict[str, dict[str, Any]] | None) -> None:
+        """Take the keyed state of a checkpoint's key groups (each one this subtask owns; values already copied).
+
+        Like Flink's backends, the stored state comes back before it is registered: a state registered already
+        (a window's contents) is checked and filled now, every other one when its descriptor is first used,
+        which also checks the descriptor against what was stored (kind and type; ``StateMigrationError``)."""
+        for kg in sorted(groups):
+            if kg not in self.key_groups:
+                raise KeyGroupError("?", kg, self.key_groups)
+            g = groups[kg]
+            for name, entries in g.get("states", {}).items():
+                slot = self.restored.setdefault(name, [])
+                for key, ns, stored in entries:
+                    self.key_group_of[state_key(key)] = kg
+                    slot.append((key, ns, stored))
+            for timers in (g.get("event_timers", ()), g.get("processing_timers", ())):
+                for _, key, _ in timers:
+                    self.key_group_of[key if type(key) is TypedKey else state_key(key)] = kg
+        self.restored_meta.update(meta or {})
+        for name in list(self.restored):
+            m = self.metas.get(name)
+            if m is not None:
+                self._check_restored(m.descriptor)
+                self._load(m, self.restored.pop(name))
+
+    def _check_restored(self, descriptor: S.StateDescriptor) -> None:
+        old = self.restored_meta.get(descriptor.name)
+        if old is None:
+            return
+        if old["kind"] != descriptor.kind:
+            raise StateMigrationError(
+                f"Incompatible key/value state types. Was [{old['kind'].upper()}], registered with "
+                f"[{descriptor.kind.upper()}]. State '{descriptor.name}' of operator '{self.operator_id}' was stored "
+                f"as a {KIND_NAMES[old['kind']]} and is now asked for as a {KIND_NAMES[descriptor.kind]}: restore "
+                "it with the descriptor it was written with, or give the new state another name (the old one is "
+                "then dropped).")
+        new_type, new_ttl = state_type_name(descriptor), descriptor.ttl_config is not None
+        if old["type"] != new_type or bool(old.get("ttl")) != new_ttl:
+            was = f"TtlSerializer({old['type']})" if old.get("ttl") else old["type"]
+            now = f"TtlSerializer({new_type})" if new_ttl else new_type
+            where = "For heap backends, the new" if self.name == "hashmap" else "The new"
+            raise StateMigrationError(
+                f"{where} state serializer ({now}) must not be incompatible with the old state serializer ({was}). "
+                f"State '{descriptor.name}' of operator '{self.operator_id}' was stored with type {was} and is "
+                f"declared with {now} now: flowlab (like Flink for these types) cannot migrate it. Declare the type "
+                "it was written with, or give the new state another name.")
+
+    def _load(self, meta: StateMeta, entries: list[tuple[Any, Any, Any]]) -> None:
+        """Put restored ``(user key, namespace, stored value)`` entries into a registered state."""
+        raise NotImplementedError
+
+    def state_meta(self) -> dict[str, dict[str, Any]]:
+        """What each state is, for a checkpoint: ``{name: {"kind", "type", "ttl"}}`` (restored ones not yet
+        registered as they were stored)."""
+        out = {name: dict(m) for name, m in self.restored_meta.items()}
+        for name, meta in self.metas.items():
+            out[name] = {"kind": meta.kind, "type": state_type_name(meta.descriptor), "ttl": meta.ttl is not None}
+        return dict(sorted(out.items()))
 
     def _new_handle(self, meta: StateMeta, namespace: Any) -> Handle:
         raise NotImplementedError
@@ -204,6 +278,11 @@ class KeyedStateBackend:
 
     def dispose(self) -> None:
         """Release resources (RocksDB: close and delete the instance directory)."""
+
+
+def state_type_name(d: S.StateDescriptor) -> str:
+    """The declared type of a state as checkpoints record it (``Integer``; a map: ``String, Long``)."""
+    return _types(d)
 
 
 def _types(d: S.StateDescriptor) -> str:

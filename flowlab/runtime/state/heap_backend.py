@@ -14,7 +14,7 @@ import copy
 from typing import Any
 
 from flowlab.datastream import state as S
-from flowlab.runtime.keys import TypedKey
+from flowlab.runtime.keys import TypedKey, state_key
 from flowlab.runtime.records import IMMUTABLE, is_immutable
 from flowlab.runtime.state.backend import KeyedStateBackend
 from flowlab.runtime.state.handles import (
@@ -273,6 +273,11 @@ class HeapKeyedStateBackend(KeyedStateBackend):
                 del store[k]
             elif kept is not stored:
                 store[k] = kept
+
+    def _load(self, meta: StateMeta, entries: list[tuple[Any, Any, Any]]) -> None:
+        store = meta.store
+        for key, ns, stored in entries:
+            store[(state_key(key), ns)] = stored
 
     # -- inspection -------------------------------------------------------------------------------------
     def entries(self, name: str) -> list[tuple[Any, Any, Any]]:

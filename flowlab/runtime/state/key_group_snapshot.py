@@ -14,8 +14,10 @@ def snapshot_key_groups(backend: Any) -> dict[int, dict[str, list[tuple[Any, Any
     Values are as stored: TTL state keeps its timestamps."""
     kg_of = backend.key_group_of
     out: dict[int, dict[str, list[tuple[Any, Any, Any]]]] = {}
-    for name in backend.state_names():
-        for key, ns, stored in backend.entries(name):
+    restored = getattr(backend, "restored", {})        # restored states not registered yet are kept as they came
+    for name in backend.state_names() + [n for n in restored if n not in backend.metas]:
+        entries = backend.entries(name) if name in backend.metas else restored[name]
+        for key, ns, stored in entries:
             kg = kg_of.get(state_key(key))
             if kg is None:
                 kg = key_group_for(key, backend.max_parallelism, backend.key_type)

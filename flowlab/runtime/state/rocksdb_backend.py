@@ -21,6 +21,7 @@ import struct
 from typing import Any
 
 from flowlab.datastream import state as S
+from flowlab.runtime.keys import state_key
 from flowlab.runtime.state.backend import NO_KEY, KeyedStateBackend
 from flowlab.runtime.state.handles import SEMANTICS, Handle, StateMeta
 from flowlab.runtime.state.rocksdb_store import RocksColumn, RocksDBInstance, RocksDBWorkspace
@@ -214,6 +215,23 @@ class RocksDBKeyedStateBackend(KeyedStateBackend):
 
     def _new_handle(self, meta: StateMeta, namespace: Any) -> Handle:
         return _CLASSES[(meta.kind, meta.ttl is not None)](self, meta, namespace)
+
+    def _load(self, meta: StateMeta, entries: list[tuple[Any, Any, Any]]) -> None:
+        """Write restored entries through a handle (as Flink's restore writes its key-group stream), free of
+        charge: the restore's cost is not a record's."""
+        saved = self.key_prefix, self.host.cost, self.cost_ns
+        try:
+            for key, ns, stored in entries:
+                kg = self.key_group_of[state_key(key)]
+                self.key_prefix = kg.to_bytes(self.prefix_bytes, "big") + self.key_serializer.dumps(key)
+                handle = self._new_handle(meta, ns)
+                if meta.kind == "map":
+                    for map_key, value in stored.items():
+                        handle._map_put(map_key, value)
+                else:
+                    handle._put(stored)
+        finally:
+            self.key_prefix, self.host.cost, self.cost_ns = saved
 
     # -- inspection -------------------------------------------------------------------------------------
     def _rows(self, name: str) -> list[tuple[bytes, bytes]]:

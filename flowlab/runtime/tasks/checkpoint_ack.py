@@ -45,6 +45,8 @@ def to_plain_snapshot(snap: dict[str, Any]) -> dict[str, Any]:
                 "processing_timers": [[ts, to_plain(k), to_plain(ns)] for ts, k, ns in g.get("processing_timers", [])],
             }])
         out["key_groups"] = groups
+    if snap.get("keyed_meta"):
+        out["keyed_meta"] = snap["keyed_meta"]
     if snap.get("operator_state") is not None:
         out["operator_state"] = to_plain(snap["operator_state"])
     if snap.get("operator") is not None:

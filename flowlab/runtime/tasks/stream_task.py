@@ -47,6 +47,8 @@ from flowlab.runtime.tasks.outputs import (
     passes_by_reference,
     specialised,
 )
+from flowlab.runtime.tasks.restart import finish_on_restore, recovered_queue
+from flowlab.runtime.tasks.restored_state import note_restored
 from flowlab.runtime.tasks.subtask_checkpoints import SubtaskCheckpointCoordinator
 from flowlab.runtime.tasks.user_traceback import format_user_traceback
 from flowlab.runtime.tasks.watermark_valve import StatusWatermarkValve
@@ -55,6 +57,7 @@ from flowlab.trace import EventKind
 if TYPE_CHECKING:
     from flowlab.graph.job_graph import JobVertex
     from flowlab.runtime.batch.sorted_input import SortingInput
+    from flowlab.runtime.state.task_restore import TaskRestore
     from flowlab.runtime.tasks.environment import TaskEnvironment
 
 RUNNING = "RUNNING"
@@ -111,7 +114,11 @@ class StreamTask(DeferredCopy):
         self.input_ended = False
         self.sorted_input: SortingInput | None = None     # BATCH: the keyed input, sorted before it is processed
         self.replay_until = 0            # a restarted source: how far its earlier attempts read (replays up to it)
-        self.restore: Any = None         # a restarted subtask: what it restores (installed before its operators open)
+        self.finished_on_restore = False  # restarted from a checkpoint taken after it had finished (FLIP-147)
+        self.recovered_input: list[Any] = []             # an unaligned checkpoint's in-flight records for it
+        self.recovered: deque[tuple[InputChannel, Any]] = deque()     # ... still to process, before new input
+        # the state to start from (a checkpoint or savepoint, see checkpointing.restore); set before INITIALIZING
+        self.restore: TaskRestore | None = None
         # time accounting (virtual µs), read by flowlab.runtime.metrics
         self.started_us: int | None = None
         self.ended_us: int | None = None
@@ -170,13 +177,18 @@ class StreamTask(DeferredCopy):
             if self.sorted_input is not None:
                 self.head = self.sorted_input
 
-    def restore_state(self) -> None:
-        """A restarted subtask (INITIALIZING, after ``build_chain``): its operators get their state from the checkpoint
-        before they open, as Flink's ``initializeState`` runs before ``open``."""
-        if self.restore is not None:
-            self.restore.install(self)
-
     def open_operators(self) -> None:
+        if self.finished_on_restore:
+            return                               # deployed as finished: its operators do not open (tasks.restart)
+        restore = self.restore
+        if restore is not None:                  # Flink's initializeState, before any operator opens
+            restored = []
+            for op in self.operators:
+                part = restore.for_operator(op.id)
+                if part is not None:
+                    op.restore_state(part, restore.checkpoint_id)
+                    restored.append((op, part))
+            note_restored(self, restore, restored)
         for op in reversed(self.operators):      # Flink opens tail first
             op.open()
 
@@ -261,6 +273,10 @@ class StreamTask(DeferredCopy):
         debloat = self.job.debloat
         if debloat.enabled:
             BufferDebloater(self, debloat, self.kernel, self.recorder, self.network).start()
+        if self.finished_on_restore:
+            self.post_mail(finish_on_restore, (self,))
+        elif self.recovered_input:
+            self.recovered = recovered_queue(self)
         self.wake()
 
     def _flush_timer(self) -> None:
@@ -459,6 +475,9 @@ class StreamTask(DeferredCopy):
     def _input_step(self) -> int | None:
         cur = self.current
         if cur is None:
+            if self.recovered:             # an unaligned checkpoint's in-flight records come first (tasks.restart)
+                self._process(*self.recovered.popleft())
+                return self.kernel.now
             if not self.available:         # BATCH: once the input ended, the sorted records one by one
                 return None if self.sorted_input is None else self.sorted_input.emit_next()
             channel = self.available.popleft()
@@ -541,6 +560,8 @@ class StreamTask(DeferredCopy):
             self.checkpointer.handler.on_barrier(channel, element)
             return
         if isinstance(element, EndOfData):
+            if element.stop and self.checkpointer is not None:
+                self.checkpointer.stopping = True       # a stop-with-savepoint: wait for it before finishing
             channel.data_ended = True
             self.network.notify_data_processed(channel)
             rec.emit(EventKind.PROCESS, self.vertex.id, self.index, head.id,
@@ -548,7 +569,7 @@ class StreamTask(DeferredCopy):
             if all(c.data_ended for g in self.gates if g.input_number == n for c in g.channels):
                 self.ended_inputs.add(n)
             if not self.input_ended and all(c.data_ended or c.finished for g in self.gates for c in g.channels):
-                self._end_of_input()
+                self._end_of_input(element)
             return
         if isinstance(element, EndOfPartition):
             channel.finished = True
@@ -589,21 +610,35 @@ class StreamTask(DeferredCopy):
         edge = self.vertex.in_edges[self.gates.index(channel.gate)]
         return f"{edge.source.id}[{channel.producer}]"
 
-    def _end_of_input(self) -> None:
+    def _end_of_input(self, end: EndOfData = END_OF_DATA) -> None:
         """All input consumed. With checkpointing and ``checkpoints-after-tasks-finish`` (FLIP-147) the operators
-        finish, EndOfData goes downstream and the task waits for its final checkpoint; otherwise it finishes."""
+        finish, EndOfData goes downstream and the task waits for its final checkpoint; otherwise it finishes.
+        A stop-with-savepoint without drain ends the input without finishing the operators (they keep what they
+        hold for the savepoint)."""
         cp = self.checkpointer
         if cp is None or not cp.waits_for_final_checkpoint:
             self._finish()
             return
         self.input_ended = True
-        for op in self.operators:
-            op.finish()
+        if end.drain:
+            for op in self.operators:
+                op.finish()
         for p in self.partitions:
             p.flush_all()
-            p.broadcast_event(END_OF_DATA)
+            p.broadcast_event(end)
         cp.on_input_ended()
         self.maybe_finish()
+
+    def stop_input(self, end: EndOfData) -> None:
+        """Stop-with-savepoint reached this source: it reads nothing more; with drain it first emits the MAX
+        watermark (every event-time timer and window downstream fires); then EndOfData goes out, before the
+        savepoint's barrier (Flink's ``stopOperatorForStopWithSavepoint``)."""
+        head = self.operators[0] if self.operators else None
+        if isinstance(head, SourceOperator):
+            head.stop()
+            if end.drain:
+                head.end_of_input()
+        self._end_of_input(end)
 
     def downstream_processed_all_data(self) -> None:
         if self.checkpointer is not None:
@@ -634,6 +669,10 @@ class StreamTask(DeferredCopy):
             p.broadcast_event(EndOfPartition())
         for op in self.operators:
             op.close()
+        self.finish_now()
+
+    def finish_now(self) -> None:
+        """FINISHED: stop the time accounting, decline pending checkpoints, tell the JobMaster."""
         self._end_accounting()
         if self.checkpointer is not None:
             self.checkpointer.on_finished()

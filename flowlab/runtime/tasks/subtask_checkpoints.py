@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flowlab.runtime.elements import CheckpointBarrier
+from flowlab.runtime.elements import CheckpointBarrier, EndOfData
 from flowlab.runtime.phases import PHASE_TASK
 from flowlab.runtime.state.snapshot_codec import dumps
 from flowlab.runtime.tasks.barrier_handler import BarrierHandler
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 @dataclass
 class _Pending:
     ack: CheckpointAck
+    savepoint: bool = False
     async_done: bool = False
     channels_done: bool = True
     outputs_left: set[tuple[int, int]] = field(default_factory=set)   # (partition, subpartition) still to send
@@ -60,24 +61,31 @@ class SubtaskCheckpointCoordinator:
         self.input_ended = False
         self.final_checkpoint_id: int | None = None
         self.final_done = False
+        self.stopping = False            # stop-with-savepoint: finish only once that savepoint completed
 
     @property
     def waits_for_final_checkpoint(self) -> bool:
-        """FLIP-147: a subtask whose input ended finishes only after a checkpoint taken after that completed."""
-        return self.settings.after_tasks_finish
+        """FLIP-147: a subtask whose input ended finishes only after a checkpoint taken after that completed (with
+        periodic checkpoints; and always in a stop-with-savepoint, whose savepoint is that checkpoint)."""
+        return (self.settings.after_tasks_finish and self.settings.periodic) or self.stopping
 
     # -- RPCs from the coordinator (each becomes a mail, as in Flink's mailbox) ----------------------------
-    def trigger(self, barrier: CheckpointBarrier) -> None:
+    def trigger(self, barrier: CheckpointBarrier, stop: EndOfData | None = None) -> None:
+        """The coordinator's trigger RPC; ``stop``: a stop-with-savepoint, the source ends its input first."""
         task = self.task
         if task.state != "RUNNING":
             task.job.decline_checkpoint(task, barrier.checkpoint_id, "CHECKPOINT_DECLINED_TASK_CLOSING",
                                         f"{task.name} is {task.state}")
             return
         self.triggered.add(barrier.checkpoint_id)
-        task.post_mail(self._triggered, (barrier, task.kernel.now))
+        task.post_mail(self._triggered, (barrier, task.kernel.now, stop))
 
-    def _triggered(self, barrier: CheckpointBarrier, received_us: int) -> None:
+    def _triggered(self, barrier: CheckpointBarrier, received_us: int, stop: EndOfData | None = None) -> None:
         self.triggered.discard(barrier.checkpoint_id)
+        if stop is not None:
+            self.stopping = True
+            if not self.input_ended:
+                self.task.stop_input(stop)      # (MAX watermark,) EndOfData, then the savepoint's barrier
         if self.handler is None:
             self.perform(barrier, first_barrier_us=received_us)
         else:                       # FLIP-147: its inputs all finished; a barrier follows the rest of each input
@@ -141,7 +149,7 @@ class SubtaskCheckpointCoordinator:
             return
         now = task.kernel.now
         ack = CheckpointAck(n, task.vertex_id, task.index, [], unaligned=barrier.unaligned, crossed_records=crossed)
-        pending = self.pending[n] = _Pending(ack)
+        pending = self.pending[n] = _Pending(ack, barrier.savepoint)
         self._emit_barrier(barrier, pending)
         ops = []
         size = 0
@@ -193,7 +201,8 @@ class SubtaskCheckpointCoordinator:
                 continue
             b = barrier
             if in_order and (barrier.unaligned or barrier.timeoutable):
-                b = CheckpointBarrier(barrier.checkpoint_id, barrier.timestamp, "FORCED_ALIGNED")
+                b = CheckpointBarrier(barrier.checkpoint_id, barrier.timestamp, "FORCED_ALIGNED",
+                                      savepoint=barrier.savepoint)
             if b.timeoutable:
                 pending.outputs_left.update((k, s) for s in range(len(part.subpartitions)))
             part.broadcast_event(b)
@@ -240,7 +249,7 @@ class SubtaskCheckpointCoordinator:
         if pending is None or task.state != "RUNNING":
             return
         ack = pending.ack
-        limit = self.settings.max_state_size if self.settings.storage == "jobmanager" else None
+        limit = self.settings.max_state_size if self.settings.storage == "jobmanager" and not pending.savepoint else None
         too_big = [(op_id, len(data)) for op_id, data in ack.operators if data and limit and len(data) > limit]
         if too_big:
             self.pending.pop(n)
