@@ -3,8 +3,8 @@
 Per subtask (a *lane*): the states it went through (``task_state`` events), so the spans it ran per attempt, the
 time it waited to be restarted and redeployed; its failures (``task_failed``, the cause); the records it emitted
 as a source — replays marked (``source_emit`` with ``data["replay"]``) — and the records it delivered as a sink
-(``sink`` events, the arrival times). Per restart (``snapshot["recovery"]["restarts"]``): failure, restart and
-running-again times, the failover region, and the checkpoint restored, drawn at its trigger time
+(``sink`` events, the arrival times). Per restart (``snapshot["recovery"]["restarts"]``, else read from the
+``recovery`` trace events): failure, restart and running-again times, the failover region, and the checkpoint restored, drawn at its trigger time
 (``snapshot["checkpoints"]``); the gap in each sink's output around it.
 
 ``TimelineTrace`` reads the trace incrementally: a view keeps one and feeds it the events added since the last
@@ -13,6 +13,7 @@ redraw (a step back or a reset, which shortens or rewrites the trace, makes it s
 from __future__ import annotations
 
 import bisect
+import re
 from array import array
 from collections.abc import Sequence
 from typing import Any
@@ -34,7 +35,7 @@ class TimelineTrace:
     def reset(self) -> None:
         self.count = 0
         self.last: tuple | None = None
-        self.states: dict[Lane, list[tuple[int, str, str]]] = {}      # lane -> (µs, from, to)
+        self.states: dict[Lane, list[tuple[int, str, str, int | None]]] = {}   # lane -> (µs, from, to, attempt)
         self.failures: list[dict[str, Any]] = []                        # task_failed
         self.recovery: list[dict[str, Any]] = []                        # "recovery" events
         self.emits: dict[Lane, array] = {}
@@ -60,10 +61,12 @@ class TimelineTrace:
         elif kind == "sink":
             self.sinks.setdefault((e.vertex, e.subtask), array("q")).append(e.time_us)
         elif kind == "task_state" and e.data:
-            self.states.setdefault((e.vertex, e.subtask), []).append((e.time_us, e.data.get("from"), e.data.get("to")))
+            self.states.setdefault((e.vertex, e.subtask), []).append(
+                (e.time_us, e.data.get("from"), e.data.get("to"), e.data.get("attempt")))
         elif kind == "task_failed":
             self.failures.append({"at_us": e.time_us, "vertex": e.vertex, "subtask": e.subtask, "cause": e.detail})
-            self.states.setdefault((e.vertex, e.subtask), []).append((e.time_us, (e.data or {}).get("from"), "FAILED"))
+            self.states.setdefault((e.vertex, e.subtask), []).append(
+                (e.time_us, (e.data or {}).get("from"), "FAILED", None))
         elif kind == "recovery":
             self.recovery.append({"at_us": e.time_us, "vertex": e.vertex, "subtask": e.subtask, "detail": e.detail,
                                   **(e.data or {})})
@@ -76,18 +79,21 @@ def lane_names(vertex: dict[str, Any], index: int) -> set[str]:
             f"{vid} ({index + 1}/{p})"}
 
 
-def _spans(transitions: list[tuple[int, str, str]], now_us: int) -> list[dict[str, Any]]:
-    """Consecutive (start, end, state, attempt) from a lane's transitions; the attempt goes up each time the
-    subtask leaves FAILED or CANCELED for a new execution."""
+def _spans(transitions: list[tuple[int, str, str, int | None]], now_us: int) -> list[dict[str, Any]]:
+    """Consecutive (start, end, state, attempt) from a lane's transitions; the attempt is the one a transition
+    names (``data["attempt"]``), else it goes up each time the subtask leaves FAILED or CANCELED for a new
+    execution."""
     out: list[dict[str, Any]] = []
     state, since, attempt = "CREATED", 0, 0
-    for t, _, to in sorted(transitions, key=lambda x: x[0]):
+    for t, _, to, named in sorted(transitions, key=lambda x: x[0]):
         if to == state:
             continue
-        if state in ("FAILED", "CANCELED") and to not in TERMINAL:
-            attempt += 1
         if t > since:
             out.append({"start_us": since, "end_us": t, "state": state, "attempt": attempt})
+        if named is not None:
+            attempt = int(named)
+        elif state in ("FAILED", "CANCELED") and to not in TERMINAL:
+            attempt += 1
         state, since = to, t
     out.append({"start_us": since, "end_us": max(now_us, since), "state": state, "attempt": attempt, "open": True})
     return out
@@ -104,11 +110,37 @@ def _gap(times: array | None, failed_us: int, running_us: int | None, now_us: in
             "after_running_us": running_us}
 
 
+def restarts_from_trace(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The restarts as the ``recovery`` trace events tell them (for a run whose snapshot has no restarts list):
+    a ``failure`` starts one, ``restarting`` numbers it and names its region, ``restoring`` is its restart (and
+    the checkpoint restored), ``running`` the time its tasks run again."""
+    out: list[dict[str, Any]] = []
+    failure: dict[str, Any] | None = None
+    for e in events:
+        phase = e.get("phase")
+        if phase == "failure":
+            failure = e
+        elif phase == "restarting":
+            f = failure or e
+            lost = re.search(r"TaskManager (\S+) lost", f.get("detail") or "")
+            out.append({"number": len(out) + 1, "cause": f.get("detail"), "taskmanager": lost and lost.group(1),
+                        "failed_task": None if lost or f.get("vertex") is None else f"{f['vertex']}[{f['subtask']}]",
+                        "failed_at_ms": f["at_us"] / 1000, "region": list(e.get("region") or f.get("region") or ()),
+                        "restart_at_ms": None, "running_at_ms": None, "restored_checkpoint": None,
+                        "attempt": e.get("attempt")})
+            failure = None
+        elif phase == "restoring" and out:
+            out[-1].update(restart_at_ms=e["at_us"] / 1000, restored_checkpoint=e.get("checkpoint_id"))
+        elif phase == "running" and out:
+            out[-1]["running_at_ms"] = e["at_us"] / 1000
+    return out
+
+
 def timeline(snapshot: dict[str, Any], trace: TimelineTrace) -> dict[str, Any]:
     """The timeline's plain model (lanes, restarts, checkpoints, output gaps); see the module docstring."""
     now_us = int(snapshot.get("now_us") or round(float(snapshot.get("now_ms") or 0) * 1000))
     rec = snapshot.get("recovery") or {}
-    restarts = [dict(r) for r in rec.get("restarts") or ()]
+    restarts = [dict(r) for r in rec.get("restarts") or ()] or restarts_from_trace(trace.recovery)
     lanes = []
     for v in snapshot.get("vertices") or ():
         for st in v.get("subtasks") or ():

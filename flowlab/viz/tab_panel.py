@@ -1,4 +1,4 @@
-"""A Dashboard panel of tabs that appear when they become relevant (flowlab's own widget plumbing)."""
+"""A Dashboard panel of tabs that appear when they become relevant (flowlab extension: widget plumbing)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,7 +14,7 @@ Relevant = Callable[[dict[str, Any]], bool]
 
 
 class TabPanel(Displayable):
-    """Tabs for the Dashboard: each ``(title, view, relevant)`` entry shows once ``relevant(snapshot)`` holds
+    """Tabs for the Dashboard (flowlab extension): each ``(title, view, relevant)`` entry shows once ``relevant(snapshot)`` holds
     and stays (tabs only ever appear, in the entries' order); the panel stays hidden while none is shown.
     Only the selected tab redraws on a step (the others catch up when selected)."""
 

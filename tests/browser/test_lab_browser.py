@@ -543,3 +543,64 @@ def test_checkpoint_and_state_views_in_the_browser(tmp_path: Path) -> None:
             raise
         finally:
             browser.close()
+
+
+END_TO_END_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "end_to_end_views.ipynb"
+# What a student must see of each end-to-end view, not only that it is there:
+OPEN_RECORD = '.flowlab-kafka-partition[data-topic="out"] .flowlab-kafka-record[data-kind="ONGOING"]'
+LSO_MARK = '.flowlab-kafka-partition[data-topic="out"] .flowlab-kafka-mark[data-marks~="lso"]'
+COMMITTED_READS = '.flowlab-kafka-partition[data-topic="out"] .flowlab-kafka-reads[data-isolation="read_committed"]'
+MOVED_KEY_GROUPS = "svg.flowlab-key-groups g.flowlab-kg-segment.flowlab-kg-moved"
+MOVED_KEY = '.flowlab-kg-keys tr.flowlab-kg-key-row[data-moved="1"]'
+FINISHED_PART = '.flowlab-file-sinks tr.flowlab-part-file[data-state="finished"]'
+PENDING_PART = '.flowlab-file-sinks tr.flowlab-part-file[data-state="pending"]'
+FAILURE_MARK = 'svg.flowlab-recovery-timeline g.flowlab-rt-lane[data-vertex="v1"][data-subtask="1"] g.flowlab-rt-failure'
+
+
+def test_end_to_end_views_in_the_browser(tmp_path: Path) -> None:
+    """The Kafka topic with its open transaction (three records, the last stable offset, what read_committed
+    reads), the key groups of a 2 -> 3 rescale (two runs of moving key groups), a FileSink's finished and pending
+    part files and a failure on the recovery timeline are drawn on the page."""
+    _require_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    root_dir, work = tmp_path / "lab_root", tmp_path / "lab_work"
+    root_dir.mkdir()
+    work.mkdir()
+    _copy_notebook(END_TO_END_FIXTURE, root_dir / END_TO_END_FIXTURE.name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with jupyterlab(root_dir, work) as (base, token, log_path), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                                    timeout=60_000)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            open_and_run_all(page, base, token, END_TO_END_FIXTURE.name)
+            assert not page.evaluate(JS_ERRORS)
+            expect(page.locator(OPEN_RECORD)).to_have_count(3, timeout=WIDGET_TIMEOUT_MS)
+            lso = page.locator(LSO_MARK)
+            expect(lso).to_have_count(1)
+            lso.scroll_into_view_if_needed()
+            expect(lso).to_be_visible()
+            expect(lso).to_contain_text("LSO 3")
+            expect(page.locator(COMMITTED_READS)).to_contain_text("reads 3 record(s): V0, V1, V2")
+            page.locator(".flowlab-kafka").screenshot(path=str(ARTIFACTS / "kafka-topic-view.png"))
+            moved = page.locator(MOVED_KEY_GROUPS)
+            expect(moved).to_have_count(2)
+            assert [moved.nth(i).get_attribute("data-first") for i in range(2)] == ["43", "86"]
+            expect(page.locator(MOVED_KEY).first).to_be_visible()
+            page.locator("svg.flowlab-key-groups").screenshot(path=str(ARTIFACTS / "key-group-view.png"))
+            expect(page.locator(FINISHED_PART)).to_have_count(1)
+            expect(page.locator(PENDING_PART)).to_have_count(1)
+            expect(page.locator(".flowlab-file-readers")).to_contain_text("A reader sees 1 finished file(s), 3 line(s).")
+            failure = page.locator(FAILURE_MARK)
+            expect(failure).to_have_count(1)
+            failure.scroll_into_view_if_needed()
+            expect(failure).to_be_visible()
+            assert failure.get_attribute("data-at") == "50"
+            page.locator("svg.flowlab-recovery-timeline").screenshot(path=str(ARTIFACTS / "recovery-timeline.png"))
+            page.screenshot(path=str(ARTIFACTS / "end-to-end-views-page.png"), full_page=True)
+        except BaseException:
+            shutil.copy(log_path, ARTIFACTS / "end-to-end-views-jupyterlab.log")
+            raise
+        finally:
+            browser.close()

@@ -247,8 +247,9 @@ def render_kafka(snapshot: dict[str, Any], topic: str | None = None, servers: st
                          f'{n} partition{"s" if n != 1 else ""}</span></div>{parts}</div>')
         groups = "".join(
             f'<div class="flowlab-kafka-group" data-group="{escape(g)}" style="{WRAP}">group <b>{escape(g)}</b> '
-            f'committed: <span style="{MONO}">{escape(", ".join(f"{tp} → {o}" for tp, o in offs.items()) or "nothing")}'
-            "</span></div>" for g, offs in sorted((cluster.get("consumer_groups") or {}).items()))
+            f'committed: <span style="{MONO}">{escape(", ".join(f"{tp} → {o}" for tp, o in offs.items()))}</span></div>'
+            for g, offs in ((g, {tp: o for tp, o in offs.items() if topic is None or tp.rsplit("-", 1)[0] == topic})
+                            for g, offs in sorted((cluster.get("consumer_groups") or {}).items())) if offs)
         if not cards and not groups:
             continue
         blocks.append(f'<div class="flowlab-kafka-cluster" data-servers="{escape(name)}">'

@@ -7,6 +7,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from flowlab.viz.render.recovery_svg import short_ms
 from flowlab.viz.render.svg import ms, truncate
 
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:12px;color:#1f2933"
@@ -34,7 +35,7 @@ def render_recovery_summary(model: dict[str, Any]) -> str:
         return (f'<div class="flowlab-rt-summary flowlab-rt-empty" style="{FONT};color:#5b6675">No failures yet'
                 + (f" · {setup}" if setup else "") + ". Script one with <code>sim.fail(vertex, subtask, at_ms)</code> "
                 "or <code>sim.kill_taskmanager(tm, at_ms)</code>.</div>")
-    facts = [f for f in (_strategies(model), f"{len(restarts)} restart(s)") if f]
+    facts = [f for f in (_strategies(model), f"{len(restarts)} restart(s)" if restarts else "no restart") if f]
     replayed = model["replayed"]
     if replayed:
         facts.append("replayed: " + ", ".join(f"{escape(str(k))} {v} record(s)" for k, v in sorted(replayed.items())))
@@ -57,7 +58,7 @@ def render_recovery_summary(model: dict[str, Any]) -> str:
         restored = ("from scratch" if ck is None else f"checkpoint {ck}"
                     + (f' <span style="color:#8a94a3">(triggered at {ms(r["restore_ms"])} ms)</span>'
                        if r.get("restore_ms") is not None else ""))
-        gaps = "; ".join(f'{escape(v)}[{i}] {ms((g["end_us"] - g["start_us"]) / 1000)} ms'
+        gaps = "; ".join(f'{escape(v)}[{i}] {short_ms((g["end_us"] - g["start_us"]) / 1000)} ms'
                          + (" so far" if g["open"] else "") for (v, i), g in sorted(r["gaps"].items()))
         region = ", ".join(map(str, r.get("region") or ()))
         rows.append(f'<tr class="flowlab-rt-row" data-restart="{r["number"]}" style="vertical-align:top">'
@@ -65,7 +66,5 @@ def render_recovery_summary(model: dict[str, Any]) -> str:
                     f'<td style="{WRAP}" title="{escape(cause)}">{escape(truncate(cause, CAUSE_CHARS))}</td>'
                     f'<td style="{WRAP}">{escape(region)}</td><td>{_ms(r.get("restart_at_ms"))}{delay}</td>'
                     f'<td>{_ms(r.get("running_at_ms"))}</td><td>{restored}</td><td>{gaps or "–"}</td></tr>')
-    if not rows:        # failed, but the run has no recovery section: the job failed without restarting
-        rows.append('<tr><td colspan="9" style="color:#5b6675">no restart</td></tr>')
-    return (f'<div class="flowlab-rt-summary" style="{FONT}"><div>{" · ".join(facts)}</div>{end}'
-            f'<table style="{TABLE}">{head}{"".join(rows)}</table></div>')
+    table = f'<table style="{TABLE}">{head}{"".join(rows)}</table>' if rows else ""
+    return f'<div class="flowlab-rt-summary" style="{FONT}"><div>{" · ".join(facts)}</div>{end}{table}</div>'

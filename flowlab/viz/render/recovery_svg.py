@@ -5,6 +5,7 @@ one each restart restored from, and each restart's phases. A pure function of th
 ``flowlab.viz.recovery_timeline``."""
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -28,7 +29,13 @@ REPLAY = "#7c3aed"
 SINK = "#2563eb"
 CHECKPOINT = "#1d4ed8"
 GAP = "#b91c1c"
+RESTORING = "#3b82f6"
 DRAWN_STATES = ("SCHEDULED", "DEPLOYING", "INITIALIZING", "RUNNING", "CANCELING", "FINISHED")
+
+
+def short_ms(value: float) -> str:
+    """A duration for a label: whole ms from 10 ms on, one decimal below (the exact value is on hover)."""
+    return f"{value:.0f}" if value >= 10 else ms(round(value, 1))
 
 
 def _scale(model: dict[str, Any]) -> tuple[float, Any]:
@@ -80,19 +87,35 @@ def _bar(out: list[str], lane: dict[str, Any], s: dict[str, Any], x: Any, y: flo
                        f'fill="#ffffff" pointer-events="none">{esc(label)}</text>')
 
 
-def _ticks(out: list[str], times: Any, x: Any, y: float, h: float, colour: str, css: str, what: str) -> None:
-    """Records as ticks, one per ``BIN`` px column that has any (the count on hover)."""
-    bins: dict[int, int] = {}
-    for t in times:
-        b = int((x(t / 1000) - LABEL_W) // BIN)
-        bins[b] = bins.get(b, 0) + 1
-    for b in sorted(bins):
-        x0 = LABEL_W + b * BIN
-        out.append(f'<rect class="{css}" x="{num(x0)}" y="{num(y)}" width="{num(BIN * 0.75)}" height="{num(h)}" '
-                   f'fill="{colour}"><title>{bins[b]} {what}</title></rect>')
+def _ticks(out: list[str], times: Any, end_ms: float, y: float, h: float, colour: str, css: str, what: str) -> None:
+    """Records as ticks: one per ``BIN`` px column that has any, adjacent columns merged into one bar (the count
+    and times on hover). ``times`` are in time order (the trace's), so each column is counted by bisection: the
+    cost grows with the width, not with the records."""
+    plot = WIDTH - LABEL_W - RIGHT
+    columns = int(plot // BIN) + 1
+    lo, run = 0, None                      # run: [first column, records, first time, last time]
+
+    def flush(end: int) -> None:
+        first, n, t0, t1 = run
+        x0 = LABEL_W + first * BIN
+        span = f"at {ms(t0 / 1000)} ms" if t0 == t1 else f"from {ms(t0 / 1000)} to {ms(t1 / 1000)} ms"
+        out.append(f'<rect class="{css}" x="{num(x0)}" y="{num(y)}" width="{num((end - first) * BIN - BIN / 4)}" '
+                   f'height="{num(h)}" fill="{colour}"><title>{n} {what} {span}</title></rect>')
+
+    for b in range(columns):
+        hi = bisect.bisect_left(times, (b + 1) * BIN / plot * end_ms * 1000, lo) if b < columns - 1 else len(times)
+        if hi > lo:
+            run = [b, hi - lo, times[lo], times[hi - 1]] if run is None else [run[0], run[1] + hi - lo, run[2],
+                                                                               times[hi - 1]]
+        elif run is not None:
+            flush(b)
+            run = None
+        lo = hi
+    if run is not None:
+        flush(columns)
 
 
-def _lane(out: list[str], lane: dict[str, Any], x: Any, y: float, legend: set[str]) -> None:
+def _lane(out: list[str], lane: dict[str, Any], x: Any, end_ms: float, y: float, legend: set[str]) -> None:
     out.append(f'<g class="flowlab-rt-lane" data-vertex="{esc(lane["vertex"])}" data-subtask="{lane["subtask"]}">')
     for s in lane["spans"]:
         _bar(out, lane, s, x, y, legend)
@@ -105,7 +128,7 @@ def _lane(out: list[str], lane: dict[str, Any], x: Any, y: float, legend: set[st
     h = TICK_H / (2 if emitting and len(present) > len(emitting) else 1)
     for times, colour, css, what, key in present:
         ty = y + TICK_Y + (h if key == "sink" and emitting else 0)
-        _ticks(out, times, x, ty, h, colour, css, what)
+        _ticks(out, times, end_ms, ty, h, colour, css, what)
         legend.add(key)
     for f in lane["failures"]:
         fx, fy = x(f["at_us"] / 1000), y + BAR_Y + BAR_H / 2
@@ -129,13 +152,14 @@ def _gaps(out: list[str], model: dict[str, Any], rows: dict[tuple[str, int], flo
             if x1 - x0 < 2:
                 continue
             legend.add("gap")
-            length = ms((g["end_us"] - g["start_us"]) / 1000)
-            text = (f"no output since {ms(g['start_us'] / 1000)} ms" if g["open"] else f"no output for {length} ms")
+            length = short_ms((g["end_us"] - g["start_us"]) / 1000)
+            text = (f"no output since {short_ms(g['start_us'] / 1000)} ms" if g["open"]
+                    else f"no output for {length} ms")
             tip = (f"{key[0]}[{key[1]}] delivered nothing from {ms(g['start_us'] / 1000)} ms to "
-                   + ("now" if g["open"] else f"{ms(g['end_us'] / 1000)} ms ({length} ms)")
+                   + ("now" if g["open"] else f"{ms(g['end_us'] / 1000)} ms ({ms((g['end_us'] - g['start_us']) / 1000)} ms)")
                    + f": restart {r['number']} (failure at {ms(r.get('failed_at_ms'))} ms)")
             out.append(f'<g class="flowlab-rt-gap" data-restart="{r["number"]}" data-vertex="{esc(key[0])}" '
-                       f'data-subtask="{key[1]}" data-ms="{length}"><title>{esc(tip)}</title>'
+                       f'data-subtask="{key[1]}" data-ms="{ms((g["end_us"] - g["start_us"]) / 1000)}"><title>{esc(tip)}</title>'
                        f'<rect x="{num(x0)}" y="{num(y + TICK_Y - 1)}" width="{num(x1 - x0)}" height="{TICK_H + 2}" '
                        f'fill="none" stroke="{GAP}" stroke-width="1" stroke-dasharray="2 2"/>')
             if text_width(text, 8) + 4 <= x1 - x0:
@@ -202,11 +226,12 @@ def _header(out: list[str], model: dict[str, Any], x: Any, top: float, bottom: f
                        f'{num(y0 - 1)}" fill="none" stroke="{CHECKPOINT}" stroke-width="1.2"/>'
                        f'<path d="M{num(target - 3)} {num(y0 - 6)}L{num(target)} {num(y0)}L{num(target + 3)} '
                        f'{num(y0 - 6)}" fill="none" stroke="{CHECKPOINT}" stroke-width="1.2"/></g>')
-            phases = [(failed, restart, WAIT_FAILED[1], "waiting (restart delay)"),
-                      (restart, running, "#3b82f6", "deploying and restoring")]
-            for a, b, colour, name in phases:
+            phases = [(failed, restart, WAIT_FAILED[1], "waiting (restart delay)", "phase-wait"),
+                      (restart, running, RESTORING, "deploying and restoring", "phase-restore")]
+            for a, b, colour, name, key in phases:
                 if a is None or b is None or b <= a:
                     continue
+                legend.add(key)
                 out.append(f'<rect class="flowlab-rt-phase" x="{num(x(a))}" y="{num(ck_y + 19)}" '
                            f'width="{num(max(x(b) - x(a), 1))}" height="3" fill="{colour}"><title>{esc(name)}: '
                            f'{ms(a)} → {ms(b)} ms ({ms(b - a)} ms)</title></rect>')
@@ -235,7 +260,8 @@ def _axis(out: list[str], x: Any, end_ms: float, y: float) -> None:
 LEGEND = (("running", "running (attempt n)"), ("deploying", "scheduled / deploying / initializing"),
           ("waiting", "failed or canceled, waiting to be restarted"), ("finished", "finished"),
           ("failure", "failure (cause on hover)"), ("checkpoint", "checkpoint (at its trigger time)"),
-          ("restore", "restart → the checkpoint it restores"), ("emit", "records emitted"),
+          ("restore", "restart → the checkpoint it restores"), ("phase-wait", "restart delay"),
+          ("phase-restore", "redeploying and restoring"), ("emit", "records emitted"),
           ("replay", "records replayed after the restore"), ("sink", "records delivered to a sink"),
           ("gap", "gap in a sink's output"))
 
@@ -273,6 +299,9 @@ def _swatch(key: str, x: float, y: float) -> str:
     if key == "restore":
         return (f'<path d="M{num(x + 14)} {num(y)}C{num(x + 14)} {num(y - 9)} {num(x + 2)} {num(y - 9)} {num(x + 2)} '
                 f'{num(y)}" fill="none" stroke="{CHECKPOINT}" stroke-width="1.2"/>')
+    if key in ("phase-wait", "phase-restore"):
+        return (f'<rect x="{num(x)}" y="{num(y - 5)}" width="14" height="3" '
+                f'fill="{WAIT_FAILED[1] if key == "phase-wait" else RESTORING}"/>')
     if key == "gap":
         return (f'<rect x="{num(x)}" y="{num(y - 7)}" width="14" height="7" fill="none" stroke="{GAP}" '
                 f'stroke-dasharray="2 2"/>')
@@ -311,7 +340,7 @@ def render_recovery_timeline(model: dict[str, Any]) -> str:
             rows[(lane["vertex"], lane["subtask"])] = ly
             out.append(f'<text x="{LABEL_W - 6}" y="{num(ly + 12)}" text-anchor="end" font-size="9" '
                        f'fill="{pal.INK_FAINT}">[{lane["subtask"]}]</text>')
-            _lane(out, lane, x, ly, legend)
+            _lane(out, lane, x, end_ms, ly, legend)
         y += h + 4
         out.append(f'<line x1="0" y1="{num(y - 2)}" x2="{num(WIDTH - RIGHT)}" y2="{num(y - 2)}" '
                    f'stroke="{pal.FRAME_STROKE}" stroke-width="0.5"/>')
