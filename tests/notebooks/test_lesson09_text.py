@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -136,7 +137,11 @@ def test_the_timeline_shows_the_failure_and_the_restore_of_checkpoint_2(lesson: 
     assert 'class="flowlab-rt-failure"' in svg
     assert 'class="flowlab-rt-restore" data-checkpoint="2"' in svg
     assert "checkpoint 2" in view.summary.value
-    _said("`RecoveryTimelineView` (a flowlab extension", "goes back to the checkpoint it restored, checkpoint 2")
+    gaps = re.findall(r'class="flowlab-rt-gap" data-restart="1" data-vertex="v2" data-subtask="(\d)" data-ms="([\d.]+)"',
+                      svg)
+    assert [(int(i), round(float(ms))) for i, ms in gaps] == [(0, 102), (1, 103)]
+    _said("`RecoveryTimelineView` (a flowlab extension", "The arc from restart 1 goes back to checkpoint 2",
+          "the restart at 151 ms", "until 230 ms", "no output for 102 and 103 ms")
 
 
 def test_the_dashboards_failure_is_at_step_580(lesson: dict[str, Any]) -> None:
@@ -254,27 +259,34 @@ def test_the_finished_files_hold_each_count_once(lesson: dict[str, Any]) -> None
     _said("The finished files hold the 300 counts once each", "24 and 5 lines", "**left behind**")
 
 
-def test_kafka_at_240_ms_committed_aborted_and_open(lesson: dict[str, Any]) -> None:
-    """At 240 ms: 4 committed, the old -0-3/-1-3 aborted at 231 ms, their successors open; 101 vs 268 records read."""
+def test_kafka_at_233_ms_committed_aborted_and_open(lesson: dict[str, Any]) -> None:
+    """At 233 ms the view's 48 records: 13 committed, 4 markers, 29 aborted (aborted at 231 ms), 2 open; LSO 136;
+    read_committed reads 101 records, read_uncommitted 132 with a=52 and c=18 twice."""
     _, view = _cell(lesson, "exactly = kafka_job(DeliveryGuarantee.EXACTLY_ONCE)")
     html = view.html.value
+    kinds = re.findall(r'class="flowlab-kafka-record" data-offset="(\d+)" data-kind="([^"]+)"', html)
+    assert Counter(kind for _, kind in kinds) == {"ABORTED": 29, "COMMITTED": 13, "control": 4, "ONGOING": 2}
+    assert [int(o) for o, kind in kinds if kind == "ONGOING"] == [136, 137]
+    assert 'data-lso="136"' in html
     assert 'data-isolation="read_committed" data-count="101"' in html
-    assert 'data-isolation="read_uncommitted" data-count="268"' in html
+    assert 'data-isolation="read_uncommitted" data-count="132"' in html
     kafka = lesson["kafka_cluster"]()
     again = lesson["kafka_job"](lesson["DeliveryGuarantee"].EXACTLY_ONCE)
-    again.run(until_ms=240)
+    again.run(until_ms=233)
     transactions = kafka.transactions(again)
-    assert [(t["transactional_id"], t["state"]) for t in transactions] == [
-        ("click-counter-1-1", "COMMITTED"), ("click-counter-0-1", "COMMITTED"), ("click-counter-0-2", "COMMITTED"),
-        ("click-counter-1-2", "COMMITTED"), ("click-counter-1-3", "ABORTED"), ("click-counter-0-3", "ABORTED"),
-        ("click-counter-1-3", "ONGOING"), ("click-counter-0-3", "ONGOING")]
+    assert [(t["transactional_id"], t["epoch"], t["state"]) for t in transactions] == [
+        ("click-counter-1-1", 0, "COMMITTED"), ("click-counter-0-1", 0, "COMMITTED"),
+        ("click-counter-0-2", 0, "COMMITTED"), ("click-counter-1-2", 0, "COMMITTED"),
+        ("click-counter-1-3", 0, "ABORTED"), ("click-counter-0-3", 0, "ABORTED"),
+        ("click-counter-1-3", 2, "ONGOING"), ("click-counter-0-3", 2, "ONGOING")]
     assert {t["ended_ms"] for t in transactions if t["state"] == "ABORTED"} == {231.0}
-    for level, (n, twice) in (("read_committed", (101, 0)), ("read_uncommitted", (268, 29))):
-        values = [r.value for r in kafka.read("counts", again, level)]
-        assert (len(values), len(values) - len(set(values))) == (n, twice)
-    _said("`click-counter-0-3` and `click-counter-1-3` of the failed attempt", "aborted at 231 ms",
-          "101 counts, all of checkpoint 2 and nothing after", "reads all 268, 29 of them twice",
-          "committed when checkpoints 1 and 2 completed")
+    assert sum(t["records"] for t in transactions if t["state"] == "ABORTED") == 29
+    uncommitted = [r.value for r in kafka.read("counts", again, "read_uncommitted")]
+    assert uncommitted[-2:] == ["a=52", "c=18"] and uncommitted.count("a=52") == uncommitted.count("c=18") == 2
+    _said("The topic `counts` at 233 ms", "`click-counter-0-3` and `click-counter-1-3`: the 29 counts",
+          "aborted at 231 ms", "(LSO 136", "101 counts, those of checkpoint 2 and nothing after",
+          "reads all 132, aborted and open ones included: `a=52` and `c=18` twice already",
+          "the last ones were committed when checkpoint 2 completed")
 
 
 def test_only_exactly_once_read_committed_gives_each_count_once(lesson: dict[str, Any]) -> None:
