@@ -96,6 +96,11 @@ def check_checkpoint_settings(tune: Callable[[Any], Any]) -> CheckResult:
     if sim.job_status == "FAILED":
         lines = (sim.failure or "").strip().splitlines()
         return result.fail(f"the job failed: {lines[-1] if lines else ''}")
+    restarts = sim.snapshot()["recovery"]["restarts"]
+    if restarts:                 # too many failed checkpoints fail the job; its restart strategy restarts it
+        return result.fail(f"the job failed: {restarts[0]['cause']} It restarted {len(restarts)} time(s) from its "
+                           "latest checkpoint (restart-strategy.type: exponential-delay, Flink's default with "
+                           "checkpointing).")
     settings = sim.snapshot()["checkpoints"]
     if settings.get("mode") != CheckpointingMode.EXACTLY_ONCE.name:
         result.fail(f"the mode is {settings.get('mode')}: keep EXACTLY_ONCE. At-least-once only skips the "

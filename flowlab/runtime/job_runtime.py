@@ -48,6 +48,13 @@ class SinkResults:
         self.node_id = node_id
         self.name = name
         self.log = ordered                    # rows (subtask, value, timestamp, printed line, arrival µs)
+        # the collect sink of execute_and_collect: what its client needs across restarts, in order — ("open",
+        # subtask, attempt, offset), ("row", subtask, offset, value), ("commit", subtask, offset checkpointed)
+        self.offsets = OrderedLog()
+        if ordered.keyed is not None:
+            self.offsets.keyed = {}
+        self.attempts: dict[int, int] = {}       # collect sink subtask -> the attempt running now
+        self.offset_at: dict[tuple[int, int], int] = {}   # (subtask, checkpoint id) -> results sent by then
 
     def append(self, subtask: int, value: Any, ts: int | None, line: str | None, now_us: int, key: Any) -> None:
         self.log.add(subtask, (subtask, value, ts, line, now_us), key)
@@ -205,6 +212,7 @@ class JobRuntime:
         self.printed.keyed = {}
         for res in self.sinks.values():
             res.log.keyed = {}
+            res.offsets.keyed = {}
 
     # -- services for tasks -----------------------------------------------------------------------------
     def make_selector(self, edge: StreamEdge, task: StreamTask, n_channels: int) -> ChannelSelector:
@@ -252,6 +260,7 @@ class JobRuntime:
         self.printed.settle(before)
         for res in self.sinks.values():
             res.log.settle(before)
+            res.offsets.settle(before)
 
     def feedback_queue(self, loop_id: int, subtask: int) -> deque[tuple[Any, int | None]]:
         """The queue iteration tail subtask i fills and head subtask i empties (Flink's ``BlockingQueueBroker``)."""

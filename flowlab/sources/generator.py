@@ -87,6 +87,14 @@ class GeneratorReader:
             due = max(due, self.clock.now - MAX_BURST_US)
         return due
 
+    def snapshot_position(self) -> dict[str, Any]:
+        """The records emitted so far (Flink's ``DataGeneratorSource`` split state: its next index)."""
+        return {"position": self.position}
+
+    def restore_position(self, state: dict[str, Any]) -> None:
+        """A restore goes on with the next index; the rate limiter starts afresh (no stored permits)."""
+        self.position = self.anchor_position = state["position"]
+
     def poll(self) -> tuple[Any, int | None]:
         if self.clock is not None:
             oldest = self.clock.now - MAX_BURST_US

@@ -253,3 +253,30 @@ def test_a_job_that_always_fails_is_stopped_after_max_restarts() -> None:
         "JobException: flowlab stopped the job after 3 restarts (flowlab.recovery.max-restarts): it fails again and "
         "again, and exponential-delay would restart it forever. Fix the failure below, or bound the restarts "
         "(restart-strategy.type: fixed-delay, .attempts)")
+
+
+def test_the_snapshot_has_the_recovery_timeline() -> None:
+    """snapshot["recovery"]: strategies, every restart (what the Dashboard's recovery timeline draws), replays."""
+    import json
+    sim = _keyed()
+    sim.run()
+    rec = sim.snapshot()["recovery"]
+    json.dumps(rec)
+    assert rec == {
+        "restart_strategy": "fixed-delay",
+        "restart_strategy_description": "FixedDelayRestartBackoffTimeStrategy(maxNumberRestartAttempts=1, "
+                                        "backoffTimeMS=10)",
+        "restart_strategy_configured": True, "failover_strategy": "region", "failures": 1,
+        "restarts": [{"number": 1, "cause": "ValueError: cannot take 4 in attempt 0", "failed_task": "v1[0]",
+                      "taskmanager": None, "failed_at_ms": 40.0, "region": ["v1[0]", "v2[0]"], "restart_at_ms": 51.0,
+                      "running_at_ms": 51.0, "restored_checkpoint": None, "attempt": 1, "delay_ms": 10,
+                      "failover_strategy": "region"}],
+        "replayed_records": {"Source: numbers -> check": 5}}
+
+
+def test_the_snapshot_while_restarting_has_no_restart_time_yet() -> None:
+    sim = _keyed()
+    sim.break_on("recovery", phase="canceling")
+    sim.run()
+    (restart,) = sim.snapshot()["recovery"]["restarts"]
+    assert (restart["restart_at_ms"], restart["running_at_ms"], sim.job_status) == (None, None, "RESTARTING")

@@ -104,7 +104,7 @@ class StreamingRecovery:
         if not roots:
             return              # the subtask is being restarted already (Flink: a failure while cancelling)
         first = roots[0]
-        cause = f"{type(exc).__name__}: {exc}"
+        cause = message.splitlines()[0] if everything else f"{type(exc).__name__}: {exc}"
         names = [t.name for t in roots]
         what = ("the job failed" if everything else f"TaskManager {tm_id} lost: {', '.join(names)} failed"
                 if tm_id is not None else f"{', '.join(names)} failed")

@@ -5,7 +5,8 @@ Flink's ``SchedulerBase.restoreState``: every restarted subtask gets its part of
 of that one — before it is deployed: keyed state of the key groups it owns, operator state, timers, a source's
 splits and positions, a sink's writer state and pending committables (``checkpointing.restore.assign_state``),
 and the in-flight data of an unaligned checkpoint, which it processes before any new input. A subtask that had
-finished before the checkpoint is deployed as finished (FLIP-147: it only sends the end of its output). Without a
+finished before a checkpoint of this run is deployed as finished (FLIP-147: it only sends the end of its output;
+what a job started from is restored as at the start, however it ended). Without a
 checkpoint the subtasks start from scratch. The sources' split enumerators (operator coordinators, on the
 JobMaster) are reset too: to the checkpoint when every subtask of the source restarts (``resetToCheckpoint``),
 else per restarted subtask, taking back the splits handed out since (``subtaskReset``).
@@ -31,6 +32,7 @@ class RestorePoint:
     checkpoint_id: int
     checkpoint: dict[str, Any]
     assignment: StateAssignment
+    own: bool = True               # a checkpoint of this run (not the savepoint or checkpoint it started from)
 
     def __deepcopy__(self, memo: dict) -> RestorePoint:
         return self                                   # read-only once built
@@ -56,7 +58,7 @@ class RestorePlan:
             return self._cached
         if self.jm.restored_from is not None:
             source, assignment = self.jm.restored_from
-            return RestorePoint(source.checkpoint_id, source.checkpoint, assignment)
+            return RestorePoint(source.checkpoint_id, source.checkpoint, assignment, own=False)
         return None
 
     def prepare(self, point: RestorePoint | None, tasks: list[Any], keys: list[tuple[str, int]]) -> None:
@@ -65,8 +67,9 @@ class RestorePlan:
         if point is None:
             return
         for task in tasks:
+            task.restored_checkpoint_id = point.checkpoint_id
             task.restore = point.assignment.for_subtask(task.vertex_id, task.index)
-            task.finished_on_restore = _finished(point.checkpoint, task)
+            task.finished_on_restore = point.own and _finished(point.checkpoint, task)
         for task in tasks:
             task.recovered_input = _recovered_input(point, task)
 

@@ -21,6 +21,7 @@ from flowlab.runtime.simulation import checkpoints as cp
 from flowlab.runtime.simulation import explain, unfired
 from flowlab.runtime.simulation import savepoints as sp
 from flowlab.runtime.simulation.breakpoints import Breakpoint, WatermarkBreakpoint
+from flowlab.runtime.simulation.collect_client import CollectClient
 from flowlab.runtime.simulation.errors import JobExecutionException, JobNotBoundedError
 from flowlab.runtime.simulation.fast_forward import fast_forward
 from flowlab.runtime.simulation.fault_plan import FaultPlan
@@ -645,30 +646,18 @@ class Simulation:
             raise JobExecutionException(f"Job execution failed.\n{rt.failure}") from rt.failure_exception
 
     def iter_collected(self, sink_id: int) -> Iterator[Any]:
-        """Yield a collect sink's results as the job produces them (advancing the simulation lazily)."""
+        """Yield a collect sink's results as the job produces them (advancing the simulation lazily); across
+        restarts as Flink's collect iterator does (see ``collect_client``)."""
         rt = self._rt
-        i = 0
-
-        def rows() -> list:
-            res = rt.sinks.get(sink_id)
-            return res.log.log if res is not None else []
+        client = CollectClient(rt, sink_id)
         if self._record:
             while True:
-                got = rows()
-                while i < len(got):
-                    yield got[i][1]
-                    i += 1
+                yield from client.poll()
                 if rt.terminal or not self._advance():
                     break
         else:
             for _ in fast_forward(rt):
-                got = rows()
-                while i < len(got):
-                    yield got[i][1]
-                    i += 1
+                yield from client.poll()
         self._raise_if_failed()
         rt.settle_logs()
-        got = rows()
-        while i < len(got):
-            yield got[i][1]
-            i += 1
+        yield from client.poll(final=rt.status == "FINISHED")

@@ -9,6 +9,7 @@ from flowlab.runtime.snapshots.batch import batch_snapshot
 from flowlab.runtime.snapshots.checkpoints import checkpoint_snapshot
 from flowlab.runtime.snapshots.connectors import file_sinks_snapshot, kafka_snapshot
 from flowlab.runtime.snapshots.event_time import event_time_snapshot
+from flowlab.runtime.snapshots.recovery import recovery_snapshot
 from flowlab.runtime.snapshots.state import state_snapshot
 
 
@@ -84,4 +85,5 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
         "kafka": kafka_snapshot(rt),
         "file_sinks": file_sinks_snapshot(rt),
         "batch": batch_snapshot(rt),
+        "recovery": recovery_snapshot(rt),
     }

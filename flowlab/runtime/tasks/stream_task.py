@@ -115,6 +115,7 @@ class StreamTask(DeferredCopy):
         self.sorted_input: SortingInput | None = None     # BATCH: the keyed input, sorted before it is processed
         self.replay_until = 0            # a restarted source: how far its earlier attempts read (replays up to it)
         self.finished_on_restore = False  # restarted from a checkpoint taken after it had finished (FLIP-147)
+        self.restored_checkpoint_id: int | None = None   # a restarted attempt: the checkpoint it restores
         self.recovered_input: list[Any] = []             # an unaligned checkpoint's in-flight records for it
         self.recovered: deque[tuple[InputChannel, Any]] = deque()     # ... still to process, before new input
         # the state to start from (a checkpoint or savepoint, see checkpointing.restore); set before INITIALIZING
