@@ -229,8 +229,8 @@ def test_print_repeats_the_29_counts_since_the_checkpoint(lesson: dict[str, Any]
 def test_collect_sees_each_result_once_with_checkpoints_and_fails_without(lesson: dict[str, Any]) -> None:
     printed, _ = _cell(lesson, "def collected(checkpoint_ms):")
     assert printed.splitlines() == ["300 results, 0 of them twice",
-                                    "without checkpoints: RuntimeException: Job restarted"]
-    _said("the client gets the 300 results once each", "`RuntimeException: Job restarted`")
+                                    "without checkpoints: java.lang.RuntimeException: Job restarted."]
+    _said("the client gets the 300 results once each", "`java.lang.RuntimeException: Job restarted.`")
 
 
 # -- 6. transactional sinks ------------------------------------------------------------------------------------------
