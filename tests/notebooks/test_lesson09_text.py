@@ -319,7 +319,7 @@ def test_output_latency_is_about_a_checkpoint_interval(lesson: dict[str, Any]) -
 
 # -- 9. exercise -------------------------------------------------------------------------------------------------------------
 def test_the_first_attempt_fails_and_the_hidden_solution_passes(lesson: dict[str, Any]) -> None:
-    _, first = _cell(lesson, "def my_job(env):\n    clicks = env.from_collection(EXERCISE_CLICKS")
+    _, first = _cell(lesson, "def my_job(env):\n    clicks = env.from_collection(CLICKS")
     assert not first.passed
     assert first.messages[0] == ("the job FINISHED at 3.25 ms, before tm-2 died at 137 ms: it emitted the whole "
                                  "collection at once")
