@@ -283,7 +283,7 @@ def test_kafka_at_233_ms_committed_aborted_and_open(lesson: dict[str, Any]) -> N
     assert sum(t["records"] for t in transactions if t["state"] == "ABORTED") == 29
     uncommitted = [r.value for r in kafka.read("counts", again, "read_uncommitted")]
     assert uncommitted[-2:] == ["a=52", "c=18"] and uncommitted.count("a=52") == uncommitted.count("c=18") == 2
-    _said("The topic `counts` at 233 ms", "`click-counter-0-3` and `click-counter-1-3`: the 29 counts",
+    _said("The topic `counts` at 233 ms, just after the restart, drawn by `KafkaTopicView`", "`click-counter-0-3` and `click-counter-1-3`: the 29 counts",
           "aborted at 231 ms", "(LSO 136", "101 counts, those of checkpoint 2 and nothing after",
           "reads all 132, aborted and open ones included: `a=52` and `c=18` twice already",
           "the last ones were committed when checkpoint 2 completed")
@@ -337,4 +337,5 @@ def test_the_first_attempt_fails_and_the_hidden_solution_passes(lesson: dict[str
 def test_flowlab_extensions_are_marked_where_first_used() -> None:
     _said("`SimulatedKafka`, a flowlab extension", "`RecoveryTimelineView` (a flowlab extension",
           "`flowlab.cluster.taskmanager-replacement-delay` (a flowlab extension", "`ScriptedSource` is the flowlab "
-          "extension", "`UpsertSink` is a flowlab extension")
+          "extension", "`UpsertSink` is a flowlab extension", "`KafkaTopicView` (a flowlab extension",
+          "`FileSinkView` (a flowlab extension)")
