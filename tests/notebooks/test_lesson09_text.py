@@ -246,8 +246,10 @@ def test_before_checkpoint_2_completes_files_are_finished_and_pending(lesson: di
     html = view.html.value
     assert sorted(_part_files(html)) == [("finished", 8), ("finished", 43), ("pending", 9), ("pending", 41)]
     assert "A reader sees 2 finished file(s), 51 line(s)." in html
+    assert 'bucket <span style="font-family' in html and "1970-01-01--00</span>" in html
     _said("At 103 ms, a moment before checkpoint 2 completes", "`part-<uuid>-0`", "`.part-<uuid>-1.inprogress.<uuid>`",
-          "reads the 51 lines of the finished files", "not yet the 50 pending ones")
+          "reads the 51 lines of the finished files", "not yet the 50 pending ones",
+          "All are in the bucket directory `1970-01-01--00`")
 
 
 def test_the_finished_files_hold_each_count_once(lesson: dict[str, Any]) -> None:
@@ -339,3 +341,31 @@ def test_flowlab_extensions_are_marked_where_first_used() -> None:
           "`flowlab.cluster.taskmanager-replacement-delay` (a flowlab extension", "`ScriptedSource` is the flowlab "
           "extension", "`UpsertSink` is a flowlab extension", "`KafkaTopicView` (a flowlab extension",
           "`FileSinkView` (a flowlab extension)")
+
+
+def test_the_defaults_the_text_names() -> None:
+    """The defaults the lesson quotes: restart strategies, the TaskManager replacement, KafkaSink's transaction
+    timeout and the broker's maximum, and the exercise's cluster, failure and horizon."""
+    from flowlab.datastream.connectors.kafka import SimulatedKafka
+    from flowlab.datastream.connectors.kafka_sink import DEFAULT_TRANSACTION_TIMEOUT_MS
+    from flowlab.exercises import lesson09
+    from flowlab.runtime.cluster.restart_strategies import restart_strategy
+    from flowlab.runtime.cluster.task_manager import replacement_delay_us
+
+    assert restart_strategy({}, checkpointing=False).kind == "none"
+    expo = restart_strategy({}, checkpointing=True)
+    assert (expo.kind, expo.delay_ms, expo.multiplier, expo.max_backoff_ms, expo.jitter, expo.reset_threshold_ms) == (
+        "exponential-delay", 1000, 1.5, 60_000, 0.1, 3_600_000)
+    fixed = restart_strategy({"restart-strategy.type": "fixed-delay"})
+    assert (fixed.attempts, fixed.delay_ms) == (1, 1000)
+    rate = restart_strategy({"restart-strategy.type": "failure-rate"})
+    assert (rate.attempts, rate.interval_ms, rate.delay_ms) == (1, 60_000, 1000)
+    assert replacement_delay_us({}) == 2_000_000
+    assert (DEFAULT_TRANSACTION_TIMEOUT_MS, SimulatedKafka("localhost:9092").transaction_max_timeout_ms) == (
+        3_600_000, 900_000)
+    assert (lesson09.PARALLELISM, lesson09.TASKMANAGER, lesson09.FAIL_AT_MS, lesson09.RUN_MS) == (2, "tm-2", 137, 3000)
+    _said("`.fixed-delay.attempts` (1), `.fixed-delay.delay` (1 s)", "`.failure-rate.max-failures-per-interval` (1), "
+          "`.failure-rate-interval` (1 min), `.delay` (1 s)", "`.exponential-delay.initial-backoff` (1 s), "
+          "`.backoff-multiplier` (1.5), `.max-backoff` (1 min), `.jitter-factor` (0.1)", "2 s by default",
+          "KafkaSink asks for one hour by default", "(`transaction.max.timeout.ms`, 15 minutes)",
+          "After an hour without a failure (`reset-backoff-threshold`)")
