@@ -52,8 +52,9 @@ class JobClient:
     PyFlink 2.3's own ``stop_with_savepoint``/``trigger_savepoint`` fail against its jars; flowlab's work.
     """
 
-    def __init__(self, simulation: Any) -> None:
+    def __init__(self, simulation: Any, env: Any = None) -> None:
         self._sim = simulation
+        self._env = env
 
     def get_job_id(self) -> str:
         return self._sim.job_id
@@ -95,6 +96,8 @@ class JobClient:
     def run_until(self, time_ms: float) -> JobClient:
         """Run the job until virtual time ``time_ms`` (flowlab extension: in PyFlink the job runs by itself while
         the program goes on; here this line says for how long). Returns the client, for chaining."""
+        from flowlab.datastream.pyflink_compat import check
+        check(self._env, "JobClient.run_until")
         self._sim.run(until_ms=time_ms)
         return self
 

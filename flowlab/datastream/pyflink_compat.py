@@ -111,6 +111,9 @@ _ENTRIES = [
     NotInPyFlink("UpsertSink", FLOWLAB + ": an idempotent sink upserting by key into a simulated table",
                  "write to a store that upserts by key: a JDBC sink with an INSERT ... ON CONFLICT statement, or the "
                  "Table API's upsert connectors (upsert-kafka, JDBC with a PRIMARY KEY)"),
+    NotInPyFlink("JobClient.run_until", FLOWLAB + ": the job runs in virtual time, only when asked",
+                 "delete the line: on a cluster the job runs by itself while the program goes on (wait with "
+                 "time.sleep(...) before stop_with_savepoint if you need to)"),
     NotInPyFlink("DataStreamSink.*", FLOWLAB + ": a sink used as a stream",
                  "a PyFlink DataStreamSink only has " + ", ".join(sorted(SINK_METHODS)) + "(): apply the "
                  "operation to the stream before print() / sink_to() / add_sink()"),

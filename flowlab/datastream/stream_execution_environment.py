@@ -263,7 +263,7 @@ class StreamExecutionEnvironment:
     def execute_async(self, job_name: str = DEFAULT_JOB_NAME) -> JobClient:
         sim = self._simulation(job_name)
         self._transformations = []
-        return JobClient(sim)
+        return JobClient(sim, self)
 
     def close(self) -> None:
         self._transformations = []

@@ -1,5 +1,8 @@
 """Operator IDs: the names state is stored under in checkpoints and savepoints (Flink's ``OperatorID``).
 
+Every function here is a flowlab extension (an analysis helper; PyFlink 2.3 has none of them: Flink computes
+the IDs when it builds the JobGraph). A program sets them with PyFlink's ``uid`` and ``set_uid_hash``.
+
 A restore maps state to operators by these IDs, so they must come out the same for the same program:
 
 * ``uid("x")``: the ID is Murmur3-128 (seed 0, x64 variant, as Guava computes it) of the UTF-8 bytes of

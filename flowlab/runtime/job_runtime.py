@@ -16,10 +16,11 @@ from flowlab.graph.job_graph import JobGraph
 from flowlab.graph.stream_graph import StreamEdge
 from flowlab.kernel import Kernel, RandomStreams
 from flowlab.runtime.batch import BatchExecution, BatchStateBackends
-from flowlab.runtime.checkpointing import CheckpointCoordinator, checkpoint_settings
+from flowlab.runtime.checkpointing import checkpoint_settings
 from flowlab.runtime.checkpointing.config import local_path, savepoint_directory
 from flowlab.runtime.checkpointing.restore import StateAssignment
 from flowlab.runtime.checkpointing.restore_source import RestoreSource
+from flowlab.runtime.checkpointing.savepoint_coordinator import savepoint_coordinator
 from flowlab.runtime.checkpointing.savepoints import SavepointError, SavepointRequest, no_directory_error
 from flowlab.runtime.cluster.job_master import JobMaster
 from flowlab.runtime.cluster.resource_manager import ResourceManager
@@ -37,7 +38,6 @@ from flowlab.runtime.recorder import Recorder
 from flowlab.runtime.shared_log import OrderedLog
 from flowlab.runtime.state import StateBackends
 from flowlab.runtime.tasks.stream_task import StreamTask
-from flowlab.runtime.tasks.subtask_checkpoints import SubtaskCheckpointCoordinator
 from flowlab.trace import Trace
 
 
@@ -122,6 +122,10 @@ class JobRuntime:
         self.state_assignment: StateAssignment | None = None
         if restore_from is not None and self.batch is None:
             self._assign_restored_state(restore_from)
+        elif restore_from is not None:
+            self.notes.append(f"execution.state-recovery.path is ignored in BATCH mode: the job starts without the "
+                              f"state of {restore_from.kind} {restore_from.checkpoint_id} (BATCH keeps no state "
+                              "between stages and takes no checkpoints).")
 
     def _assign_restored_state(self, source: RestoreSource) -> None:
         assignment = self.state_assignment = source.assign(self.job_graph)
@@ -339,21 +343,8 @@ class JobRuntime:
             raise no_directory_error()
         cc = self.jobmaster.checkpoints
         if cc is None:
-            cc = self._savepoint_coordinator()
+            cc = savepoint_coordinator(self)
         return cc.trigger_savepoint(SavepointRequest(local_path(str(directory)), stop))
-
-    def _savepoint_coordinator(self) -> CheckpointCoordinator:
-        settings = self.checkpoint_settings = checkpoint_settings(self.conf, savepoints_only=True)
-        jm = self.jobmaster
-        cc = jm.checkpoints = CheckpointCoordinator(self.kernel, self.recorder, settings, self.job_graph, self.tasks,
-                                                    self.job_id, self.network.settings.latency_us, jm.fail_job)
-        cc.operator_coordinators = self.operator_coordinators
-        cc.connector = self.connector
-        cc.running = jm.status == "RUNNING"
-        for task in self.all_tasks():
-            if task.operators and task.checkpointer is None:
-                task.checkpointer = SubtaskCheckpointCoordinator(task, settings)
-        return cc
 
     # -- checkpoints: the subtasks' RPCs to the CheckpointCoordinator -------------------------------------------
     def acknowledge_checkpoint(self, task: StreamTask, ack: Any) -> None:

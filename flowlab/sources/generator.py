@@ -49,6 +49,22 @@ class GeneratorSource:
     def create_reader(self, subtask: int, parallelism: int, rng: random.Random) -> GeneratorReader:
         return GeneratorReader(self, subtask, parallelism, rng)
 
+    def redistribute_positions(self, positions: list[dict | None], parallelism: int) -> list[dict]:
+        """A restore at another parallelism: old subtask s of p had emitted indices s, s+p, … (``position`` of
+        them); the new subtasks go on from the first index not emitted, N, each with as many of its own indices
+        below N as it would have had. Simplification: an index above N that was already emitted (subtasks a step
+        apart) comes again."""
+        p = len(positions)
+        ends = []
+        for s, pos in enumerate(positions):
+            if pos is None or pos.get("finished"):
+                ends.append(None)
+            else:
+                ends.append(s + pos["position"] * p)
+        known = [e for e in ends if e is not None]
+        first_missing = min(known) if known else (self.count or 0)
+        return [{"position": max(0, -(-(first_missing - s) // parallelism))} for s in range(parallelism)]
+
 
 MAX_BURST_US = 1_000_000     # Guava's RateLimiter.create stores at most 1 s of unused permits
 
@@ -73,6 +89,14 @@ class GeneratorReader:
         self.clock = task.kernel
         self.anchor_us = task.kernel.now
 
+    def snapshot_position(self) -> dict[str, Any]:
+        """How many of its indices this subtask emitted (Flink's ``DataGeneratorSource`` split state)."""
+        return {"position": self.position}
+
+    def restore_position(self, state: dict[str, Any]) -> None:
+        """Go on after ``state["position"]`` of its indices; the rate limiter starts afresh now."""
+        self.position = self.anchor_position = state["position"]
+
     def _index(self) -> int:
         return self.subtask + self.position * self.parallelism
 
@@ -86,14 +110,6 @@ class GeneratorReader:
         if self.clock is not None:
             due = max(due, self.clock.now - MAX_BURST_US)
         return due
-
-    def snapshot_position(self) -> dict[str, Any]:
-        """The records emitted so far (Flink's ``DataGeneratorSource`` split state: its next index)."""
-        return {"position": self.position}
-
-    def restore_position(self, state: dict[str, Any]) -> None:
-        """A restore goes on with the next index; the rate limiter starts afresh (no stored permits)."""
-        self.position = self.anchor_position = state["position"]
 
     def poll(self) -> tuple[Any, int | None]:
         if self.clock is not None:

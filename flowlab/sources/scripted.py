@@ -66,11 +66,21 @@ class ScriptedSource:
     def is_bounded(self) -> bool:
         return True
 
-    def redistribute_positions(self, positions: list[dict], parallelism: int) -> list[dict]:
+    def redistribute_positions(self, positions: list[dict | None], parallelism: int) -> list[dict]:
         """A restore at another parallelism: every reader gets every split's offset and keeps those of the splits
-        it reads now (split ``i`` goes to subtask ``i % parallelism``)."""
-        offsets = sorted({sid: off for p in positions for sid, off in p["splits"]}.items())
-        return [{"position": 0, "splits": [list(o) for o in offsets]} for _ in range(parallelism)]
+        it reads now (split ``i`` goes to subtask ``i % parallelism``). ``positions[k]`` is old subtask k's; one
+        that had finished (``{"finished": True}``) had read its splits to the end."""
+        offsets: dict[int, int] = {}
+        for k, p in enumerate(positions):
+            if p is None:
+                continue
+            if p.get("finished"):
+                offsets.update((sid, len(self.splits[sid])) for sid in range(len(self.splits))
+                               if sid % len(positions) == k)
+            else:
+                offsets.update((sid, off) for sid, off in p["splits"])
+        return [{"position": 0, "splits": [[sid, offsets[sid]] for sid in sorted(offsets)]}
+                for _ in range(parallelism)]
 
     def create_reader(self, subtask: int, parallelism: int, rng: Any) -> ScriptedReader:
         mine = [i for i in range(len(self.splits)) if i % parallelism == subtask]

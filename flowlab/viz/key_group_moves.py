@@ -81,6 +81,21 @@ def rescaled(before: dict[str, Any], parallelism: int) -> dict[str, Any]:
     return {**before, "parallelism": parallelism, "ranges": ranges, "keys": keys}
 
 
+def restored_layout(snapshot: dict[str, Any], now: dict[str, Any]) -> dict[str, Any] | None:
+    """``now``'s operator as it was in the checkpoint or savepoint the job was restored from
+    (``snapshot["key_groups"]``): that parallelism's ranges, and the keys held now at the subtask that owned
+    their key group then. None when the job did not start from one or the operator is new in it."""
+    section = snapshot.get("key_groups") or {}
+    entry = next((o for o in section.get("operators") or () if o.get("operator") == now["operator"]), None)
+    stored = None if entry is None else entry.get("before")
+    if not stored:
+        return None
+    ranges = [[int(s["range"][0]), int(s["range"][1])] for s in stored["subtasks"]]
+    keys = [{**k, "subtask": owner(ranges, k["key_group"])} for k in now["keys"]]
+    return {**now, "parallelism": int(stored["parallelism"]), "ranges": ranges, "keys": keys,
+            "restored_from": section.get("restored_from") or {}}
+
+
 def owner(ranges: list[list[int]], key_group: int) -> int:
     """The subtask whose range holds ``key_group``."""
     return next(i for i, (a, b) in enumerate(ranges) if a <= key_group <= b)

@@ -28,7 +28,9 @@ class KeyGroupView(Displayable):
     ``operator``: an operator id, operator name or vertex id (default: the first keyed operator).
     ``rescale_to``: the parallelism to compare with, computed with Flink's ``computeKeyGroupRangeForOperatorIndex``
     and ``computeOperatorIndexForKeyGroup`` (a box under the picture changes it). ``after``: a second Simulation,
-    e.g. the job restored from ``sim``'s savepoint, drawn as it really placed its key groups and keys.
+    e.g. the job restored from ``sim``'s savepoint, drawn as it really placed its key groups and keys. A job that
+    was itself restored from a checkpoint or savepoint (``snapshot["key_groups"]`` has the stored layout) is drawn
+    against it by default: its key groups in the snapshot it started from, and now.
     Redraws whenever ``sim`` (or ``after``) moves (``follow=False``: only on ``refresh``).
     Simplification: the keys are those of the state snapshot (at most 100 per state and subtask).
     """
@@ -87,10 +89,22 @@ class KeyGroupView(Displayable):
             self.svg.value = self.table.value = ""
             return
         before = kgm.layout(snap, op)
-        after, labels = self._after(before, op)
+        stored = (kgm.restored_layout(snap, before) if self.after is None and self._wanted is None else None)
+        if stored is not None:                     # a restored job: where its key groups were in the snapshot
+            before, after = stored, before
+            what = stored["restored_from"].get("kind") or "checkpoint"
+            labels = (f"in the {what} · parallelism {before['parallelism']}",
+                      f"restored · parallelism {after['parallelism']}")
+            self._show_parallelism(after)
+            how = f"Restored from a {what} of parallelism {before['parallelism']} at parallelism {after['parallelism']}"
+        else:
+            after, labels = self._after(before, op)
+            verb = "restored at" if self.after is not None else "rescaled to"
+            how = (f"Parallelism {before['parallelism']} {verb} {after['parallelism']}" if after is not None
+                   else "")
         model = kgm.moves(before, after) if after is not None else None
         self.model = {"before": before, "after": after, "moves": model}
-        self.summary.value = _summary(before, after, model, self.after is not None)
+        self.summary.value = _summary(before, after, model, how)
         self.svg.value = render_key_groups(before, after, model, labels)
         self.table.value = render_key_table(model or kgm.moves(before, before))
 
@@ -104,12 +118,7 @@ class KeyGroupView(Displayable):
             return lay, (f"before · parallelism {before['parallelism']}",
                          f"after (restored) · parallelism {lay['parallelism']}")
         p = self._wanted
-        self._setting = True                     # the box shows the parallelism drawn, without redrawing
-        try:
-            self.rescale.max = before["max_parallelism"]
-            self.rescale.value = before["parallelism"] if p is None else min(p, before["max_parallelism"])
-        finally:
-            self._setting = False
+        self._show_parallelism(before, p)
         if p is None or p == before["parallelism"]:
             return None, ("", "")
         if p > before["max_parallelism"]:
@@ -118,9 +127,17 @@ class KeyGroupView(Displayable):
         return kgm.rescaled(before, p), (f"now · parallelism {before['parallelism']}",
                                          f"rescaled · parallelism {p}")
 
+    def _show_parallelism(self, lay: dict[str, Any], p: int | None = None) -> None:
+        """The box shows the parallelism drawn (``p``, else the layout's), without redrawing."""
+        self._setting = True
+        try:
+            self.rescale.max = lay["max_parallelism"]
+            self.rescale.value = lay["parallelism"] if p is None else min(p, lay["max_parallelism"])
+        finally:
+            self._setting = False
 
-def _summary(before: dict[str, Any], after: dict[str, Any] | None, model: dict[str, Any] | None,
-             restored: bool) -> str:
+
+def _summary(before: dict[str, Any], after: dict[str, Any] | None, model: dict[str, Any] | None, how: str) -> str:
     m = before["max_parallelism"]
     head = (f'<b>{escape(before["name"])}</b> <span style="color:#8a94a3">({escape(before["operator"])} in task '
             f'{escape(str(before["vertex"]))})</span> · max parallelism {m} = {m} key groups; a key\'s key group '
@@ -133,9 +150,8 @@ def _summary(before: dict[str, Any], after: dict[str, Any] | None, model: dict[s
     elif after is not None and model is not None:
         keys = [k for k in model["keys"] if k["from"] is not None and k["to"] is not None]
         moved = sum(1 for k in keys if k["from"] != k["to"])
-        how = "restored at" if restored else "rescaled to"
         lines.append(f'<span class="flowlab-kg-moves" data-moved="{model["moved_key_groups"]}">'
-                     f'Parallelism {before["parallelism"]} {how} {after["parallelism"]}: '
+                     f'{how}: '
                      f'<b>{model["moved_key_groups"]} of {m}</b> key groups move to another subtask; '
                      f'{moved} of {len(keys)} key(s) move with them.</span>')
     if before.get("truncated"):

@@ -173,6 +173,7 @@ def timeline(snapshot: dict[str, Any], trace: TimelineTrace) -> dict[str, Any]:
                     r["gaps"][(lane["vertex"], lane["subtask"])] = g
     gave_up = next((e for e in reversed(trace.recovery) if e.get("phase") == "gave_up"), None)
     return {"now_us": now_us, "section": bool(rec), "restart_strategy": rec.get("restart_strategy"),
+            "restart_description": rec.get("restart_strategy_description"),
             "failover_strategy": rec.get("failover_strategy"), "restarts": restarts, "lanes": lanes,
             "checkpoints": [{"id": i, "trigger_ms": c.get("trigger_time_ms"), "status": c.get("status")}
                             for i, c in sorted(triggers.items())],

@@ -555,12 +555,14 @@ MOVED_KEY = '.flowlab-kg-keys tr.flowlab-kg-key-row[data-moved="1"]'
 FINISHED_PART = '.flowlab-file-sinks tr.flowlab-part-file[data-state="finished"]'
 PENDING_PART = '.flowlab-file-sinks tr.flowlab-part-file[data-state="pending"]'
 FAILURE_MARK = 'svg.flowlab-recovery-timeline g.flowlab-rt-lane[data-vertex="v1"][data-subtask="1"] g.flowlab-rt-failure'
+RESTORE_ARC = "svg.flowlab-recovery-timeline g.flowlab-rt-restore"
 
 
 def test_end_to_end_views_in_the_browser(tmp_path: Path) -> None:
     """The Kafka topic with its open transaction (three records, the last stable offset, what read_committed
     reads), the key groups of a 2 -> 3 rescale (two runs of moving key groups), a FileSink's finished and pending
-    part files and a failure on the recovery timeline are drawn on the page."""
+    part files, and on the recovery timeline a task failure and a lost TaskManager with the checkpoints their
+    restarts restored are drawn on the page."""
     _require_browser()
     from playwright.sync_api import expect, sync_playwright
 
@@ -593,10 +595,13 @@ def test_end_to_end_views_in_the_browser(tmp_path: Path) -> None:
             expect(page.locator(PENDING_PART)).to_have_count(1)
             expect(page.locator(".flowlab-file-readers")).to_contain_text("A reader sees 1 finished file(s), 3 line(s).")
             failure = page.locator(FAILURE_MARK)
-            expect(failure).to_have_count(1)
-            failure.scroll_into_view_if_needed()
-            expect(failure).to_be_visible()
-            assert failure.get_attribute("data-at") == "50"
+            expect(failure).to_have_count(2)             # the task failure, then the lost TaskManager
+            failure.first.scroll_into_view_if_needed()
+            expect(failure.first).to_be_visible()
+            assert [failure.nth(i).get_attribute("data-at") for i in range(2)] == ["50", "120"]
+            restores = page.locator(RESTORE_ARC)
+            expect(restores).to_have_count(2)
+            assert [restores.nth(i).get_attribute("data-checkpoint") for i in range(2)] == ["2", "4"]
             page.locator("svg.flowlab-recovery-timeline").screenshot(path=str(ARTIFACTS / "recovery-timeline.png"))
             page.screenshot(path=str(ARTIFACTS / "end-to-end-views-page.png"), full_page=True)
         except BaseException:

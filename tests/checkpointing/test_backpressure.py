@@ -28,8 +28,8 @@ def test_aligned_checkpoints_wait_for_the_backlog_and_expire() -> None:
     """The first takes 291.7 ms (its barriers queue behind full buffers); the next five expire after 500 ms."""
     frame = _run(False).checkpoints()
     assert frame[["id", "status", "trigger_time_ms", "duration_ms"]].head(6).values.tolist() == [
-        [1, "COMPLETED", 200.0, 291.72], [2, "FAILED", 491.72, 500.0], [3, "FAILED", 991.72, 500.0],
-        [4, "FAILED", 1491.72, 500.0], [5, "FAILED", 1991.72, 500.0], [6, "FAILED", 2491.72, 500.0]]
+        [1, "COMPLETED", 200.0, 291.718], [2, "FAILED", 491.718, 500.0], [3, "FAILED", 991.718, 500.0],
+        [4, "FAILED", 1491.718, 500.0], [5, "FAILED", 1991.718, 500.0], [6, "FAILED", 2491.718, 500.0]]
     assert set(frame.failure[1:6]) == {"Checkpoint expired before completing."}
 
 

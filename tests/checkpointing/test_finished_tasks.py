@@ -16,7 +16,7 @@ def test_subtasks_finish_after_their_final_checkpoint() -> None:
     """Input ends at ~400 ms; every subtask finishes only once checkpoint 4 (taken after that) completed."""
     sim = flowlab.Simulation(keyed_sum(env_with(2, interval=100)))
     sim.run()
-    assert _finished(sim) == [[432.562, "v1", 0], [432.562, "v1", 1], [433.562, "v2", 0], [433.562, "v2", 1]]
+    assert _finished(sim) == [[432.561, "v1", 0], [432.561, "v1", 1], [433.561, "v2", 0], [433.561, "v2", 1]]
     notes = sim.trace[sim.trace.kind == "checkpoint_notified"]
     assert [(d["checkpoint_id"], d["final"]) for d in notes.data][-4:] == [(4, True)] * 4
     assert sim.checkpoints().status.tolist() == ["COMPLETED"] * 4
@@ -51,5 +51,5 @@ def test_a_checkpoint_with_finished_subtasks_triggers_the_running_ones() -> None
                               "2 subtask(s) must acknowledge; 2 subtask(s) already finished")
     details = sim.checkpoint_details(5)
     assert details[["vertex", "subtask", "acknowledged", "state_size"]].values.tolist() == [
-        ["v2", 0, True, 394], ["v2", 1, True, 299], ["v1", 0, True, 0], ["v1", 1, True, 0]]
-    assert _finished(sim) == [[431.558, "v1", 0], [431.558, "v1", 1], [503.005, "v2", 0], [503.005, "v2", 1]]
+        ["v2", 0, True, 304], ["v2", 1, True, 209], ["v1", 0, True, 0], ["v1", 1, True, 0]]
+    assert _finished(sim) == [[431.558, "v1", 0], [431.558, "v1", 1], [503.004, "v2", 0], [503.004, "v2", 1]]

@@ -113,6 +113,8 @@ CASES: list[tuple[str, Callable[[StreamExecutionEnvironment], Any], str]] = [
      lambda env: _from_source_with_assigner_in_strict_mode(env), "assign_timestamps_and_watermarks(strategy)"),
     ("UpsertSink", lambda env: _pairs(env).sink_to(UpsertSink(UpsertTable("t"), lambda r: r[0])),
      "the Table API's upsert connectors"),
+    ("JobClient.run_until", lambda env: (_pairs(env).print(), env.execute_async().run_until(10)),
+     "delete the line: on a cluster the job runs by itself"),
     ("DataStreamSink.*", lambda env: _pairs(env).print().map(lambda r: r), "apply the operation to the stream"),
 ]
 

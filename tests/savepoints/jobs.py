@@ -39,7 +39,8 @@ def conf(**keys: Any) -> Configuration:
 
 
 def counting_env(parallelism: int, directory: str | None = None, restore: str | None = None, interval: int = 100,
-                 uid: str | None = "count", state_backend: str = "hashmap", **extra: Any) -> StreamExecutionEnvironment:
+                 uid: str | None = "count", state_backend: str = "hashmap", parts: list[list[tuple]] | None = None,
+                 **extra: Any) -> StreamExecutionEnvironment:
     """The keyed count at ``parallelism``; checkpoints every ``interval`` ms into ``directory``; restored from
     ``restore`` (execution.state-recovery.path) when given."""
     keys: dict[str, Any] = {"state.backend.type": state_backend}
@@ -52,7 +53,8 @@ def counting_env(parallelism: int, directory: str | None = None, restore: str | 
     env.set_parallelism(parallelism)
     if interval:
         env.enable_checkpointing(interval)
-    src = env.from_source(ScriptedSource(partitions=splits()), WatermarkStrategy.no_watermarks(), "src").uid("src")
+    src = env.from_source(ScriptedSource(partitions=parts or splits()), WatermarkStrategy.no_watermarks(),
+                          "src").uid("src")
     counted = src.key_by(lambda r: r[0], key_type=Types.STRING()).process(
         Count(), output_type=Types.TUPLE([Types.STRING(), Types.LONG(), Types.INT()])).name("count")
     if uid is not None:

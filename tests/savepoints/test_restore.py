@@ -123,3 +123,76 @@ def test_a_restored_job_gives_the_same_result_stepped_and_fast_forwarded(tmp_pat
     assert fast.outputs("out") == stepped.outputs("out")
     assert fast.now_ms == stepped.now_ms
     assert fast.checkpoints().drop(columns=["path"]).equals(stepped.checkpoints().drop(columns=["path"]))
+
+
+def test_the_key_groups_snapshot_shows_ranges_and_keys_before_and_after_a_rescale(tmp_path) -> None:
+    first = flowlab.Simulation(counting_env(2, interval=0))
+    first.run(until_ms=250)
+    path = first.stop_with_savepoint(False, str(tmp_path))
+    before = first.snapshot()["key_groups"]
+    assert before["restored_from"] is None
+    (op,) = before["operators"]
+    assert [(s["range"], s["keys"]) for s in op["subtasks"]] == [([0, 63], 7), ([64, 127], 5)]
+    second = flowlab.Simulation(counting_env(3, interval=0, restore=path))
+    second.break_on("task_state", to="RUNNING")
+    second.run()
+    after = second.snapshot()["key_groups"]
+    assert after["restored_from"] == {"checkpoint_id": 1, "path": path, "kind": "savepoint"}
+    (op,) = after["operators"]
+    assert (op["name"], op["operator_id"], op["max_parallelism"], op["parallelism"]) == (
+        "count", "b71731f1c0df9c3076c4a455334d0ad6", 128, 3)
+    assert [(s["range"], s["keys"]) for s in op["subtasks"]] == [([0, 42], 4), ([43, 85], 4), ([86, 127], 4)]
+    assert op["subtasks"][1]["keys_per_group"] == [[58, 1], [61, 1], [63, 1], [78, 1]]
+    assert op["before"] == {"parallelism": 2, "subtasks": before["operators"][0]["subtasks"]}
+
+
+@pytest.mark.parametrize("after", [2, 3])
+def test_a_source_subtask_that_had_finished_reads_nothing_again(tmp_path, after) -> None:
+    """Split 0 ends at 60 ms, so source subtask 0 has finished (FLIP-147) when checkpoint 3 is taken: it stored no
+    position, and restored it must not read its split again."""
+    from tests.savepoints.jobs import KEYS
+    parts = [[(20 * i, (KEYS[i % 12], 1)) for i in range(3)], [(20 * i, (KEYS[(i + 5) % 12], 1)) for i in range(40)]]
+    first = flowlab.Simulation(counting_env(2, str(tmp_path), parts=parts))
+    chk = run_to_checkpoint(first, 3)
+    assert read_restore_path(chk)[1]["operators"][
+        "f362c87ffabe89c8a91fa7d0a523ba6c"]["subtasks"][0] == {"finished": True, "state": None}
+    whole = flowlab.Simulation(counting_env(2, interval=0, parts=parts))
+    whole.run()
+    second = flowlab.Simulation(counting_env(after, str(tmp_path / "again"), restore=chk, parts=parts))
+    second.run()
+    assert final_counts(second.outputs("out")) == final_counts(whole.outputs("out"))
+
+
+@pytest.mark.parametrize("after", [2, 3])
+def test_a_generator_source_goes_on_after_its_position(tmp_path, after) -> None:
+    """GeneratorSource keeps how many of its indices each subtask emitted; at another parallelism the new subtasks
+    go on from the first index not emitted yet."""
+    from flowlab.common import WatermarkStrategy
+    from flowlab.datastream import StreamExecutionEnvironment
+    from flowlab.sources import GeneratorSource
+    from tests.savepoints.jobs import conf
+
+    def env(p: int, restore: str | None = None) -> StreamExecutionEnvironment:
+        e = StreamExecutionEnvironment.get_execution_environment(
+            conf(**({"execution.state-recovery.path": restore} if restore else {})))
+        e.set_parallelism(p)
+        (e.from_source(GeneratorSource(lambda i: (f"k{i % 5}", i), count=200, records_per_second=1000),
+                       WatermarkStrategy.no_watermarks(), "gen").uid("gen")
+            .key_by(lambda t: t[0], key_type=Types.STRING()).sum(1).uid("sum").name("sum")
+            .add_sink(lambda v: None).name("out"))
+        return e
+
+    whole = flowlab.Simulation(env(2))
+    whole.run()
+    first = flowlab.Simulation(env(2))
+    first.run(until_ms=60)
+    path = first.stop_with_savepoint(False, str(tmp_path))
+    second = flowlab.Simulation(env(after, path))
+    second.run()
+    last = {}
+    for key, total in second.outputs("out"):
+        last[key] = total
+    expected = {}
+    for key, total in whole.outputs("out"):
+        expected[key] = total
+    assert last == expected

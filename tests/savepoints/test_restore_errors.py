@@ -234,3 +234,36 @@ def test_a_savepoint_with_pickled_state_is_refused_unless_the_user_opts_in(tmp_p
     sim.run()
     assert sim.job_status == "FINISHED"
     assert final_counts(sim.outputs("out"))["k0"] == 11
+
+
+def test_a_new_stateful_operator_starts_empty_and_the_rest_is_restored(tmp_path) -> None:
+    """A second keyed count (new uid) added to the job: it has no state in the savepoint and starts from 0; the
+    old one goes on."""
+    from tests.savepoints.jobs import Count
+    path = _savepoint(tmp_path)
+    whole = flowlab.Simulation(counting_env(2, interval=0))
+    whole.run()
+    env2 = StreamExecutionEnvironment.get_execution_environment(conf(**{"execution.state-recovery.path": path}))
+    env2.set_parallelism(2)
+    s = env2.from_source(ScriptedSource(partitions=splits()), WatermarkStrategy.no_watermarks(), "src").uid("src")
+    keyed = s.key_by(lambda r: r[0], key_type=Types.STRING())
+    out_type = Types.TUPLE([Types.STRING(), Types.LONG(), Types.INT()])
+    keyed.process(Count(), output_type=out_type).uid("count").name("count").add_sink(lambda v: None).name("out")
+    keyed.process(Count(), output_type=out_type).uid("count-again").name("again").add_sink(lambda v: None) \
+        .name("out2")
+    restored = flowlab.Simulation(env2)
+    restored.run()
+    assert final_counts(restored.outputs("out")) == final_counts(whole.outputs("out"))
+    firsts = {}
+    for key, n, _ in restored.outputs("out2"):
+        firsts.setdefault(key, n)
+    assert set(firsts.values()) == {1}
+
+
+def test_batch_mode_ignores_the_restore_path_and_says_so(tmp_path) -> None:
+    path = _savepoint(tmp_path)
+    env = counting_env(2, interval=0, restore=path, **{"execution.runtime-mode": "BATCH"})
+    sim = flowlab.Simulation(env)
+    sim.run()
+    assert ("execution.state-recovery.path is ignored in BATCH mode: the job starts without the state of "
+            "savepoint 1 (BATCH keeps no state between stages and takes no checkpoints).") in sim.notes

@@ -29,9 +29,9 @@ def plain(html: str) -> str:
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))).strip()
 
 
-def _pipeline(timeout_ms: int = 60_000) -> object:
+def _pipeline(timeout_ms: int = 60_000, **conf: str) -> object:
     """Kafka "in" -> upper-case -> Kafka "out" (EXACTLY_ONCE), one subtask, checkpoints every 20 ms."""
-    env = env_with(1, 20)
+    env = env_with(1, 20, **conf)
     source = (KafkaSource.builder().set_bootstrap_servers(SERVERS).set_topics("in").set_group_id("g")
               .set_value_only_deserializer(SimpleStringSchema()).build())
     sink = (KafkaSink.builder().set_bootstrap_servers(SERVERS).set_delivery_guarantee(DeliveryGuarantee.EXACTLY_ONCE)
@@ -100,6 +100,26 @@ def test_records_of_an_aborted_transaction_are_read_only_uncommitted():
     assert re.findall(r'flowlab-kafka-legend-item" data-kind="(\w+)"', html) == ["COMMITTED", "ABORTED", "control"]
     assert "aborted by the broker: open longer than transaction.timeout.ms (10 ms)" in plain(html)
     assert "in-0" not in plain(html)                     # only the topic asked for, and its group offsets
+
+
+def test_after_a_restart_the_aborted_transaction_is_read_only_uncommitted():
+    """Map fails at 30 ms; the restarted writer aborts job-0-2 (V3, V4, written after checkpoint 1) and writes
+    them again: read_committed reads each of the ten records once, read_uncommitted reads V3 and V4 twice."""
+    _cluster([(f"v{i}", 7 * i) for i in range(10)])
+    sim = flowlab.Simulation(_pipeline(restart___strategy__type="fixed-delay",
+                                       restart___strategy__fixed___delay__delay="10 ms"))
+    sim.fail("Map", 0, at_ms=30)
+    sim.run(until_ms=120)
+    html = render_kafka(sim.snapshot(), topic="out")
+    kinds = [k for _, k in _cells(html, "out")]
+    assert kinds.count("ABORTED") == 2 and "ONGOING" not in kinds
+    text = plain(html)
+    assert ("read_committed reads 10 record(s): V0, V1, V2, V3, V4, V5, V6, V7, V8, V9 — up to the log end (no open "
+            "transaction), aborted records skipped") in text
+    assert ("read_uncommitted reads 12 record(s): V0, V1, V2, V3, V4, V3, V4, V5, V6, V7, V8, V9") in text
+    aborted = re.findall(r'class="flowlab-kafka-txn" data-id="([\w-]+)" data-state="ABORTED"', html)
+    assert aborted == ["job-0-2"]
+    assert "aborted: a new producer took over job-0-2" in text
 
 
 def test_long_values_are_cut_in_the_cell_with_the_whole_record_on_hover():

@@ -8,10 +8,10 @@ from html import unescape
 import pytest
 
 import flowlab
-from flowlab.common import Types, WatermarkStrategy
+from flowlab.common import Configuration, Types, WatermarkStrategy
 from flowlab.datastream import StreamExecutionEnvironment
 from flowlab.graph.key_groups import assign_key_to_parallel_operator, key_group_for
-from flowlab.sources import ScriptedSource
+from flowlab.sources import GeneratorSource, ScriptedSource
 from flowlab.viz import Dashboard, KeyGroupView
 from flowlab.viz.key_group_moves import layout, moves, rescaled, resolve_operator
 
@@ -153,3 +153,39 @@ def test_the_dashboard_has_a_key_groups_tab_for_keyed_state():
     assert [t for t, _ in panel.shown] == ["State", "Key groups"]
     panel.tabs.selected_index = 1
     assert panel.key_groups.svg.value.count('class="flowlab-kg-subtask"') == 2
+
+
+def _savepoint_job(parallelism: int, path: str | None = None) -> flowlab.Simulation:
+    """Twelve words a millisecond, counted per word (uid "count"); the source stays at parallelism 2."""
+    conf = Configuration()
+    if path is not None:
+        conf.set_string("execution.state-recovery.path", path)
+    env = StreamExecutionEnvironment.get_execution_environment(conf)
+    env.set_parallelism(parallelism)
+    words = [w for w in WORDS if w != "honeydew-melon-with-a-long-name"] + ["plum"]
+    (env.from_source(GeneratorSource(lambda i: (words[i % 12], 1), count=None, records_per_second=1000),
+                     WatermarkStrategy.no_watermarks(), "words").set_parallelism(2)
+        .key_by(lambda t: t[0], key_type=Types.STRING()).sum(1).uid("count").name("count").print())
+    return flowlab.Simulation(env)
+
+
+def test_a_job_restored_from_a_savepoint_at_another_parallelism(tmp_path):
+    """Stop at 30 ms with a savepoint at p=2, restore at p=3: the restored job alone shows where its key groups
+    were in the savepoint (snapshot["key_groups"]) and where they are now; compared with the first job through
+    ``after`` it gives the same moves: 63 key groups, 8 of the 12 words."""
+    first = _savepoint_job(2)
+    first.run(until_ms=30)
+    savepoint = first.stop_with_savepoint(savepoint_directory=str(tmp_path))
+    restored = _savepoint_job(3, savepoint)
+    restored.run(until_ms=5)
+    alone = KeyGroupView(restored, "count")
+    assert plain(alone.summary.value).endswith("Restored from a savepoint of parallelism 2 at parallelism 3: 63 of "
+                                               "128 key groups move to another subtask; 8 of 12 key(s) move with "
+                                               "them.")
+    assert re.findall(r'class="flowlab-kg-row-label"><title>([^<]*)</title>', alone.svg.value) == [
+        "in the savepoint · parallelism 2", "restored · parallelism 3"]
+    compared = KeyGroupView(first, "count", after=restored)
+    assert compared.model["moves"] == alone.model["moves"]
+    assert alone.rescale.value == 3
+    alone.rescale.value = 4                       # the box asks for a rescale of the restored job instead
+    assert "Parallelism 3 rescaled to 4:" in plain(alone.summary.value)

@@ -7,7 +7,7 @@ import re
 from html import unescape
 
 import flowlab
-from flowlab.common import WatermarkStrategy
+from flowlab.common import Configuration, WatermarkStrategy
 from flowlab.datastream import StreamExecutionEnvironment
 from flowlab.sources import GeneratorSource
 from flowlab.trace import TraceEvent
@@ -210,3 +210,53 @@ def test_the_dashboard_shows_the_recovery_tab_once_something_fails():
     sim.run(until_ms=80)
     assert [t for t, _ in panel.shown] == ["Recovery"] and panel.widget.layout.display == "flex"
     assert 'class="flowlab-rt-failure" data-at="50"' in panel.recovery.svg.value
+
+
+def _recovering_sim() -> flowlab.Simulation:
+    """fixed-delay (3 attempts, 10 ms), a replacement TaskManager 50 ms after one is lost; p=2 keyed sum with
+    checkpoints every 20 ms; v1[1] fails at 50 ms, TaskManager tm-1 (every slot) is lost at 120 ms."""
+    conf = Configuration()
+    for key, value in {"restart-strategy.type": "fixed-delay", "restart-strategy.fixed-delay.attempts": "3",
+                       "restart-strategy.fixed-delay.delay": "10 ms",
+                       "flowlab.cluster.taskmanager-replacement-delay": "50 ms"}.items():
+        conf.set_string(key, value)
+    env = StreamExecutionEnvironment.get_execution_environment(conf)
+    env.set_parallelism(2)
+    env.enable_checkpointing(20)
+    (env.from_source(GeneratorSource(lambda i: (f"k{i % 3}", 1), count=None, records_per_second=200),
+                     WatermarkStrategy.no_watermarks(), "gen")
+        .key_by(lambda t: t[0]).sum(1).print())
+    sim = flowlab.Simulation(env)
+    sim.fail("v1", 1, at_ms=50)
+    sim.kill_taskmanager("tm-1", at_ms=120)
+    return sim
+
+
+def test_a_real_recovery_from_a_task_failure_and_a_lost_taskmanager():
+    """Restart 1 restores checkpoint 2 (triggered at 40 ms) at 61 ms; restart 2 restores checkpoint 4 (101 ms)
+    at 131 ms and runs again at 170 ms, once the replacement TaskManager has registered; every lane runs
+    attempts 0, 1 and 2; the sinks deliver nothing for 41 and 70 ms; 3 source records are replays."""
+    sim = _recovering_sim()
+    view = RecoveryTimelineView(sim)
+    sim.run(until_ms=300)
+    assert plain(view.summary.value) == (
+        "restart strategy fixed-delay · failover strategy region · 2 restart(s) · replayed: Source: gen 3 record(s) "
+        "# failed at what failed cause region restarted restart at running again restored gap in sink output "
+        "1 50 ms v1[1] InjectedFailure: injected failure v1[0], v1[1], v2[0], v2[1] 61 ms (+11 ms; delay 10 ms) "
+        "61 ms checkpoint 2 (triggered at 40 ms) v2[0] 41 ms; v2[1] 41 ms "
+        "2 120 ms TaskManager tm-1 InjectedFailure: TaskManager tm-1 lost: the TaskManager process died "
+        "v1[0], v1[1], v2[0], v2[1] 131 ms (+11 ms; delay 10 ms) 170 ms checkpoint 4 (triggered at 101 ms) "
+        "v2[0] 70 ms; v2[1] 70 ms")
+    svg = view.svg.value
+    assert re.findall(r'class="flowlab-rt-failure" data-at="([\d.]+)"', svg) == ["120", "50", "120", "120", "120"]
+    assert re.findall(r'class="flowlab-rt-restore" data-checkpoint="(\d+)"><title>([^<]*)', svg) == [
+        ("2", "restart 1 at 61 ms: restore checkpoint 2 (triggered at 40 ms)"),
+        ("4", "restart 2 at 131 ms: restore checkpoint 4 (triggered at 101 ms)")]
+    assert re.findall(r'class="flowlab-rt-span" data-state="RUNNING" data-attempt="(\d)"', svg) == ["0", "1", "2"] * 4
+    assert re.findall(r'class="flowlab-rt-gap" data-restart="(\d)" data-vertex="v2" data-subtask="(\d)" '
+                      r'data-ms="([\d.]+)"', svg) == [("1", "0", "40.995"), ("1", "1", "41"), ("2", "0", "69.995"),
+                                                      ("2", "1", "70")]
+    assert re.findall(r'class="flowlab-rt-replay"[^>]*><title>([^<]*)', svg) == [
+        "1 record(s) emitted again after the restore (replay) at 61 ms",
+        "1 record(s) emitted again after the restore (replay) at 170 ms",
+        "1 record(s) emitted again after the restore (replay) at 170 ms"]

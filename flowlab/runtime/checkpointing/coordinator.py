@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING, Any
 from flowlab.kernel import Kernel
 from flowlab.runtime.checkpointing.config import CheckpointSettings
 from flowlab.runtime.checkpointing.metadata import RawJSON
-from flowlab.runtime.checkpointing.savepoints import SavepointError, SavepointRequest, write_savepoint
+from flowlab.runtime.checkpointing.savepoints import (
+    SavepointError,
+    SavepointMixin,
+    SavepointRequest,
+    describe_savepoint,
+)
 from flowlab.runtime.checkpointing.stats import CheckpointStats, SubtaskStats
 from flowlab.runtime.checkpointing.storage import CheckpointStorage, CompletedCheckpoint
 from flowlab.runtime.elements import CheckpointBarrier
@@ -61,7 +66,7 @@ class _Pending:
         self.coordinator_state: dict[str, bytes] = {}       # operator id -> its coordinator's snapshot
 
 
-class CheckpointCoordinator:
+class CheckpointCoordinator(SavepointMixin):
     """Flink's ``CheckpointCoordinator`` for one job."""
 
     def __init__(self, kernel: Kernel, recorder: Recorder, settings: CheckpointSettings, job_graph: JobGraph,
@@ -144,23 +149,6 @@ class CheckpointCoordinator:
         for gate, edge in zip(task.gates, task.vertex.in_edges, strict=True):
             out.extend(self.tasks[edge.source.id][c.producer] for c in gate.channels)
         return out
-
-    def trigger_savepoint(self, request: SavepointRequest) -> int:
-        """Trigger a savepoint now (Flink's ``triggerSavepoint`` / ``stopWithSavepoint``); its id. The outcome
-        lands in ``savepoints[id]``. Raises ``SavepointError`` when it cannot be triggered."""
-        if self.stopping:
-            raise SavepointError("A stop-with-savepoint is already in progress for this job: wait for it to end.")
-        if self._plan() is None:
-            raise SavepointError(
-                "Checkpoint triggering task is not being executed at the moment. Aborting checkpoint. Failure "
-                "reason: Not all required tasks are currently running. (A savepoint needs every subtask RUNNING: "
-                "run the job a little first, e.g. sim.run(until_ms=...).)")
-        if request.stop is not None:
-            self.stopping = True                  # Flink stops the periodic checkpoint scheduler
-            if self.periodic is not None:
-                self.periodic.cancel()
-                self.periodic = None
-        return self._trigger(request)
 
     def _trigger(self, savepoint: SavepointRequest | None = None) -> int | None:
         plan = self._plan()
@@ -270,39 +258,6 @@ class CheckpointCoordinator:
                                      target=t.actor)
         if self.queued:
             self._request()
-
-    def _complete_savepoint(self, pending: _Pending) -> None:
-        """A savepoint completed: its own folder, owned by the user (never retained or deleted by the job); only a
-        stop-with-savepoint notifies the subtasks (side effects are committed, then they finish)."""
-        stats, request = pending.stats, pending.savepoint
-        n = stats.checkpoint_id
-        try:
-            path, size = write_savepoint(self.connector, self.job_id, request, self._header(stats),
-                                         self._operators(pending), self.settings.inline_threshold)
-        except OSError as exc:
-            self._abort(pending, "IO_EXCEPTION", f"writing the savepoint to '{request.directory}' failed: "
-                        f"{type(exc).__name__}: {exc.strerror or exc}. Choose a directory this process may write.")
-            return
-        del self.pending[n]
-        pending.canceller.cancel()
-        now = self.kernel.now
-        stats.status, stats.end_us, stats.path = "COMPLETED", now, path
-        self.savepoints[n] = ("COMPLETED", path)
-        self.rec.emit(EventKind.CHECKPOINT_COMPLETED, detail=f"{describe_savepoint(n, request)} COMPLETED: "
-                      f"{len(stats.acks)} subtask(s), {size:,} bytes on disk, {(now - stats.trigger_us) / 1000:g} ms; "
-                      f"written to {path}" + ("; the subtasks finish" if request.stop is not None else ""),
-                      data={"checkpoint_id": n, "state_size": stats.state_size,
-                            "duration_ms": (now - stats.trigger_us) / 1000, "path": path, "type": stats.kind})
-        if request.stop is None:
-            if self.queued:
-                self._request()
-            return
-        for op_id in sorted(self.operator_coordinators):
-            self.operator_coordinators[op_id].notify_checkpoint_complete(n)
-        for t in self._all_tasks():
-            if t.state == "RUNNING":
-                self.kernel.schedule(now + self.rpc_us, t.checkpointer.notify_complete, n, phase=PHASE_CONTROL,
-                                     target=t.actor)
 
     def _header(self, stats: CheckpointStats) -> dict[str, Any]:
         return {"format": "flowlab checkpoint", "checkpoint_id": stats.checkpoint_id, "job_id": self.job_id,
@@ -421,8 +376,3 @@ class CheckpointCoordinator:
         raise KeyError(f"checkpoint {checkpoint_id} is not retained (retained: {kept or 'none'}; "
                        f"execution.checkpointing.num-retained is {self.settings.num_retained})")
 
-
-def describe_savepoint(n: int, request: SavepointRequest) -> str:
-    if request.stop is None:
-        return f"savepoint {n}"
-    return f"stop-with-savepoint {n} ({'drain' if request.stop.drain else 'no drain'})"

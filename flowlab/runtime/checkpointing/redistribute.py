@@ -17,6 +17,9 @@ from typing import Any
 from flowlab.graph.key_groups import key_group_range_for_operator
 from flowlab.runtime.state.operator_state import redistribute_broadcast_state, redistribute_list_state
 
+#: The stored position of a source subtask that had finished: it reads nothing more.
+FINISHED = {"finished": True}
+
 
 class RescaleError(RuntimeError):
     """Stored state that flowlab cannot split for a new parallelism."""
@@ -66,16 +69,22 @@ def operator_states(states: list[dict[str, Any] | None], parallelism: int) -> li
     return out
 
 
-def positions(node: Any, states: list[dict[str, Any] | None], parallelism: int) -> list[Any]:
-    """Each new subtask's source split state or sink writer state (same parallelism: its own)."""
-    olds = [(snap or {}).get("operator") for snap in states]
+def positions(node: Any, states: list[dict[str, Any] | None], parallelism: int,
+              finished: list[bool] | None = None) -> list[Any]:
+    """Each new subtask's source split state or sink writer state (same parallelism: its own). A source subtask
+    that had finished when the checkpoint was taken (FLIP-147) stored nothing: it gets ``FINISHED`` back (it
+    reads nothing more), and at another parallelism its splits are known to be done."""
+    finished = finished or [False] * len(states)
+    is_source = node.params.get("source") is not None
+    olds = [FINISHED if is_source and done and snap is None else (snap or {}).get("operator")
+            for snap, done in zip(states, finished, strict=True)]
     if len(olds) == parallelism or all(p is None for p in olds):
         return olds if len(olds) == parallelism else [None] * parallelism
     source = node.params.get("source")
     own = getattr(source, "redistribute_positions", None)
     if own is not None:
-        return own([p for p in olds if p is not None], parallelism)
-    present = [p for p in olds if p is not None]
+        return own(olds, parallelism)
+    present = [p for p in olds if p is not None and p is not FINISHED]
     if all(isinstance(p, dict) and isinstance(p.get("splits"), list) for p in present):
         splits = [s for p in present for s in p["splits"]]
         return [{"position": 0, "splits": part} for part in _even_split(splits, parallelism)]

@@ -121,7 +121,8 @@ def _assign_operator(out: StateAssignment, op_id: str, entry: dict[str, Any], no
     p = v.parallelism
     try:
         op_states = R.operator_states(states, p)
-        positions = R.positions(node, states, p)
+        positions = R.positions(node, states, p, [entry["subtasks"].get(i, {}).get("finished", False)
+                                                 for i in range(old_p)])
     except R.RescaleError as exc:
         raise StateRestoreError(str(exc)) from None
     meta = R.keyed_meta(states)

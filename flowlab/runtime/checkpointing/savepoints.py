@@ -27,6 +27,8 @@ from typing import Any
 
 from flowlab.runtime.checkpointing import metadata
 from flowlab.runtime.elements import EndOfData
+from flowlab.runtime.phases import PHASE_CONTROL
+from flowlab.trace import EventKind
 
 KEY = "savepoints"                  # the run's connector registry entries (see ``operators.connector_registry``)
 JOURNAL_KEY = "savepoints/journal"
@@ -90,6 +92,60 @@ class SavepointFolders:
         self.paths: list[str] = []
 
 
+class SavepointMixin:
+    """The CheckpointCoordinator's savepoint side (mixed into ``CheckpointCoordinator``; uses its state)."""
+
+    def trigger_savepoint(self, request: SavepointRequest) -> int:
+        """Trigger a savepoint now (Flink's ``triggerSavepoint`` / ``stopWithSavepoint``); its id. The outcome
+        lands in ``savepoints[id]``. Raises ``SavepointError`` when it cannot be triggered."""
+        if self.stopping:
+            raise SavepointError("A stop-with-savepoint is already in progress for this job: wait for it to end.")
+        if self._plan() is None:
+            raise SavepointError(
+                "Checkpoint triggering task is not being executed at the moment. Aborting checkpoint. Failure "
+                "reason: Not all required tasks are currently running. (A savepoint needs every subtask RUNNING: "
+                "run the job a little first, e.g. sim.run(until_ms=...).)")
+        if request.stop is not None:
+            self.stopping = True                  # Flink stops the periodic checkpoint scheduler
+            if self.periodic is not None:
+                self.periodic.cancel()
+                self.periodic = None
+        return self._trigger(request)
+
+    def _complete_savepoint(self, pending: Any) -> None:
+        """A savepoint completed: its own folder, owned by the user (never retained or deleted by the job); only a
+        stop-with-savepoint notifies the subtasks (side effects are committed, then they finish)."""
+        stats, request = pending.stats, pending.savepoint
+        n = stats.checkpoint_id
+        try:
+            path, size = write_savepoint(self.connector, self.job_id, request, self._header(stats),
+                                         self._operators(pending), self.settings.inline_threshold)
+        except OSError as exc:
+            self._abort(pending, "IO_EXCEPTION", f"writing the savepoint to '{request.directory}' failed: "
+                        f"{type(exc).__name__}: {exc.strerror or exc}. Choose a directory this process may write.")
+            return
+        del self.pending[n]
+        pending.canceller.cancel()
+        now = self.kernel.now
+        stats.status, stats.end_us, stats.path = "COMPLETED", now, path
+        self.savepoints[n] = ("COMPLETED", path)
+        self.rec.emit(EventKind.CHECKPOINT_COMPLETED, detail=f"{describe_savepoint(n, request)} COMPLETED: "
+                      f"{len(stats.acks)} subtask(s), {size:,} bytes on disk, {(now - stats.trigger_us) / 1000:g} ms; "
+                      f"written to {path}" + ("; the subtasks finish" if request.stop is not None else ""),
+                      data={"checkpoint_id": n, "state_size": stats.state_size,
+                            "duration_ms": (now - stats.trigger_us) / 1000, "path": path, "type": stats.kind})
+        if request.stop is None:
+            if self.queued:
+                self._request()
+            return
+        for op_id in sorted(self.operator_coordinators):
+            self.operator_coordinators[op_id].notify_checkpoint_complete(n)
+        for t in self._all_tasks():
+            if t.state == "RUNNING":
+                self.kernel.schedule(now + self.rpc_us, t.checkpointer.notify_complete, n, phase=PHASE_CONTROL,
+                                     target=t.actor)
+
+
 def write_savepoint(connector: Any, job_id: str, request: SavepointRequest, header: dict[str, Any],
                     operators: list[dict[str, Any]], inline_threshold: int) -> tuple[str, int]:
     """Write a completed savepoint; its folder and size in bytes."""
@@ -117,3 +173,9 @@ def _write_folder(path: str, files: dict[str, bytes]) -> None:
 def _write(path: str, data: bytes) -> None:
     with open(path, "wb") as f:
         f.write(data)
+
+
+def describe_savepoint(n: int, request: SavepointRequest) -> str:
+    if request.stop is None:
+        return f"savepoint {n}"
+    return f"stop-with-savepoint {n} ({'drain' if request.stop.drain else 'no drain'})"

@@ -17,6 +17,7 @@ from flowlab.graph.key_groups import key_group_range_for_operator
 from flowlab.runtime.elements import LONG_MIN
 from flowlab.runtime.operators.function_contexts import FunctionInitContext, FunctionSnapshotContextImpl
 from flowlab.runtime.operators.timer_service import InternalTimerService
+from flowlab.runtime.records import IMMUTABLE, is_immutable
 from flowlab.runtime.state import KeyedStateBackend
 from flowlab.runtime.state.key_group_snapshot import snapshot_key_groups
 from flowlab.runtime.state.operator_state import OperatorStateBackend
@@ -181,7 +182,7 @@ class StreamOperator:
                     f"The state stored for operator {restore.operator_id} is keyed state, but the operator it maps "
                     f"to now ('{self.name}') is not on a keyed stream. Map the state to a keyed operator (move the "
                     "uid), or drop it (execution.state-recovery.ignore-unclaimed-state and another uid).")
-            groups = copy.deepcopy(restore.keyed)
+            groups = _copy_groups(restore.keyed)
             backend.restore_key_groups(groups, restore.keyed_meta)
             if self.timer_service is not None:
                 self.timer_service.restore_key_groups(groups)
@@ -211,6 +212,18 @@ class StreamOperator:
         fn = getattr(getattr(self, "function", None), "notify_checkpoint_aborted", None)
         if callable(fn):
             fn(checkpoint_id)
+
+
+def _copy_groups(groups: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The restore's key groups, with every stored value that could change in place copied (keys, namespaces and
+    immutable values are shared): the restore stays as it was whatever the job does with its state."""
+    out = {}
+    for kg, g in groups.items():
+        out[kg] = {"states": {name: [(k, ns, v if type(v) in IMMUTABLE or is_immutable(v) else copy.deepcopy(v))
+                                     for k, ns, v in entries] for name, entries in g.get("states", {}).items()},
+                   "event_timers": list(g.get("event_timers", ())),
+                   "processing_timers": list(g.get("processing_timers", ()))}
+    return out
 
 
 def user_method(func: Any, cls: type, method: str) -> Any:

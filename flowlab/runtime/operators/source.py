@@ -137,6 +137,9 @@ class SourceOperator(StreamOperator):
         return snap() if snap is not None else {"position": self.reader.position}
 
     def restore_position(self, position: Any) -> None:
+        if isinstance(position, dict) and position.get("finished"):
+            self.stopped = True                    # it had finished when the checkpoint was taken: nothing more
+            return
         self.restored_position = position          # applied in open(), once the reader exists
 
     def restore_coordinator(self, state: Any) -> None:

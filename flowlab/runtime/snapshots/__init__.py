@@ -9,6 +9,7 @@ from flowlab.runtime.snapshots.batch import batch_snapshot
 from flowlab.runtime.snapshots.checkpoints import checkpoint_snapshot
 from flowlab.runtime.snapshots.connectors import file_sinks_snapshot, kafka_snapshot
 from flowlab.runtime.snapshots.event_time import event_time_snapshot
+from flowlab.runtime.snapshots.key_groups import key_groups_snapshot
 from flowlab.runtime.snapshots.recovery import recovery_snapshot
 from flowlab.runtime.snapshots.state import state_snapshot
 
@@ -81,6 +82,7 @@ def build_snapshot(rt: JobRuntime, step: int, last_events: list[Any]) -> dict[st
         "event_time": event_time_snapshot(rt),
         "backpressure": backpressure_snapshot(rt),
         "state": state_snapshot(rt),
+        "key_groups": key_groups_snapshot(rt),
         "checkpoints": checkpoint_snapshot(rt),
         "kafka": kafka_snapshot(rt),
         "file_sinks": file_sinks_snapshot(rt),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flowlab.runtime.state.snapshot_codec import to_plain
+from flowlab.runtime.state.snapshot_codec import dumps, to_plain
 
 
 @dataclass
@@ -52,6 +52,13 @@ def to_plain_snapshot(snap: dict[str, Any]) -> dict[str, Any]:
     if snap.get("operator") is not None:
         out["operator"] = to_plain(snap["operator"])
     return out
+
+
+def meta_bytes(snap: dict[str, Any]) -> int:
+    """Bytes the states' names and types (``keyed_meta``) take in the encoded snapshot: not counted in the modelled
+    state size, which is the size of the state itself."""
+    meta = snap.get("keyed_meta")
+    return len(b'"keyed_meta":') + len(dumps(meta)) + 1 if meta else 0
 
 
 def channel_plain(state: list[Any]) -> list[Any]:

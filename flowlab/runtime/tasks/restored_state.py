@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from flowlab.runtime.keys import state_key
+from flowlab.runtime.state.key_group_snapshot import snapshot_key_groups
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
@@ -35,3 +37,18 @@ def note_restored(task: StreamTask, restore: TaskRestore, restored: list[tuple[A
     rec.emit(EventKind.STATE_RESTORED, task.vertex_id, task.index, None,
              f"restores checkpoint {restore.checkpoint_id}: " + "; ".join(parts),
              {"checkpoint_id": restore.checkpoint_id, "operators": ops})
+
+
+def keys_per_key_group(groups: dict[int, dict[str, Any]]) -> list[list[int]]:
+    """[[key group, distinct keys with state], ...] of ``{kg: {state name: [(key, ns, value)]}}``, ascending."""
+    out = []
+    for kg in sorted(groups):
+        keys = {repr(state_key(k)) for entries in groups[kg].values() for k, _, _ in entries}
+        if keys:
+            out.append([kg, len(keys)])
+    return out
+
+
+def backend_keys_per_key_group(backend: Any) -> list[list[int]]:
+    """The same for a keyed backend's state now (restored states not registered yet included)."""
+    return keys_per_key_group(snapshot_key_groups(backend))

@@ -24,7 +24,7 @@ from flowlab.runtime.phases import PHASE_TASK
 from flowlab.runtime.state.snapshot_codec import dumps
 from flowlab.runtime.tasks.barrier_handler import BarrierHandler
 from flowlab.runtime.tasks.barrier_tracker import BarrierTracker
-from flowlab.runtime.tasks.checkpoint_ack import CheckpointAck, channel_plain, to_plain_snapshot
+from flowlab.runtime.tasks.checkpoint_ack import CheckpointAck, channel_plain, meta_bytes, to_plain_snapshot
 from flowlab.trace import EventKind
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ class SubtaskCheckpointCoordinator:
             snap = op.snapshot_state(n, barrier.timestamp)
             data = None if snap is None else dumps(to_plain_snapshot(snap))
             ops.append((op.id, data))
-            size += len(data) if data else 0
+            size += len(data) - meta_bytes(snap) if data else 0
         ack.operators = ops
         ack.state_size = size
         sync_us = self.settings.sync_us(size)

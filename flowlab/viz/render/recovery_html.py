@@ -19,7 +19,8 @@ CAUSE_CHARS = 90
 def _strategies(model: dict[str, Any]) -> str:
     if not model["section"]:
         return ""
-    return (f'restart strategy <b class="flowlab-rt-strategy">{escape(str(model["restart_strategy"]))}</b> · '
+    tip = f' title="{escape(str(model["restart_description"]))}"' if model.get("restart_description") else ""
+    return (f'restart strategy <b class="flowlab-rt-strategy"{tip}>{escape(str(model["restart_strategy"]))}</b> · '
             f'failover strategy <b>{escape(str(model["failover_strategy"]))}</b>')
 
 
@@ -52,8 +53,11 @@ def render_recovery_summary(model: dict[str, Any]) -> str:
         what = (escape(str(r["failed_task"])) if r.get("failed_task") else
                 f'TaskManager {escape(str(r["taskmanager"]))}' if r.get("taskmanager") else "–")
         cause = str(r.get("cause") or "")
-        delay = (f' <span style="color:#8a94a3">(+{ms(r["restart_at_ms"] - r["failed_at_ms"])} ms)</span>'
+        backoff = f'; delay {ms(r["delay_ms"])} ms' if r.get("delay_ms") is not None else ""
+        delay = (f' <span style="color:#8a94a3">(+{ms(r["restart_at_ms"] - r["failed_at_ms"])} ms{backoff})</span>'
                  if r.get("restart_at_ms") is not None and r.get("failed_at_ms") is not None else "")
+        running = (_ms(r.get("running_at_ms")) if r.get("running_at_ms") is not None or r.get("restart_at_ms") is None
+                   else "not yet")
         ck = r.get("restored_checkpoint")
         restored = ("from scratch" if ck is None else f"checkpoint {ck}"
                     + (f' <span style="color:#8a94a3">(triggered at {ms(r["restore_ms"])} ms)</span>'
@@ -65,6 +69,6 @@ def render_recovery_summary(model: dict[str, Any]) -> str:
                     f'<td>{r["number"]}</td><td>{_ms(r.get("failed_at_ms"))}</td><td style="{WRAP}">{what}</td>'
                     f'<td style="{WRAP}" title="{escape(cause)}">{escape(truncate(cause, CAUSE_CHARS))}</td>'
                     f'<td style="{WRAP}">{escape(region)}</td><td>{_ms(r.get("restart_at_ms"))}{delay}</td>'
-                    f'<td>{_ms(r.get("running_at_ms"))}</td><td>{restored}</td><td>{gaps or "–"}</td></tr>')
+                    f'<td>{running}</td><td>{restored}</td><td>{gaps or "–"}</td></tr>')
     table = f'<table style="{TABLE}">{head}{"".join(rows)}</table>' if rows else ""
     return f'<div class="flowlab-rt-summary" style="{FONT}"><div>{" · ".join(facts)}</div>{end}{table}</div>'

@@ -102,17 +102,20 @@ def _ticks(out: list[str], times: Any, end_ms: float, y: float, h: float, colour
         out.append(f'<rect class="{css}" x="{num(x0)}" y="{num(y)}" width="{num((end - first) * BIN - BIN / 4)}" '
                    f'height="{num(h)}" fill="{colour}"><title>{n} {what} {span}</title></rect>')
 
-    for b in range(columns):
-        hi = bisect.bisect_left(times, (b + 1) * BIN / plot * end_ms * 1000, lo) if b < columns - 1 else len(times)
-        if hi > lo:
-            run = [b, hi - lo, times[lo], times[hi - 1]] if run is None else [run[0], run[1] + hi - lo, run[2],
-                                                                               times[hi - 1]]
-        elif run is not None:
-            flush(b)
+    per_column = BIN / plot * end_ms * 1000          # µs of virtual time per column
+    n, last = len(times), -2
+    while lo < n:
+        b = min(int(times[lo] / per_column), columns - 1)     # the column of the next record: empty ones skipped
+        hi = bisect.bisect_left(times, math.ceil((b + 1) * per_column), lo) if b < columns - 1 else n
+        hi = max(hi, lo + 1)
+        if run is not None and b != last + 1:
+            flush(last + 1)
             run = None
-        lo = hi
+        run = [b, hi - lo, times[lo], times[hi - 1]] if run is None else [run[0], run[1] + hi - lo, run[2],
+                                                                           times[hi - 1]]
+        last, lo = b, hi
     if run is not None:
-        flush(columns)
+        flush(last + 1)
 
 
 def _lane(out: list[str], lane: dict[str, Any], x: Any, end_ms: float, y: float, legend: set[str]) -> None:
