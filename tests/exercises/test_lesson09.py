@@ -81,7 +81,7 @@ def test_an_exactly_once_job_passes(right):
       "hint: the job reads env.from_collection(...), not the topic 'clicks'. env.from_collection is not replayable",
       "hint: print() is not transactional"]),
     (job(source="collection"),
-     ["the job FINISHED at 57.008 ms, before tm-2 died at 137 ms: it emitted the whole collection at once",
+     ["the job FINISHED at 57.006 ms, before tm-2 died at 137 ms: it emitted the whole collection at once",
       "hint: the job reads env.from_collection(...), not the topic 'clicks'"]),
     (job(sink="print"),
      ["the job writes nothing to the topic 'counts'", "print() got 35 count(s) more than once, e.g. 'a=52', "
