@@ -82,6 +82,10 @@ def test_the_fault_fails_the_two_subtasks_of_tm2(lesson: dict[str, Any]) -> None
                                                        (580, 130.0, "task_failed")]
     assert _rows(table[1:], "vertex", "subtask") == [("v1", 1), ("v2", 1)]
     assert all(d.startswith("RUNNING -> FAILED") for d in table.detail[1:])
+    first = [(e.vertex, e.subtask, e.detail) for e in lesson["sim"].events() if "DEPLOYING in" in e.detail][:4]
+    assert first == [("v1", 0, "SCHEDULED -> DEPLOYING in tm-1 slot 0"), ("v1", 1, "SCHEDULED -> DEPLOYING in tm-2 slot 0"),
+                     ("v2", 0, "SCHEDULED -> DEPLOYING in tm-1 slot 0"), ("v2", 1, "SCHEDULED -> DEPLOYING in tm-2 slot 0")]
+    _said("`tm-1` runs subtask 0 of every operator, `tm-2` subtask 1")
     _said("At 130 ms `tm-2` is gone, and with it the two subtasks in its slot: `v1[1]`", "and `v2[1]`",
           "the failure strikes at step 580")
 
