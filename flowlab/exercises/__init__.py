@@ -11,10 +11,11 @@ from flowlab.exercises.lesson05 import check_inactivity_alert
 from flowlab.exercises.lesson06 import check_bottleneck_fix
 from flowlab.exercises.lesson07 import check_deduplication
 from flowlab.exercises.lesson08 import check_checkpoint_settings
+from flowlab.exercises.lesson09 import check_exactly_once
 from flowlab.exercises.lesson10 import check_upgrade
 from flowlab.exercises.lesson11 import check_batch_prediction
 from flowlab.exercises.result import CheckResult
 
 __all__ = ["CheckResult", "check_batch_prediction", "check_bottleneck_fix", "check_chaining", "check_checkpoint_settings", "check_deduplication",
-           "check_inactivity_alert", "check_late_data", "check_upgrade", "check_watermark_strategy",
-           "check_word_count"]
+           "check_exactly_once", "check_inactivity_alert", "check_late_data", "check_upgrade",
+           "check_watermark_strategy", "check_word_count"]

@@ -399,6 +399,15 @@ CHANNEL_STATE = "svg.flowlab-barrier-graph g.flowlab-channel-state"
 LATENESS_BAND = "svg.flowlab-windows rect.flowlab-lateness"
 LATENESS_LEGEND = "svg.flowlab-windows .flowlab-lateness-legend"
 WINDOW_ROW = ".flowlab-window-contents tr.flowlab-window-row"
+# Lesson 09: the recovery timeline with a failure and the restore arrow back to checkpoint 2; an aborted Kafka
+# transaction and the read_committed line; an in-progress, a pending and a finished part file.
+RT_FAILURE = "svg.flowlab-recovery-timeline g.flowlab-rt-failure"
+RT_RESTORE = 'svg.flowlab-recovery-timeline g.flowlab-rt-restore[data-checkpoint="2"]'
+KAFKA_ABORTED = '.flowlab-kafka tr.flowlab-kafka-txn[data-state="ABORTED"]'
+KAFKA_COMMITTED_READS = '.flowlab-kafka .flowlab-kafka-reads[data-isolation="read_committed"]'
+PENDING_FILE = '.flowlab-file-sinks tr.flowlab-part-file[data-state="pending"]'
+IN_PROGRESS_FILE = '.flowlab-file-sinks tr.flowlab-part-file[data-state="in-progress"]'
+FINISHED_FILE = '.flowlab-file-sinks tr.flowlab-part-file[data-state="finished"]'
 # BATCH: the stages table with a finished and a running stage
 STAGE_FINISHED = '.flowlab-stages tr.flowlab-stage[data-status="finished"]'
 STAGE_RUNNING = '.flowlab-stages tr.flowlab-stage[data-status="running"]'
@@ -416,13 +425,16 @@ STAGE_RUNNING = '.flowlab-stages tr.flowlab-stage[data-status="running"]'
      {STATE_ENTRY: "'alice'", ".flowlab-state-name": 'ListState "amounts"'}),
     ("08_checkpoints.ipynb", [BARRIER_MARK, BLOCKED_CHANNEL, CHANNEL_STATE, "svg.flowlab-cut", "svg.flowlab-jobgraph"],
      {BLOCKED_CHANNEL: "waiting"}),
+    ("09_recovery_and_exactly_once.ipynb", [RT_FAILURE, RT_RESTORE, KAFKA_ABORTED, KAFKA_COMMITTED_READS,
+                                            IN_PROGRESS_FILE, PENDING_FILE, FINISHED_FILE, "svg.flowlab-jobgraph"],
+     {".flowlab-rt-summary": "checkpoint 2", KAFKA_ABORTED: "click-counter-1-3"}),
     ("11_batch_vs_streaming.ipynb", [STAGE_FINISHED, STAGE_RUNNING, "svg.flowlab-jobgraph"],
      {".flowlab-stages": "sorted input:", "svg.flowlab-jobgraph": "· blocking"}),
 ])
 def test_lessons_draw_their_views(tmp_path: Path, lesson: str, selectors: list[str], texts: dict[str, str]) -> None:
-    """Lessons 03 to 08 and 11 run in a real browser; their views, late-record marks, lateness bands, window
-    contents, state cards (07), barrier marks, a blocked channel and channel state (08) and BATCH stages (11)
-    appear on the page."""
+    """Lessons 03 to 09 and 11 run in a real browser; their views, late-record marks, lateness bands, window
+    contents, state cards (07), barrier marks, a blocked channel and channel state (08), the recovery timeline,
+    Kafka transactions and part files (09) and BATCH stages (11) appear on the page."""
     _require_browser()
     notebook = ROOT / "notebooks" / lesson
     counts = run_all_and_find(notebook, tmp_path, lesson.split("_")[0], selectors, texts)

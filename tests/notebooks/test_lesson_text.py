@@ -164,7 +164,8 @@ TOKENS = {"DataStream.join": "join", "DataStream.co_group": "co_group", "KeyedSt
           "WindowedStream.evictor": "evictor", "DataStream.set_processing_cost": "set_processing_cost",
           "DataStream.add_sink": "add_sink", "StreamExecutionEnvironment.get_job_graph": "get_job_graph",
           "ScriptedSource": "ScriptedSource", "GeneratorSource": "GeneratorSource", "JobClient.run_until": "run_until",
-          "JobClient.simulation": "simulation"}
+          "JobClient.simulation": "simulation",
+          "UpsertSink": "UpsertSink"}
 SAYS_NOT_PYFLINK = ("not in PyFlink", "flowlab extension", "PyFlink 2.3 has none", "PyFlink lacks", "Java API only")
 
 
@@ -195,6 +196,7 @@ def test_lessons_use_exactly_these_non_pyflink_calls(calls_per_lesson: dict[str,
         "06": ["DataStream.add_sink", "DataStream.set_processing_cost", "GeneratorSource"],
         "07": ["GeneratorSource", "ScriptedSource"],
         "08": ["DataStream.add_sink", "DataStream.set_processing_cost", "GeneratorSource", "ScriptedSource"],
+        "09": ["DataStream.set_processing_cost", "ScriptedSource", "UpsertSink"],
         "10": ["JobClient.run_until", "JobClient.simulation", "ScriptedSource"],
         "11": ["GeneratorSource", "ScriptedSource"],
     }
