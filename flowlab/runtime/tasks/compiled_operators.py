@@ -246,7 +246,11 @@ def _write_window(w: LoopWriter, op: WindowOperator, value: str, ts: str, dry: b
 
 def _write_sink(w: LoopWriter, op: SinkOperator, value: str, ts: str, dry: bool) -> bool:
     """``SinkOperator.process_element``: print the line or call the sink function, add the row with the unit's
-    call key (merged into key order when read: ``OrderedLog``), count the observable event."""
+    call key (merged into key order when read: ``OrderedLog``), count the observable event. A collect sink of a job
+    with checkpointing numbers its results for the checkpoint-aware client (``SinkOperator``'s offsets): it stays
+    on the ordinary path."""
+    if op.mode == "collect" and op.task.job.checkpoint_settings is not None:
+        return False
     if dry:
         return True
     name = w.const(op, "op")
