@@ -71,7 +71,9 @@ def compile_chain(task: StreamTask) -> CompiledChain | None:
     head = task.operators[0]
     w = LoopWriter(task)
     if task.is_source:
-        if type(head) is not SourceOperator or type(head.reader) not in _pure_arrival_readers():
+        if type(head) is not SourceOperator or type(getattr(head, "reader", None)) not in _pure_arrival_readers():
+            return None
+        if head.replay_until:                   # a restarted source flags (and counts) its replays: ordinary path
             return None
         arrived = write_source(w, head)
         text = w.source(SOURCE_LOOP, task.name, arrived)
